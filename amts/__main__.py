@@ -1,0 +1,3 @@
+from amts.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""Translate one Markdown document sentence by sentence, keeping all structure byte for byte."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from amts.adapt.pipeline import KEPT, AdaptiveTranslator, Outcome
+from amts.document import Document, join_sentences, parse_markdown
+
+
+@dataclass
+class SentenceRecord:
+    segment: int
+    line: int  # 1-based line of the segment in the source
+    outcome: Outcome
+
+
+@dataclass
+class DocumentTranslation:
+    text: str
+    document: Document
+    sentences: list[SentenceRecord] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(record.outcome.status for record in self.sentences)
+
+    def problems(self) -> list[SentenceRecord]:
+        """Sentences a reviewer must look at: failed validation or left untranslated."""
+        return [r for r in self.sentences if r.outcome.status in ("failed", "untranslated")]
+
+
+def translate_markdown(text: str, translator: AdaptiveTranslator, src: str, tgt: str) -> DocumentTranslation:
+    """Translate every prose sentence of ``text``; identical sentences are translated once."""
+    document = parse_markdown(text)
+    per_segment = [(segment, segment.sentences(src)) for segment in document.segments]
+    keys: list[str] = []
+    seen: dict[str, int] = {}
+    for _, sentences in per_segment:
+        for sentence in sentences:
+            key = sentence.key(src)
+            if key not in seen:
+                seen[key] = len(keys)
+                keys.append(key)
+    outcomes = translator.translate(keys, src, tgt) if keys else []
+    result = DocumentTranslation(text, document)
+    replacements: dict[int, str] = {}
+    for segment, sentences in per_segment:
+        targets: list[str] = []
+        unchanged = True
+        for sentence in sentences:
+            outcome = outcomes[seen[sentence.key(src)]]
+            result.sentences.append(SentenceRecord(segment.index, segment.line + 1, outcome))
+            targets.append(outcome.target)
+            unchanged &= outcome.target == sentence.key(src)
+        if unchanged:
+            continue  # nothing changed: the original bytes, wrapping included
+        separators = [segment.text[a.end : b.start] for a, b in zip(sentences, sentences[1:], strict=False)]
+        replacements[segment.index] = join_sentences(targets, separators, tgt)
+    result.text = document.render(replacements)
+    return result
+
+
+def mark_kept(outcome: Outcome) -> Outcome:
+    return Outcome(outcome.source, outcome.target, KEPT, outcome.message)

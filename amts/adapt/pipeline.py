@@ -1,0 +1,141 @@
+"""The adaptive translation layer between documents and engines.
+
+Per sentence, in this order: exact match in the translation memory (a human translation is reused,
+never re-translated); otherwise the engine, steered by the most similar pairs and the glossary; then
+validation (placeholders, script). An output that fails validation is retried once, then the source is
+kept and the sentence reported -- never written broken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from amts.document import PlaceholderError, is_cjk_language, mask
+from amts.engines import Engine, EngineError, Example, Request
+
+KEPT = "kept"
+MEMORY = "memory"
+ENGINE = "engine"
+UNTRANSLATED = "untranslated"
+FAILED = "failed"
+
+
+class Memory(Protocol):
+    """What the adaptive layer needs from a translation memory (see :mod:`amts.memory`)."""
+
+    def exact(self, source: str, src: str, tgt: str) -> str | None: ...
+
+    def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]: ...
+
+
+class Glossary(Protocol):
+    def terms_for(self, source: str) -> dict[str, str]: ...
+
+
+@dataclass
+class Outcome:
+    """The translation of one sentence and where it came from."""
+
+    source: str
+    target: str
+    status: str  # kept | memory | engine | untranslated | failed
+    message: str = ""
+    examples: list[Example] = field(default_factory=list)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def wrong_script(source: str, target: str, tgt: str) -> bool:
+    """A CJK target with no CJK at all for a source with words is untranslated text, not a translation."""
+    if is_cjk_language(tgt):
+        prose = mask(source).text
+        return bool(_LATIN_WORD.search(prose)) and not _CJK.search(target)
+    return False
+
+
+class AdaptiveTranslator:
+    """Translate sentence keys (Markdown with inline markup, wrapping folded)."""
+
+    def __init__(
+        self,
+        engine: Engine | None,
+        memory: Memory | None = None,
+        glossary: Glossary | None = None,
+        examples: int = 4,
+    ) -> None:
+        self.engine = engine
+        self.memory = memory
+        self.glossary = glossary
+        self.k = examples
+        self.engine_calls = 0
+
+    def translate(self, sources: Sequence[str], src: str, tgt: str) -> list[Outcome]:
+        outcomes: list[Outcome | None] = [None] * len(sources)
+        pending: list[int] = []
+        for i, source in enumerate(sources):
+            found = self.memory.exact(source, src, tgt) if self.memory else None
+            if found is not None:
+                outcomes[i] = Outcome(source, found, MEMORY)
+            elif self.engine is None:
+                outcomes[i] = Outcome(source, source, UNTRANSLATED, "no exact match in the memory")
+            else:
+                pending.append(i)
+        if pending and self.engine is not None:
+            for i, outcome in zip(pending, self._with_engine([sources[i] for i in pending], src, tgt), strict=True):
+                outcomes[i] = outcome
+        return [o for o in outcomes if o is not None]
+
+    def _with_engine(self, sources: list[str], src: str, tgt: str) -> list[Outcome]:
+        assert self.engine is not None
+        masked = [mask(s) for s in sources]
+        requests = [self._request(s, m.text, src, tgt) for s, m in zip(sources, masked, strict=True)]
+        raw = self._call(requests, src, tgt)
+        results: list[Outcome] = []
+        retry: list[int] = []
+        for i, (source, m, out) in enumerate(zip(sources, masked, raw, strict=True)):
+            outcome = self._validate(source, m, out, tgt, list(requests[i].examples))
+            if outcome.status == FAILED:
+                retry.append(i)
+            results.append(outcome)
+        if retry:
+            again = self._call([requests[i] for i in retry], src, tgt)
+            for i, out in zip(retry, again, strict=True):
+                outcome = self._validate(sources[i], masked[i], out, tgt, list(requests[i].examples))
+                if outcome.status == FAILED:
+                    outcome = Outcome(sources[i], sources[i], FAILED, outcome.message + " (after one retry)")
+                results[i] = outcome
+        return results
+
+    def _request(self, source: str, masked_text: str, src: str, tgt: str) -> Request:
+        examples: list[Example] = []
+        if self.memory and self.k:
+            examples = [Example(mask(e.source).text, mask(e.target).text, e.score) for e in self.memory.similar(source, src, tgt, self.k)]
+        glossary = self.glossary.terms_for(source) if self.glossary else {}
+        return Request(masked_text, tuple(examples), glossary)
+
+    def _call(self, requests: list[Request], src: str, tgt: str) -> list[str]:
+        assert self.engine is not None
+        out: list[str] = []
+        size = max(1, self.engine.batch_size)
+        for start in range(0, len(requests), size):
+            batch = requests[start : start + size]
+            self.engine_calls += len(batch)
+            translated = self.engine.translate(batch, src, tgt)
+            if len(translated) != len(batch):
+                raise EngineError(f"{self.engine.name} returned {len(translated)} outputs for {len(batch)} inputs")
+            out.extend(translated)
+        return out
+
+    def _validate(self, source: str, m, out: str, tgt: str, examples: list[Example]) -> Outcome:  # noqa: ANN001
+        try:
+            target = m.unmask(out.strip())
+        except PlaceholderError as error:
+            return Outcome(source, source, FAILED, str(error), examples)
+        if getattr(self.engine, "checks_script", True) and wrong_script(source, target, tgt):
+            return Outcome(source, source, FAILED, f"output is not in the {tgt} script", examples)
+        return Outcome(source, target, ENGINE, "", examples)

@@ -1,0 +1,26 @@
+"""Parse Markdown into blocks and translatable segments, and put it back together byte for byte."""
+
+from amts.document.inline import Masked, PlaceholderError, check_placeholders, mask, strip_structure
+from amts.document.model import BLOCK_KINDS, Block, Document, Segment, Sentence, parse_markdown
+from amts.document.reader import DocumentError, read_markdown
+from amts.document.sentences import is_cjk_language, join_sentences, normalize_space, split_sentences
+
+__all__ = [
+    "BLOCK_KINDS",
+    "Block",
+    "Document",
+    "DocumentError",
+    "Masked",
+    "PlaceholderError",
+    "Segment",
+    "Sentence",
+    "check_placeholders",
+    "is_cjk_language",
+    "join_sentences",
+    "mask",
+    "normalize_space",
+    "parse_markdown",
+    "read_markdown",
+    "split_sentences",
+    "strip_structure",
+]

@@ -1,0 +1,142 @@
+"""Inline structure inside prose, replaced by numbered placeholders that engines must keep.
+
+Masking is deterministic and purely lexical on the raw Markdown of one segment: code spans, roles
+(``:numref:`x```), inline and display math, HTML tags, entities, autolinks, link/image brackets and
+targets, and d2l slide marks become ``{1}``, ``{2}``, ... so that an engine only ever sees prose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from amts.engines.base import PLACEHOLDER_RE
+
+# Order matters: earlier alternatives win where two could start at the same place.
+_INLINE_RE = re.compile(
+    r"""
+    (?P<role>:[A-Za-z][\w-]*:(?P<rtick>`+).*?(?<!`)(?P=rtick)(?!`))   # :numref:`sec_x`
+    | (?P<code>(?P<tick>`+).+?(?<!`)(?P=tick)(?!`))                      # `code`, ``co`de``
+    | (?P<dmath>\$\$.+?\$\$)                                             # $$ ... $$
+    | (?P<imath>(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$)                      # $x$
+    | (?P<autolink><(?:https?|ftp|mailto):[^>\s]*>)                      # <https://...>
+    | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--.*?-->)       # <br/>, <span ...>
+    | (?P<entity>&(?:[A-Za-z][A-Za-z0-9]{1,31}|\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6});)
+    | (?P<slide>\[\*\*|\*\*\]|\(\*\*|\*\*\))                               # d2l slide marks
+    | (?P<placeholder>\{\d+\})                                           # a literal that looks like ours
+    | (?P<escape>\\[\\`*_{}\[\]()#+\-.!|$<>~])                           # backslash escapes
+    """,
+    re.X | re.S,
+)
+
+_LINK_CLOSE_RE = re.compile(r"\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)")
+_REF_CLOSE_RE = re.compile(r"\]\[[^\]\n]*\]")
+
+
+class PlaceholderError(ValueError):
+    """A translation lost, duplicated or invented a placeholder: it must not be written."""
+
+    def __init__(self, missing: list[int], extra: list[int], duplicated: list[int]) -> None:
+        self.missing, self.extra, self.duplicated = missing, extra, duplicated
+        parts = []
+        if missing:
+            parts.append("lost " + ", ".join(f"{{{n}}}" for n in missing))
+        if duplicated:
+            parts.append("duplicated " + ", ".join(f"{{{n}}}" for n in duplicated))
+        if extra:
+            parts.append("invented " + ", ".join(f"{{{n}}}" for n in extra))
+        super().__init__("placeholders " + "; ".join(parts))
+
+
+@dataclass(frozen=True)
+class Masked:
+    """Prose with placeholders (``text``) and what each placeholder stands for (``spans[n-1]``)."""
+
+    text: str
+    spans: tuple[str, ...]
+
+    def unmask(self, translated: str) -> str:
+        """Restore placeholders in an engine's output; raise :class:`PlaceholderError` if they differ."""
+        check_placeholders(translated, len(self.spans))
+        return PLACEHOLDER_RE.sub(lambda m: self.spans[int(m.group(1)) - 1], translated)
+
+    @property
+    def has_prose(self) -> bool:
+        """Whether anything is left to translate once placeholders are removed."""
+        return bool(_LETTER_RE.search(PLACEHOLDER_RE.sub("", self.text)))
+
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+def check_placeholders(translated: str, count: int) -> None:
+    found = [int(m.group(1)) for m in PLACEHOLDER_RE.finditer(translated)]
+    seen: set[int] = set()
+    duplicated = sorted({n for n in found if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+    missing = [n for n in range(1, count + 1) if n not in seen]
+    extra = sorted(n for n in seen if not 1 <= n <= count)
+    if missing or extra or duplicated:
+        raise PlaceholderError(missing, extra, duplicated)
+
+
+def structure_spans(raw: str) -> list[tuple[int, int]]:
+    """Character ranges of ``raw`` that are inline structure, sorted and non-overlapping."""
+    spans: list[tuple[int, int]] = [m.span() for m in _INLINE_RE.finditer(raw)]
+    spans.extend(_link_spans(raw, spans))
+    spans.sort()
+    return spans
+
+
+def _link_spans(raw: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Openers ``[``/``![`` and closers ``](target)`` of links and images whose brackets match."""
+    blocked = bytearray(len(raw))
+    for start, end in taken:
+        blocked[start:end] = b"\x01" * (end - start)
+    found: list[tuple[int, int]] = []
+    for regex in (_LINK_CLOSE_RE, _REF_CLOSE_RE):
+        for close in regex.finditer(raw):
+            if blocked[close.start()]:
+                continue
+            depth, pos = 0, close.start() - 1
+            while pos >= 0:
+                ch = raw[pos]
+                if not blocked[pos] and (pos == 0 or raw[pos - 1] != "\\"):
+                    if ch == "]":
+                        depth += 1
+                    elif ch == "[":
+                        if depth == 0:
+                            break
+                        depth -= 1
+                pos -= 1
+            if pos < 0:
+                continue
+            opener_start = pos - 1 if pos > 0 and raw[pos - 1] == "!" else pos
+            if any(blocked[opener_start : close.end()]) and any(
+                blocked[i] for i in (opener_start, close.end() - 1)
+            ):
+                continue
+            found.append((opener_start, pos + 1))
+            found.append(close.span())
+            blocked[close.start() : close.end()] = b"\x01" * (close.end() - close.start())
+    return found
+
+
+def mask(raw: str) -> Masked:
+    """Replace inline structure in ``raw`` by ``{1}``, ``{2}``, ... in order of appearance."""
+    pieces: list[str] = []
+    spans: list[str] = []
+    pos = 0
+    for start, end in structure_spans(raw):
+        if start < pos:  # overlapping alternatives: the earlier one already covers it
+            continue
+        pieces.append(raw[pos:start])
+        spans.append(raw[start:end])
+        pieces.append(f"{{{len(spans)}}}")
+        pos = end
+    pieces.append(raw[pos:])
+    return Masked("".join(pieces), tuple(spans))
+
+
+def strip_structure(raw: str) -> str:
+    """The prose of ``raw`` with inline structure removed (for length ratios and scoring)."""
+    return PLACEHOLDER_RE.sub(" ", mask(raw).text)

@@ -1,0 +1,94 @@
+"""The one small interface every translation engine implements.
+
+Engines see *masked* text: prose in which every piece of inline structure (math, code, roles, link
+targets, ...) has been replaced by a numbered placeholder ``{1}``, ``{2}``, ... that they must copy
+unchanged. Validation of placeholders happens in :mod:`amts.document.inline`, not in engines.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+PLACEHOLDER_RE = re.compile(r"\{(\d+)\}")
+"""What a placeholder looks like in masked text (kept here so engines can explain it in prompts)."""
+
+
+class EngineError(RuntimeError):
+    """An engine could not translate (misconfigured, unreachable, unsupported language pair...)."""
+
+
+class EngineUnavailable(EngineError):
+    """The engine's software, model or credentials are not present on this machine."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A translation pair retrieved from the parallel data to steer the engine (few-shot / active custom)."""
+
+    source: str
+    target: str
+    score: float = 0.0
+
+
+@dataclass
+class Request:
+    """One masked segment to translate, with what the adaptive layer retrieved for it."""
+
+    text: str
+    examples: Sequence[Example] = field(default_factory=tuple)
+    glossary: Mapping[str, str] = field(default_factory=dict)
+
+
+class Engine(ABC):
+    """Translate a batch of masked segments from ``src`` to ``tgt`` (ISO 639-1 codes).
+
+    ``translate`` returns one string per request, in order. It may raise :class:`EngineError`
+    for the whole batch; per-segment quality problems are found by the caller's validation.
+    """
+
+    name: str = "engine"
+    #: how many requests the caller should put in one ``translate`` call
+    batch_size: int = 32
+    #: whether outputs are real translations (checked for the target script); false for test engines
+    checks_script: bool = True
+
+    @abstractmethod
+    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]: ...
+
+    def supports(self, src: str, tgt: str) -> bool:
+        """Whether this engine can translate the pair at all (checked before a job starts)."""
+        return True
+
+    def translate_texts(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
+        """Convenience for callers without examples or glossary."""
+        return self.translate([Request(t) for t in texts], src, tgt)
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release models, sessions or subprocesses."""
+
+
+EngineFactory = Callable[..., Engine]
+_REGISTRY: dict[str, tuple[str, str]] = {}
+
+
+def register(name: str, target: str) -> None:
+    """Register an engine by ``"module:Class"`` so heavy imports happen only when it is used."""
+    _REGISTRY[name] = (target.split(":")[0], target.split(":")[1])
+
+
+def engine_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_engine(name: str, **options: object) -> Engine:
+    """Instantiate the engine called ``name`` with its options (``EngineError`` if unknown)."""
+    import importlib
+
+    if name not in _REGISTRY:
+        raise EngineError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
+    module_name, class_name = _REGISTRY[name]
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(**options)
