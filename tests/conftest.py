@@ -1,0 +1,50 @@
+"""Shared fixtures: the D2L book data lives outside the repository (CC BY-SA)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def d2l_root() -> Path | None:
+    candidates = [os.environ.get("AMTS_D2L_DATA"), str(REPO.parent / "shared" / "data" / "d2l")]
+    for candidate in candidates:
+        if candidate and Path(candidate, "en-master").is_dir():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def d2l() -> Path:
+    """The D2L data folder; tests using it skip with a clear message when it is absent."""
+    root = d2l_root()
+    if root is None:
+        pytest.skip("D2L data not found: set AMTS_D2L_DATA or place it at ../shared/data/d2l")
+    return root
+
+
+EVAL_SECTIONS = [
+    "chapter_natural-language-processing-pretraining/approx-training.md",
+    "chapter_natural-language-processing-pretraining/bert-dataset.md",
+    "chapter_recurrent-neural-networks/language-models-and-dataset.md",
+    "chapter_recurrent-modern/machine-translation-and-dataset.md",
+    "chapter_natural-language-processing-applications/sentiment-analysis-and-dataset.md",
+]
+
+
+@pytest.fixture(scope="session")
+def eval_sections() -> list[str]:
+    """The five sections the original evaluation of the Amazon Translate pipeline used."""
+    return list(EVAL_SECTIONS)
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private amts home for one test, so tests never touch the user's store."""
+    home = tmp_path / "amts-home"
+    monkeypatch.setenv("AMTS_HOME", str(home))
+    return home / "amts.sqlite"
