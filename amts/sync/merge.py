@@ -1,0 +1,556 @@
+"""The 3-way merge: old source, new source and old translation -> new translation.
+
+The old translation is cut into *units*: the target blocks linked to one group of old-source blocks,
+plus whatever follows them up to the next unit (blank lines and target-only blocks such as
+``#@tab paddle`` cells, which so stay attached to their neighbour). Then the new source is walked in
+order: a unit whose source did not change is copied byte for byte; a mechanical change is propagated
+into it; a modified paragraph is merged sentence by sentence; added blocks are translated. Every
+engine request is collected first and sent in one batch through :class:`AdaptiveTranslator`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from amts.adapt import ENGINE, MEMORY, AdaptiveTranslator, Memory
+from amts.document import Document, Segment, is_cjk_language, normalize_space, parse_markdown, strip_structure
+from amts.engines import Example
+from amts.sync.aligning import Link, align_blocks, align_sentence_lists
+from amts.sync.diff import ADDED, DELETED, MECHANICAL, MODIFIED, MOVED, UNCHANGED, diff_blocks, diff_sentences
+from amts.sync.tokens import propagate, token_change, wrap_text, wrapped_in_slide_marks
+
+KEPT = "kept"
+PROPAGATED = "propagated"
+TRANSLATED = "translated"
+FUZZY = "fuzzy"
+UNTRANSLATED = "untranslated"
+STATUS_ADDED = "added"
+STATUS_DELETED = "deleted"
+STATUS_MOVED = "moved"
+STATUSES = (KEPT, PROPAGATED, TRANSLATED, FUZZY, UNTRANSLATED, STATUS_ADDED, STATUS_DELETED, STATUS_MOVED)
+
+
+@dataclass
+class Record:
+    """One entry of the sync report (see the contract in :mod:`amts.sync.report`)."""
+
+    status: str
+    needs_review: bool
+    source_old: str | None
+    source_new: str | None
+    target_old: str | None
+    target_new: str | None
+    note: str = ""
+    output_line: int | None = None
+    anchor: int = 0  # part index where ``target_new`` was written (to find its output line)
+
+
+@dataclass
+class MergeResult:
+    text: str
+    records: list[Record]
+    engine_calls: int
+    words_full: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def words_to_review(self) -> int:
+        return sum(words(r.source_new or "") for r in self.records if r.needs_review)
+
+
+def words(markdown: str) -> int:
+    """Words a translator reads (structure removed); CJK characters count one each."""
+    prose = strip_structure(markdown)
+    cjk = sum(1 for ch in prose if "\u3400" <= ch <= "\u9fff")
+    return len([w for w in prose.split() if any(c.isalnum() for c in w)]) + cjk
+
+
+class _Pending:
+    """An engine/memory request whose answer is filled in after the batch call."""
+
+    def __init__(self, key: str, fallback: str, fallback_status: str, context: list[Example]) -> None:
+        self.key, self.fallback, self.fallback_status, self.context = key, fallback, fallback_status, context
+        self.text: str | None = None
+        self.status = fallback_status
+        self.note = ""
+
+
+class _SyncMemory:
+    """The parallel-data memory, plus the old translation of the changed sentence as first example."""
+
+    def __init__(self, base: Memory | None, context: dict[str, list[Example]]) -> None:
+        self.base, self.context = base, context
+
+    def exact(self, source: str, src: str, tgt: str) -> str | None:
+        return self.base.exact(source, src, tgt) if self.base else None
+
+    def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]:
+        found = list(self.context.get(source, []))
+        if self.base:
+            found.extend(self.base.similar(source, src, tgt, k))
+        return found[:k] if k else found
+
+
+Part = str | Callable[[], str]
+
+
+class _Merger:
+    def __init__(self, old_src: str, new_src: str, old_tgt: str, src: str, tgt: str) -> None:
+        self.src, self.tgt = src, tgt
+        self.os = parse_markdown(old_src)
+        self.ns = parse_markdown(new_src)
+        self.ot = parse_markdown(old_tgt)
+        self.parts: list[Part] = []
+        self.records: list[Record] = []
+        self.pending: list[_Pending] = []
+        self.joiner = "" if is_cjk_language(tgt) else " "
+
+    # ---- units of the old target ----------------------------------------------------------------
+    def _build_units(self) -> None:
+        links = [link for link in align_blocks(self.os, self.ot, self.src, self.tgt)]
+        self.link_of: dict[int, Link] = {}
+        self.span_of: dict[Link, tuple[int, int]] = {}  # body start, end in old target text
+        bodies: list[tuple[int, int, Link]] = []
+        for link in links:
+            for i in link.src:
+                self.link_of[i] = link
+            if link.src and link.tgt:
+                blocks = [self.ot.blocks[j] for j in link.tgt]
+                start, end = min(b.start for b in blocks), max(b.end for b in blocks)
+                bodies.append((start, end, link))
+        bodies.sort(key=lambda x: x[0])
+        text = self.ot.text
+        self.preface = text[: bodies[0][0]] if bodies else text
+        self.tail_of: dict[Link, str] = {}
+        for k, (start, end, link) in enumerate(bodies):
+            following = bodies[k + 1][0] if k + 1 < len(bodies) else len(text)
+            self.span_of[link] = (start, end)
+            self.tail_of[link] = text[end:following] if following >= end else ""
+
+    # ---- the walk -------------------------------------------------------------------------------
+    def run(self) -> None:
+        self._build_units()
+        changes = diff_blocks(self.os, self.ns, self.src)
+        status_of_old = {c.old: c for c in changes if c.old is not None}
+        self.parts.append(self.preface)
+        done: set[Link] = set()
+        for change in changes:
+            if change.kind == ADDED:
+                self._added_block(change.new)
+                continue
+            link = self.link_of.get(change.old)
+            if link is None or not link.tgt:
+                self._untargeted(change)
+                continue
+            if link in done:
+                continue
+            members = [status_of_old.get(i) for i in link.src]
+            alive = [m for m in members if m is not None and m.kind != DELETED]
+            if change.kind == DELETED and alive:
+                continue  # the group is merged where its first surviving block is
+            done.add(link)
+            self._unit(link, members, alive)
+
+    def _unit(self, link: Link, members, alive) -> None:  # noqa: ANN001
+        start, end = self.span_of[link]
+        body = self.ot.text[start:end]
+        tail = self.tail_of[link]
+        old_text = "".join(self.os.blocks[i].text for i in link.src)
+        if not alive:
+            self.records.append(Record(STATUS_DELETED, False, old_text, None, body, None, anchor=len(self.parts)))
+            return
+        kinds = {m.kind for m in members if m is not None}
+        new_blocks = [self.ns.blocks[m.new] for m in alive]
+        new_text = "".join(b.text for b in new_blocks)
+        if len(alive) == len(link.src) and kinds <= {UNCHANGED, MOVED}:
+            status = STATUS_MOVED if MOVED in kinds else KEPT
+            self._emit(body, Record(status, False, old_text, new_text, body, body))
+            self.parts.append(tail)
+            return
+        old_blocks = [self.os.blocks[i] for i in link.src]
+        tgt_blocks = [self.ot.blocks[j] for j in link.tgt]
+        if not any(b.segments for b in old_blocks + new_blocks):
+            merged = merge_lines(old_text, new_text, body)
+            note = "code/math updated from the new source"
+            if merged != new_text:
+                note += "; the translation's own lines kept where the source did not change"
+            self._emit(merged, Record(PROPAGATED, False, old_text, new_text, body, merged, note))
+            self.parts.append(tail)
+            return
+        old_segments = [self.os.segments[s] for b in old_blocks for s in b.segments]
+        new_segments = [self.ns.segments[s] for b in new_blocks for s in b.segments]
+        tgt_segments = [self.ot.segments[s] for b in tgt_blocks for s in b.segments]
+        if len(old_blocks) == len(new_blocks) == 1 and not _same_shape(old_blocks[0], new_blocks[0]):
+            tgt_segments = []  # a paragraph became a list, a list gained items...: translate it anew
+        if tgt_segments and len(old_segments) == len(new_segments) == len(tgt_segments):
+            groups = [([o], [n], t) for o, n, t in zip(old_segments, new_segments, tgt_segments, strict=True)]
+        elif len(tgt_segments) == 1 and old_segments and new_segments and len(new_blocks) == 1:
+            groups = [(old_segments, new_segments, tgt_segments[0])]
+        else:
+            self.records.append(Record(STATUS_DELETED, False, old_text, None, body, None,
+                                       "rewritten: translated anew below", anchor=len(self.parts)))
+            for block in new_blocks:
+                self._added_block(block.index)
+            return
+        replacements: dict[int, Callable[[], str]] = {}
+        for olds, news, target in groups:
+            replacements[target.index] = self._merge_segment(olds, news, target)
+        self.parts.append(_render_range(self.ot, start, end, replacements))
+        self.parts.append(tail)
+
+    def _untargeted(self, change) -> None:  # noqa: ANN001
+        """An old source block the translation never had: keep leaving it out unless it changed."""
+        if change.kind in (MODIFIED, MECHANICAL) and change.new is not None:
+            self._added_block(change.new)
+
+    # ---- prose ------------------------------------------------------------------------------------
+    def _merge_segment(self, olds: Sequence[Segment], news: Sequence[Segment], target: Segment) -> Callable[[], str]:
+        """The new text of ``target`` (lazily, once translations are in), recording each sentence."""
+        old_text = "\n".join(s.text for s in olds)
+        new_text = "\n".join(s.text for s in news)
+        anchor = len(self.parts)
+        if normalize_space(old_text, self.src) == normalize_space(new_text, self.src):
+            self.records.append(Record(KEPT, False, old_text, new_text, target.text, target.text, anchor=anchor))
+            return lambda: target.text
+        change = token_change(old_text, new_text)
+        from amts.sync.diff import classify_text
+
+        if classify_text(old_text, new_text, self.src) == MECHANICAL:
+            propagated = propagate(old_text, target.text, change)
+            if propagated is not None:
+                note = _propagation_note(change)
+                marks = wrapped_in_slide_marks(new_text, old_text) if change.slide_added else None
+                if marks:
+                    propagated = wrap_text(propagated, marks)
+                elif change.slide_added:
+                    note += "; slide marks not placed in the translation"
+                self.records.append(Record(PROPAGATED, False, old_text, new_text, target.text, propagated,
+                                           note.strip("; "), anchor=anchor))
+                return lambda: propagated
+        return self._merge_sentences(olds, news, target, anchor)
+
+    def _merge_sentences(self, olds, news, target: Segment, anchor: int) -> Callable[[], str]:  # noqa: ANN001
+        o_sents = [s for seg in olds for s in source_sentences(seg, self.src)]
+        n_sents = [s for seg in news for s in source_sentences(seg, self.src)]
+        t_sents = target.sentences(self.tgt)
+        links = align_sentence_lists([normalize_space(s, self.src) for s in o_sents],
+                                     [normalize_space(s.text, self.tgt) for s in t_sents], self.src, self.tgt)
+        link_of = {i: link for link in links for i in link.src}
+        # target-only sentences travel with the linked sentence before them
+        extent: dict[Link, tuple[int, int]] = {}
+        last: Link | None = None
+        for link in links:
+            if link.src and link.tgt:
+                extent[link] = (min(link.tgt), max(link.tgt))
+                last = link
+            elif link.tgt and last is not None:
+                extent[last] = (extent[last][0], max(link.tgt))
+        changes = diff_sentences(o_sents, n_sents, self.src)
+        deleted = {o for kind, o, _ in changes if kind == DELETED}
+        items: list[tuple[Link | None, list[int], list[str]]] = []  # link, new sentence idxs, kinds
+        for kind, o, n in changes:
+            if kind == DELETED or n is None:
+                continue
+            link = link_of.get(o) if o is not None else None
+            if link is not None and link not in extent:
+                link = None
+            if link is not None and items and items[-1][0] is link:
+                items[-1][1].append(n)
+                items[-1][2].append(kind)
+            else:
+                items.append((link, [n], [kind]))
+        pieces: list[tuple[Callable[[], str], tuple[int, int] | None]] = []
+        for link, new_idx, kinds in items:
+            source_new = " ".join(normalize_space(n_sents[n], self.src) for n in new_idx)
+            if link is None:
+                pieces.append((self._request(source_new, None, None, anchor), None))
+                continue
+            first, final = extent[link]
+            span_text = target.text[t_sents[first].start : t_sents[final].end]
+            source_old = " ".join(normalize_space(o_sents[i], self.src) for i in link.src)
+            intact = not (set(link.src) & deleted) and len(new_idx) == len(link.src)
+            if intact and set(kinds) == {UNCHANGED}:
+                self.records.append(Record(KEPT, False, source_old, source_new, span_text, span_text, anchor=anchor))
+                pieces.append((_const(span_text), (first, final)))
+                continue
+            if intact and set(kinds) <= {UNCHANGED, MECHANICAL}:
+                change = token_change(source_old, source_new)
+                propagated = propagate(source_old, span_text, change)
+                if propagated is not None:
+                    marks = wrapped_in_slide_marks(source_new, source_old) if change.slide_added else None
+                    note = _propagation_note(change)
+                    if marks:
+                        propagated = wrap_text(propagated, marks)
+                    elif change.slide_added:
+                        note += "; slide marks not placed in the translation"
+                    self.records.append(Record(PROPAGATED, False, source_old, source_new, span_text, propagated,
+                                               note.strip("; "), anchor=anchor))
+                    pieces.append((_const(propagated), None))
+                    continue
+            pieces.append((self._request(source_new, source_old, span_text, anchor), None))
+        for link in links:  # old sentences that vanished, for the report
+            if link.src and all(i in deleted for i in link.src) and link in extent:
+                first, final = extent[link]
+                self.records.append(Record(STATUS_DELETED, False, " ".join(o_sents[i] for i in link.src), None,
+                                           target.text[t_sents[first].start : t_sents[final].end], None,
+                                           anchor=anchor))
+        head = target.text[: t_sents[0].start] if t_sents else ""
+        tail = target.text[t_sents[-1].end :] if t_sents else ""
+        joiner = self.joiner
+
+        def render() -> str:
+            out = [head]
+            previous: tuple[int, int] | None = None
+            for k, (piece, span) in enumerate(pieces):
+                if k:
+                    if span and previous and span[0] == previous[1] + 1:
+                        out.append(target.text[t_sents[previous[1]].end : t_sents[span[0]].start])
+                    else:
+                        out.append(joiner)
+                out.append(piece())
+                previous = span
+            out.append(tail)
+            return "".join(out)
+
+        return render
+
+    def _request(self, source_new: str, source_old: str | None, target_old: str | None, anchor: int) -> Callable[[], str]:
+        context = [Example(source_old, target_old, 1.0)] if source_old and target_old else []
+        if target_old is not None:
+            pending = _Pending(source_new, target_old, FUZZY, context)
+        else:
+            pending = _Pending(source_new, source_new, UNTRANSLATED, context)
+        self.pending.append(pending)
+        record = Record(pending.fallback_status, True, source_old, source_new, target_old, None, anchor=anchor)
+        self.records.append(record)
+
+        def resolve() -> str:
+            text = pending.text if pending.text is not None else pending.fallback
+            record.status = pending.status if pending.text is not None else pending.fallback_status
+            if record.status == TRANSLATED and source_old is None:
+                record.status = STATUS_ADDED
+            record.target_new = text
+            record.note = pending.note or (
+                "source changed; old translation kept" if record.status == FUZZY
+                else "no translation available; source text kept" if record.status == UNTRANSLATED else "")
+            record.needs_review = not (pending.status == TRANSLATED and pending.note == "exact memory match")
+            return text
+
+        return resolve
+
+    def _added_block(self, index: int | None) -> None:
+        if index is None:
+            return
+        block = self.ns.blocks[index]
+        gap = _gap_after(self.ns, index)
+        anchor = len(self.parts)
+        if not block.segments:
+            self._emit(block.text, Record(STATUS_ADDED, False, None, block.text, None, block.text,
+                                          "structure added from the new source"))
+            self.parts.append(gap)
+            return
+        replacements: dict[int, Callable[[], str]] = {}
+        for s in block.segments:
+            segment = self.ns.segments[s]
+            replacements[s] = self._translate_segment(segment, anchor)
+        self.parts.append(_render_range(self.ns, block.start, block.end, replacements))
+        self.parts.append(gap)
+
+    def _translate_segment(self, segment: Segment, anchor: int) -> Callable[[], str]:
+        sentences = source_sentences(segment, self.src)
+        resolvers = [self._request(normalize_space(s, self.src), None, None, anchor) for s in sentences]
+        joiner = self.joiner
+        return lambda: joiner.join(r() for r in resolvers)
+
+    def _emit(self, text: str, record: Record) -> None:
+        record.anchor = len(self.parts)
+        self.parts.append(text)
+        self.records.append(record)
+
+    # ---- translations -------------------------------------------------------------------------------
+    def translate(self, translator: AdaptiveTranslator | None) -> None:
+        if not self.pending or translator is None:
+            return
+        keys: list[str] = []
+        index: dict[str, int] = {}
+        context: dict[str, list[Example]] = {}
+        for pending in self.pending:
+            if pending.key not in index:
+                index[pending.key] = len(keys)
+                keys.append(pending.key)
+                context[pending.key] = pending.context
+        saved = translator.memory
+        translator.memory = _SyncMemory(saved, context)
+        try:
+            outcomes = translator.translate(keys, self.src, self.tgt)
+        finally:
+            translator.memory = saved
+        for pending in self.pending:
+            outcome = outcomes[index[pending.key]]
+            if outcome.status in (ENGINE, MEMORY):
+                pending.text = outcome.target
+                pending.status = TRANSLATED
+                pending.note = "exact memory match" if outcome.status == MEMORY else ""
+            elif outcome.message:
+                pending.note = outcome.message
+
+    def render(self) -> str:
+        texts: list[str] = []
+        offsets: list[int] = []
+        pos = 0
+        for part in self.parts:
+            text = part if isinstance(part, str) else part()
+            offsets.append(pos)
+            texts.append(text)
+            pos += len(text)
+        out = "".join(texts)
+        for record in self.records:
+            if record.target_new is None or record.anchor >= len(offsets):
+                continue
+            found = out.find(record.target_new, offsets[record.anchor]) if record.target_new else -1
+            if found >= 0:
+                record.output_line = out.count("\n", 0, found) + 1
+        return out
+
+
+_AFTER_SLIDE_CLOSER = re.compile(r"(?<=[.!?])(?:\*\*[\])])\s+(?=\S)")
+
+
+def source_sentences(segment: Segment, lang: str) -> list[str]:
+    """The segment's sentences; also cut after a slide mark that closes a sentence (``...end.**] Next``),
+    which the masked splitter cannot see because the mark is a placeholder there."""
+    out: list[str] = []
+    for sentence in segment.sentences(lang):
+        text, pos = sentence.text, 0
+        for match in _AFTER_SLIDE_CLOSER.finditer(text):
+            cut = match.start() + 3
+            out.append(text[pos:cut])
+            pos = match.end()
+        out.append(text[pos:])
+    return out
+
+
+def _const(text: str) -> Callable[[], str]:
+    return lambda: text
+
+
+def _propagation_note(change) -> str:  # noqa: ANN001
+    parts = [f"{old} -> {new}" for old, new, _ in change.replaced]
+    note = "tokens: " + ", ".join(parts) if parts else ""
+    if change.slide_removed:
+        note += "; slide marks removed"
+    return note or "re-wrapped"
+
+
+def _same_shape(a, b) -> bool:  # noqa: ANN001
+    return a.kind == b.kind and len(a.segments) == len(b.segments)
+
+
+def _gap_after(doc: Document, index: int) -> str:
+    """The blank lines after block ``index`` in ``doc`` (how an inserted block is separated)."""
+    following = doc.blocks[index + 1] if index + 1 < len(doc.blocks) else None
+    if following is not None and following.kind == "blank":
+        return following.text
+    return "\n" if doc.blocks[index].text.endswith("\n") else "\n\n"
+
+
+def _render_range(doc: Document, start: int, end: int, replacements: dict[int, Callable[[], str]]) -> Callable[[], str]:
+    """``doc.text[start:end]`` with some segments replaced (their new text computed at render time)."""
+
+    def render() -> str:
+        out: list[str] = []
+        pos = start
+        for segment in doc.segments:
+            if segment.index not in replacements or segment.start < start or segment.end > end:
+                continue
+            out.append(doc.text[pos : segment.start])
+            out.append(doc.format_segment(segment, replacements[segment.index]()))
+            pos = segment.end
+        out.append(doc.text[pos:end])
+        return "".join(out)
+
+    return render
+
+
+def merge_lines(old_source: str, new_source: str, target: str) -> str:
+    """Code/math: the new source, keeping the translation's own lines where the source did not change.
+
+    Translators translate code comments; a line (or a run of comment lines) of the old translation
+    survives when the old-source lines it stands for are unchanged in the new source.
+    """
+    if target == old_source:
+        return new_source
+    old = old_source.splitlines(keepends=True)
+    tgt = target.splitlines(keepends=True)
+    new = new_source.splitlines(keepends=True)
+    # chunks of the old source with their counterpart in the target: equal lines one by one,
+    # differing runs (translated comments) as a whole; target-only lines join the chunk before
+    chunks: list[tuple[int, int, int, int]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, old, tgt, autojunk=False).get_opcodes():
+        if op == "equal":
+            chunks.extend((i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1))
+        elif i2 > i1:
+            chunks.append((i1, i2, j1, j2))
+        elif chunks:
+            a1, a2, b1, _ = chunks[-1]
+            chunks[-1] = (a1, a2, b1, j2)
+        else:
+            chunks.append((0, 0, j1, j2))
+    unchanged = [False] * len(old)
+    new_of_old: dict[int, int] = {}
+    for op, i1, i2, j1, _j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            for k in range(i2 - i1):
+                unchanged[i1 + k] = True
+                new_of_old[i1 + k] = j1 + k
+    out: list[str] = []
+    next_new = 0
+    for a1, a2, b1, b2 in chunks:
+        if a1 == a2 or not all(unchanged[a1:a2]):
+            continue
+        first_new, last_new = new_of_old[a1], new_of_old[a2 - 1]
+        if first_new < next_new or last_new - first_new != a2 - a1 - 1:
+            continue
+        out.extend(new[next_new:first_new])  # new or changed lines before this chunk
+        out.extend(tgt[b1:b2])
+        next_new = last_new + 1
+    out.extend(new[next_new:])
+    return "".join(out)
+
+
+def merge_documents(
+    old_source: str,
+    new_source: str,
+    old_target: str,
+    translator: AdaptiveTranslator | None,
+    src: str = "en",
+    tgt: str = "zh",
+) -> MergeResult:
+    """Build the new translation of ``new_source`` from ``old_target`` (translation of ``old_source``)."""
+    merger = _Merger(old_source, new_source, old_target, src, tgt)
+    calls_before = translator.engine_calls if translator else 0
+    if old_source == new_source:
+        return MergeResult(old_target, _all_kept(merger), 0, _words_full(merger.ns))
+    merger.run()
+    merger.translate(translator)
+    text = merger.render()
+    calls = (translator.engine_calls - calls_before) if translator else 0
+    return MergeResult(text, merger.records, calls, _words_full(merger.ns), merger.ot.warnings + merger.ns.warnings)
+
+
+def _all_kept(merger: _Merger) -> list[Record]:
+    """Nothing changed: one kept record per unit, for a complete report without any work."""
+    merger._build_units()
+    out: list[Record] = []
+    for link, (start, end) in merger.span_of.items():
+        body = merger.ot.text[start:end]
+        source = "".join(merger.os.blocks[i].text for i in link.src)
+        out.append(Record(KEPT, False, source, source, body, body, output_line=merger.ot.text.count("\n", 0, start) + 1))
+    return out
+
+
+def _words_full(doc: Document) -> int:
+    return sum(words(segment.text) for segment in doc.segments)
