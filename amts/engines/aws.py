@@ -1,0 +1,259 @@
+"""Amazon Translate (real-time ``TranslateText``) through boto3, plus custom terminology import.
+
+Credentials come only from boto3's standard chain (environment, shared config/SSO profile, container
+or instance role): amts never reads or stores keys. botocore's own retries are switched off so that
+one configurable policy (:mod:`amts.engines.retry`) governs throttling and transient failures.
+
+``TranslateText`` cannot take per-request examples (Amazon's "active custom translation" with parallel
+data is batch-only, see :mod:`amts.engines.aws_batch`) nor an inline glossary: the glossary reaches
+it as an imported custom terminology (:func:`import_terminology`) named in ``terminology``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from amts.engines.aws_html import from_html, to_html
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
+from amts.engines.retry import RetryPolicy, call_with_retry
+
+#: error codes Amazon (Translate and S3) returns for throttling or transient server trouble
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "ServiceUnavailableException",
+        "ServiceUnavailable",
+        "InternalServerException",
+        "InternalError",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "SlowDown",
+        "LimitExceededException",  # e.g. too many concurrent batch jobs: wait and try again
+    }
+)
+#: TranslateText accepts at most 10,000 bytes of UTF-8 per call
+MAX_TEXT_BYTES = 10_000
+#: fields of Amazon's CSV formats may not start with these (CSV-injection guard)
+FORBIDDEN_FIELD_START = "+-=@"
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether an AWS error is worth retrying: throttling, 5xx, timeouts, dropped connections."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in TRANSIENT_CODES or status in (429, 500, 502, 503, 504)
+    return isinstance(
+        error, ConnectTimeoutError | ReadTimeoutError | EndpointConnectionError | ConnectionClosedError
+    )
+
+
+def error_code(error: BaseException) -> str:
+    from botocore.exceptions import ClientError
+
+    return error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+
+
+def make_client(
+    service: str, region: str | None = None, profile: str | None = None, timeout: float = 30.0
+) -> Any:
+    """A boto3 client with botocore retries off (amts retries) and explicit timeouts."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, NoRegionError, ProfileNotFound
+
+    config = Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=timeout,
+        read_timeout=timeout,
+    )
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+        return session.client(service, config=config)
+    except NoRegionError as error:
+        raise EngineUnavailable(
+            f"{service}: no AWS region configured (set --region, AWS_REGION or a profile)"
+        ) from error
+    except ProfileNotFound as error:
+        raise EngineUnavailable(f"{service}: {error}") from error
+    except BotoCoreError as error:
+        raise EngineUnavailable(f"{service}: {error}") from error
+
+
+def aws_call(client: Any, operation: str, policy: RetryPolicy, **params: Any) -> dict[str, Any]:
+    """Call one API operation with the retry policy; credential problems become EngineUnavailable."""
+    from botocore.exceptions import NoCredentialsError, PartialCredentialsError
+
+    try:
+        return call_with_retry(
+            lambda: getattr(client, operation)(**params),
+            policy=policy,
+            transient=is_transient,
+            what=operation,
+        )
+    except (NoCredentialsError, PartialCredentialsError) as error:
+        raise EngineUnavailable(
+            f"no AWS credentials found by boto3's standard chain (environment, ~/.aws profile, SSO, role): {error}"
+        ) from error
+
+
+def name_list(value: str | Sequence[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value)
+
+
+def translate_settings(formality: str | None, profanity: bool, brevity: bool) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    if formality:
+        if formality.upper() not in ("FORMAL", "INFORMAL"):
+            raise EngineError(f"aws: formality must be formal or informal, not {formality!r}")
+        settings["Formality"] = formality.upper()
+    if profanity:
+        settings["Profanity"] = "MASK"
+    if brevity:
+        settings["Brevity"] = "ON"
+    return settings
+
+
+class AwsTranslateEngine(Engine):
+    """Real-time Amazon Translate: one ``TranslateText`` call per segment, ``concurrency`` at a time.
+
+    Segments go out as HTML with every placeholder in a ``translate="no"`` span, so Amazon keeps
+    them; the answer is turned back into masked text for the caller's validation.
+    """
+
+    name = "aws"
+    batch_size = 64
+
+    def __init__(
+        self,
+        region: str | None = None,
+        profile: str | None = None,
+        terminology: str | Sequence[str] | None = None,
+        formality: str | None = None,
+        profanity: bool = False,
+        brevity: bool = False,
+        concurrency: int = 4,
+        retries: int = 5,
+        backoff: float = 0.5,
+        max_backoff: float = 20.0,
+        timeout: float = 30.0,
+        batch_size: int | None = None,
+        client: Any = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.terminology = name_list(terminology)
+        self.settings = translate_settings(formality, profanity, brevity)
+        self.concurrency = max(1, int(concurrency))
+        self.policy = policy or RetryPolicy.from_options(retries, backoff, max_backoff)
+        if batch_size:
+            self.batch_size = int(batch_size)
+        self.client = client or make_client("translate", region, profile, timeout)
+
+    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
+        def one(request: Request) -> str:
+            text = to_html(request.text)
+            if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+                raise EngineError(
+                    f"aws: segment of {len(text.encode())} bytes exceeds TranslateText's {MAX_TEXT_BYTES}"
+                )
+            params: dict[str, Any] = {"Text": text, "SourceLanguageCode": src, "TargetLanguageCode": tgt}
+            if self.terminology:
+                params["TerminologyNames"] = self.terminology
+            if self.settings:
+                params["Settings"] = self.settings
+            try:
+                answer = aws_call(self.client, "translate_text", self.policy, **params)
+            except EngineError:
+                raise
+            except Exception as error:  # a botocore ClientError that is not transient
+                raise EngineError(f"aws: translate_text {src}->{tgt}: {error}") from error
+            return from_html(answer["TranslatedText"])
+
+        if self.concurrency == 1 or len(requests) <= 1:
+            return [one(r) for r in requests]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
+            return list(pool.map(one, requests))
+
+
+@dataclass
+class TerminologyReport:
+    """What :func:`import_terminology` sent and what it had to leave out (with reasons)."""
+
+    name: str
+    terms: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (term, reason)
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def terminology_csv(
+    glossary: Mapping[str, str], src: str, tgt: str
+) -> tuple[bytes, list[tuple[str, str]], int]:
+    """A custom terminology CSV (header ``src,tgt``); terms that Amazon would reject are skipped."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([src, tgt])
+    skipped: list[tuple[str, str]] = []
+    count = 0
+    for source, target in glossary.items():
+        source, target = " ".join(source.split()), " ".join(target.split())
+        if not source or not target:
+            skipped.append((source, "empty term or translation"))
+        elif source[0] in FORBIDDEN_FIELD_START or target[0] in FORBIDDEN_FIELD_START:
+            skipped.append(
+                (source, f"starts with one of {FORBIDDEN_FIELD_START} (not allowed in Amazon's CSV)")
+            )
+        else:
+            writer.writerow([source, target])
+            count += 1
+    return buffer.getvalue().encode("utf-8"), skipped, count
+
+
+def import_terminology(
+    name: str,
+    glossary: Mapping[str, str],
+    src: str,
+    tgt: str,
+    client: Any = None,
+    region: str | None = None,
+    profile: str | None = None,
+    description: str = "",
+    policy: RetryPolicy | None = None,
+) -> TerminologyReport:
+    """Create or overwrite the custom terminology ``name`` from our glossary (source term -> target)."""
+    data, skipped, count = terminology_csv(glossary, src, tgt)
+    if not count:
+        raise EngineError(f"terminology {name!r}: no usable terms in the glossary")
+    client = client or make_client("translate", region, profile)
+    params: dict[str, Any] = {
+        "Name": name,
+        "MergeStrategy": "OVERWRITE",
+        "TerminologyData": {"File": data, "Format": "CSV", "Directionality": "UNI"},
+    }
+    if description:
+        params["Description"] = description[:256]
+    try:
+        answer = aws_call(client, "import_terminology", policy or RetryPolicy(), **params)
+    except EngineError:
+        raise
+    except Exception as error:
+        raise EngineError(f"terminology {name!r}: {error}") from error
+    return TerminologyReport(name, count, skipped, dict(answer.get("TerminologyProperties", {})))
