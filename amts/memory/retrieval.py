@@ -1,0 +1,281 @@
+"""Translation-memory retrieval: exact lookup, CAT-style fuzzy matches and term lookup.
+
+* Exact: the source with its whitespace normalised (line wrapping folded as in
+  :func:`amts.document.normalize_space`). When a source has several translations, human work wins over
+  machine output (post-edited > aligned/imported > machine), then the later pair.
+* Fuzzy: the match percentage CAT tools show, 100 x rapidfuzz's normalised Levenshtein similarity of
+  the two sources, computed on the *masked* text (each inline code span, math, role or tag counts as
+  one character, so a long formula does not swamp the prose), minus one point per inline element
+  that differs, and capped at 99 unless the sources are identical. A word/character-bigram inverted
+  index picks a few hundred candidates first, so a query over 100k segments costs milliseconds.
+* Terms: :class:`Glossary` finds the entries of a term list in a sentence (whole words, longest
+  first, case-insensitive, English plurals).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from amts.document import mask, normalize_space
+from amts.engines import Example
+from amts.engines.base import PLACEHOLDER_RE
+from amts.memory.pairs import Pair
+
+if TYPE_CHECKING:
+    from amts.memory.store import Store
+
+#: origins whose targets are machine output; anything else is taken as human work
+MACHINE_ORIGINS = frozenset({"machine", "mt", "raw-mt", "engine", "machine-translated"})
+_ORIGIN_RANK = {"post-edited": 3, "reviewed": 3}
+
+_TOKEN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]+")
+_CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_MARK = "\ue000"  # one private-use character stands for any inline element in match texts
+
+CANDIDATES = 300
+"""How many prefiltered candidates get a real Levenshtein score."""
+
+
+def origin_rank(provenance: Mapping[str, object]) -> int:
+    """2 for human pairs, 3 for post-edited/reviewed ones, 1 for machine output."""
+    origin = str(provenance.get("origin", "")).lower()
+    if origin in MACHINE_ORIGINS:
+        return 1
+    return _ORIGIN_RANK.get(origin, 2)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased words; CJK runs become character bigrams (Chinese has no spaces)."""
+    out: list[str] = []
+    for match in _TOKEN_RE.finditer(text.lower()):
+        word = match.group()
+        if _CJK_RUN_RE.match(word):
+            out.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
+        else:
+            out.append(word)
+    return out
+
+
+@dataclass(frozen=True)
+class Match:
+    """A fuzzy match: the pair, its CAT match percentage and the share of query words it contains."""
+
+    source: str
+    target: str
+    score: float
+    overlap: float
+    provenance: Mapping[str, object]
+
+    def example(self) -> Example:
+        return Example(self.source, self.target, self.score)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    source: str
+    target: str
+    match_text: str
+    spans: tuple[str, ...]
+    provenance: Mapping[str, object]
+
+
+def _match_form(text: str) -> tuple[str, tuple[str, ...]]:
+    masked = mask(text)
+    return PLACEHOLDER_RE.sub(_MARK, masked.text), masked.spans
+
+
+class TranslationMemory:
+    """An in-memory index over parallel data for one language pair (implements ``amts.adapt.Memory``)."""
+
+    def __init__(
+        self,
+        pairs: Iterable[Pair],
+        src_lang: str,
+        tgt_lang: str,
+        glossary: Glossary | None = None,
+        min_match: float = 50.0,
+    ) -> None:
+        self.src_lang, self.tgt_lang = src_lang, tgt_lang
+        self.glossary = glossary
+        self.min_match = min_match
+        best: dict[str, tuple[int, Pair]] = {}
+        for pair in pairs:
+            if pair.src_lang != src_lang or pair.tgt_lang != tgt_lang:
+                continue
+            key = normalize_space(pair.source, src_lang)
+            rank = origin_rank(pair.provenance)
+            if key and pair.target.strip() and (key not in best or rank >= best[key][0]):
+                best[key] = (rank, pair)
+        self._exact: dict[str, str] = {key: pair.target for key, (_, pair) in best.items()}
+        self._entries: list[_Entry] = []
+        for key, (_, pair) in best.items():
+            text, spans = _match_form(key)
+            self._entries.append(_Entry(key, pair.target, text, spans, pair.provenance))
+        self._build_index()
+
+    @classmethod
+    def from_store(
+        cls, store: Store, name: str, version: int | None = None, glossary: Glossary | None = None, min_match: float = 50.0
+    ) -> TranslationMemory:
+        """The memory of one version (default: the latest) of a stored parallel-data resource."""
+        info = store.describe(name)
+        return cls(store.pairs(name, version), info.src_lang, info.tgt_lang, glossary=glossary, min_match=min_match)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # --------------------------------------------------------------------------------- index
+
+    def _build_index(self) -> None:
+        postings: dict[str, list[int]] = {}
+        for index, entry in enumerate(self._entries):
+            for token in set(tokens(entry.match_text)):
+                postings.setdefault(token, []).append(index)
+        count = max(1, len(self._entries))
+        self._postings = {token: np.asarray(ids, dtype=np.int32) for token, ids in postings.items()}
+        self._idf = {token: math.log(1 + count / len(ids)) for token, ids in postings.items()}
+        self._lengths = np.asarray([len(e.match_text) for e in self._entries] or [0], dtype=np.float32)
+        self._texts = [entry.match_text for entry in self._entries]
+
+    def _candidates(self, query_tokens: set[str], length: int) -> np.ndarray:
+        known = sorted((t for t in query_tokens if t in self._postings), key=lambda t: len(self._postings[t]))
+        if not known:
+            return np.empty(0, dtype=np.int32)
+        # very common words select half the memory and say little: use them only if nothing rarer
+        limit = max(50, len(self._entries) // 10)
+        chosen = [t for t in known if len(self._postings[t]) <= limit] or known[:3]
+        scores = np.zeros(len(self._entries), dtype=np.float32)
+        for token in chosen:
+            scores[self._postings[token]] += self._idf[token]
+        hit = np.flatnonzero(scores)
+        if len(hit) > CANDIDATES:
+            lengths = self._lengths[hit]
+            ratio = np.minimum(lengths, length) / np.maximum(np.maximum(lengths, length), 1)
+            # Levenshtein similarity can never exceed the length ratio: rank by shared words x that bound
+            rank = scores[hit] * ratio
+            hit = hit[np.argpartition(-rank, CANDIDATES)[:CANDIDATES]]
+        return hit
+
+    # ------------------------------------------------------------------------------- lookups
+
+    def exact(self, source: str, src: str, tgt: str) -> str | None:
+        """The stored translation of ``source`` (whitespace-normalised), or None."""
+        if src != self.src_lang or tgt != self.tgt_lang:
+            return None
+        found = self._exact.get(source)  # keys are normalised: a hit on the raw text is a hit
+        if found is None:
+            found = self._exact.get(normalize_space(source, src))
+        return found
+
+    def matches(self, source: str, k: int = 5, min_match: float | None = None) -> list[Match]:
+        """The ``k`` best fuzzy matches of ``source`` at or above ``min_match`` percent, best first."""
+        floor = self.min_match if min_match is None else min_match
+        key = normalize_space(source, self.src_lang)
+        text, spans = _match_form(key)
+        query_tokens = set(tokens(text))
+        if not self._entries or not query_tokens or k <= 0:
+            return []
+        candidates = self._candidates(query_tokens, len(text))
+        if len(candidates) == 0:
+            return []
+        choices = [self._texts[i] for i in candidates]
+        raw = process.extract(
+            text, choices, scorer=Levenshtein.normalized_similarity, limit=max(k * 3, k + 10), score_cutoff=max(0.0, floor - 1) / 100
+        )
+        found: list[Match] = []
+        for _, similarity, position in raw:
+            entry = self._entries[int(candidates[position])]
+            score = similarity * 100
+            if entry.source != key:
+                mine, theirs = Counter(spans), Counter(entry.spans)
+                differing = max(sum((mine - theirs).values()), sum((theirs - mine).values()))
+                score = min(99.0, score - min(10, differing))
+            score = round(max(0.0, score), 1)
+            if score < floor:
+                continue
+            entry_tokens = set(tokens(entry.match_text))
+            overlap = len(query_tokens & entry_tokens) / len(query_tokens)
+            found.append(Match(entry.source, entry.target, score, round(overlap, 3), entry.provenance))
+        found.sort(key=lambda m: (-m.score, -m.overlap, -origin_rank(m.provenance)))
+        return found[:k]
+
+    def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]:
+        """The ``k`` best fuzzy matches as engine examples (score = match percentage)."""
+        if src != self.src_lang or tgt != self.tgt_lang:
+            return []
+        return [m.example() for m in self.matches(source, k)]
+
+    def terms_for(self, source: str) -> dict[str, str]:
+        """Glossary entries found in ``source`` (empty without a glossary)."""
+        return self.glossary.terms_for(source) if self.glossary else {}
+
+    terms = terms_for
+
+
+class Glossary:
+    """A term list: which of its terms occur in a sentence, and their translations.
+
+    Matching is whole-word and case-insensitive for Latin scripts (an English plural ``-s``/``-es``
+    also matches), plain substring for CJK; overlapping terms resolve to the longest.
+    """
+
+    def __init__(self, terms: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+        items = terms.items() if isinstance(terms, Mapping) else terms
+        self.terms: dict[str, str] = {}
+        for term, translation in items:
+            if term.strip() and translation.strip():
+                self.terms[term.strip()] = translation.strip()
+        self._by_lower = {term.lower(): term for term in self.terms}
+        self._pattern = self._compile()
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[Pair], max_words: int = 4) -> Glossary:
+        """Term-like pairs of parallel data (a few words, no sentence punctuation) as a glossary."""
+        chosen = []
+        for pair in pairs:
+            source = pair.source.strip()
+            if len(source.split()) <= max_words and not re.search(r"[.!?;:,。！？；：，`$\[\]]", source):
+                chosen.append((source, pair.target))
+        return cls(chosen)
+
+    def _compile(self) -> re.Pattern[str] | None:
+        if not self.terms:
+            return None
+        alternatives = []
+        for term in sorted(self.terms, key=len, reverse=True):
+            body = r"\s+".join(re.escape(word) for word in term.split())
+            if _CJK_RUN_RE.search(term):
+                alternatives.append(f"(?:{body})")
+            else:
+                plural = "(?:e?s)?" if term[-1:].isalpha() else ""
+                alternatives.append(rf"(?<![^\W_])(?:{body}){plural}(?![^\W_])")
+        return re.compile("|".join(alternatives), re.IGNORECASE)
+
+    def terms_for(self, source: str) -> dict[str, str]:
+        if self._pattern is None:
+            return {}
+        found: dict[str, str] = {}
+        for match in self._pattern.finditer(source):
+            term = self._lookup(match.group())
+            if term is not None:
+                found[term] = self.terms[term]
+        return found
+
+    def _lookup(self, text: str) -> str | None:
+        folded = " ".join(text.split()).lower()
+        for candidate in (folded, folded[:-1], folded[:-2]):
+            if candidate in self._by_lower:
+                return self._by_lower[candidate]
+        return None
+
+    def __len__(self) -> int:
+        return len(self.terms)

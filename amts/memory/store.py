@@ -1,0 +1,388 @@
+"""Named, versioned parallel-data resources in the one amts SQLite store.
+
+The store file is shared with other parts of amts (jobs, review), so this module owns only the tables
+prefixed ``pd_`` and records its schema version in the shared ``amts_schema`` table (one row per
+component) rather than in ``PRAGMA user_version``, which a single component cannot own. Other
+components can use :func:`migrate` the same way.
+
+Concurrency: WAL journal, so readers never block the writer nor see a half-written version; every
+write is one ``BEGIN IMMEDIATE`` transaction, and ``busy_timeout`` makes a second writer wait instead
+of failing. A version is immutable once committed: ``update``/``append`` add a new one, old ones stay.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from amts.memory.pairs import Pair
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+"""Valid resource names (the rule Amazon Translate applies to parallel-data names)."""
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreError(ValueError):
+    """A store operation that cannot be done as asked (bad name, wrong languages, no pairs...)."""
+
+
+class NotFound(StoreError):
+    """No resource (or version) of that name."""
+
+
+class AlreadyExists(StoreError):
+    """``create`` of a name that is taken."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    pair_count: int
+    created: str
+    #: how it was made: "create", "update" or "append"
+    action: str
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """What ``describe``/``list`` report about one parallel-data resource (its latest version)."""
+
+    name: str
+    description: str
+    src_lang: str
+    tgt_lang: str
+    version: int
+    pair_count: int
+    created: str
+    updated: str
+    versions: list[VersionInfo] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection to the store configured for sharing: WAL, busy timeout, foreign keys, autocommit.
+
+    Autocommit (``isolation_level=None``) so that callers open transactions explicitly; use
+    ``BEGIN IMMEDIATE`` for writes.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":  # e.g. a file system without shared memory: still correct, less concurrent
+        conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, component: str, steps: Sequence[Migration]) -> int:
+    """Bring ``component``'s tables to ``len(steps)``: run the steps it has not had yet, atomically.
+
+    The version of each component lives in ``amts_schema``; ``steps[i]`` upgrades from i to i+1.
+    A store written by a newer amts (more steps than known) is refused rather than corrupted.
+    """
+    conn.execute("CREATE TABLE IF NOT EXISTS amts_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+    row = conn.execute("SELECT version FROM amts_schema WHERE component = ?", (component,)).fetchone()
+    if row and row[0] >= len(steps):
+        if row[0] > len(steps):
+            raise StoreError(f"the store's {component} schema is version {row[0]}, newer than this amts knows ({len(steps)})")
+        return row[0]
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT version FROM amts_schema WHERE component = ?", (component,)).fetchone()
+        current = row[0] if row else 0
+        for step in steps[current:]:
+            step(conn)
+        conn.execute(
+            "INSERT INTO amts_schema (component, version) VALUES (?, ?) "
+            "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+            (component, len(steps)),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(steps)
+
+
+def _schema_v1(conn: sqlite3.Connection) -> None:
+    # not executescript: it would COMMIT the migration's transaction half-way
+    for statement in (
+        """CREATE TABLE pd_resources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            src_lang TEXT NOT NULL,
+            tgt_lang TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            latest INTEGER NOT NULL)""",
+        """CREATE TABLE pd_versions (
+            resource_id INTEGER NOT NULL REFERENCES pd_resources(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            pair_count INTEGER NOT NULL,
+            created TEXT NOT NULL,
+            action TEXT NOT NULL,
+            PRIMARY KEY (resource_id, version))""",
+        """CREATE TABLE pd_pairs (
+            id INTEGER PRIMARY KEY,
+            resource_id INTEGER NOT NULL REFERENCES pd_resources(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            provenance TEXT NOT NULL DEFAULT '{}')""",
+        # a version is an ordered list of pair ids; unchanged pairs are shared between versions
+        """CREATE TABLE pd_members (
+            resource_id INTEGER NOT NULL REFERENCES pd_resources(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            pair_id INTEGER NOT NULL REFERENCES pd_pairs(id) ON DELETE CASCADE,
+            PRIMARY KEY (resource_id, version, position))""",
+        "CREATE INDEX pd_pairs_resource ON pd_pairs(resource_id)",
+        "CREATE INDEX pd_members_pair ON pd_members(pair_id)",
+    ):
+        conn.execute(statement)
+
+
+_MIGRATIONS: list[Migration] = [_schema_v1]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def validate_name(name: str) -> str:
+    if not NAME_RE.match(name or ""):
+        raise StoreError(f"invalid name {name!r}: use 1-256 letters, digits, '-' or '_'")
+    return name
+
+
+class Store:
+    """Versioned parallel-data resources in the SQLite file at ``path`` (created on first use).
+
+    Each method uses its own short-lived connection, so one ``Store`` can be shared by threads and
+    processes can open the same file at once.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._migrated = False
+
+    def connect(self) -> sqlite3.Connection:
+        """A fresh connection to the store file, configured for sharing (the caller closes it)."""
+        conn = connect(self.path)
+        if not self._migrated:
+            migrate(conn, "parallel_data", _MIGRATIONS)
+            self._migrated = True
+        return conn
+
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        conn = self.connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._conn() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------------------------- writes
+
+    def create(self, name: str, pairs: Iterable[Pair], description: str = "") -> ResourceInfo:
+        """A new resource whose version 1 holds ``pairs`` (``AlreadyExists`` if the name is taken)."""
+        validate_name(name)
+        items = list(pairs)
+        src, tgt = _languages(items)
+        now = _now()
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM pd_resources WHERE name = ?", (name,)).fetchone():
+                raise AlreadyExists(f"parallel data {name!r} already exists (use update or append)")
+            cursor = conn.execute(
+                "INSERT INTO pd_resources (name, description, src_lang, tgt_lang, created, updated, latest) VALUES (?, ?, ?, ?, ?, ?, 1)",
+                (name, description, src, tgt, now, now),
+            )
+            resource_id = int(cursor.lastrowid or 0)
+            ids = _insert_pairs(conn, resource_id, items)
+            _add_version(conn, resource_id, 1, ids, now, "create")
+        return self.describe(name)
+
+    def update(self, name: str, pairs: Iterable[Pair]) -> ResourceInfo:
+        """A new version holding exactly ``pairs``; earlier versions stay readable."""
+        items = list(pairs)
+        with self._write() as conn:
+            resource_id, latest = self._check(conn, name, items)
+            _add_version(conn, resource_id, latest + 1, _insert_pairs(conn, resource_id, items), _now(), "update")
+        return self.describe(name)
+
+    def append(self, name: str, pairs: Iterable[Pair], origin: str = "post-edited") -> ResourceInfo:
+        """A new version: the previous one plus ``pairs``; a pair whose source is already there replaces it.
+
+        Pairs without an ``origin`` in their provenance get ``origin`` (post-edits are human work).
+        """
+        items = []
+        for pair in pairs:
+            provenance = dict(pair.provenance)
+            provenance.setdefault("origin", origin)
+            items.append(Pair(pair.source, pair.target, pair.src_lang, pair.tgt_lang, provenance))
+        with self._write() as conn:
+            resource_id, latest = self._check(conn, name, items)
+            previous = conn.execute(
+                "SELECT p.id, p.source FROM pd_members m JOIN pd_pairs p ON p.id = m.pair_id "
+                "WHERE m.resource_id = ? AND m.version = ? ORDER BY m.position",
+                (resource_id, latest),
+            ).fetchall()
+            new_ids = _insert_pairs(conn, resource_id, items)
+            # the last pair given for a source wins; replaced ones keep their place in the order
+            replacement = {pair.source: pair_id for pair, pair_id in zip(items, new_ids, strict=True)}
+            ids: list[int] = []
+            used: set[str] = set()
+            for pair_id, source in previous:
+                if source in replacement:
+                    if source not in used:
+                        ids.append(replacement[source])
+                        used.add(source)
+                else:
+                    ids.append(pair_id)
+            for pair in items:
+                if pair.source not in used:
+                    ids.append(replacement[pair.source])
+                    used.add(pair.source)
+            _add_version(conn, resource_id, latest + 1, ids, _now(), "append")
+        return self.describe(name)
+
+    def delete(self, name: str) -> None:
+        """Remove the resource and every version of it (``NotFound`` if absent)."""
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM pd_resources WHERE name = ?", (name,))
+            if cursor.rowcount == 0:
+                raise NotFound(f"no parallel data named {name!r}")
+
+    def _check(self, conn: sqlite3.Connection, name: str, items: list[Pair]) -> tuple[int, int]:
+        row = conn.execute("SELECT id, latest, src_lang, tgt_lang FROM pd_resources WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise NotFound(f"no parallel data named {name!r}")
+        src, tgt = _languages(items)
+        if (src, tgt) != (row[2], row[3]):
+            raise StoreError(f"{name!r} is {row[2]}->{row[3]}; these pairs are {src}->{tgt}")
+        return int(row[0]), int(row[1])
+
+    # -------------------------------------------------------------------------------------- reads
+
+    def list(self) -> list[ResourceInfo]:
+        """Every resource, by name."""
+        with self._conn() as conn:
+            conn.execute("BEGIN")
+            names = [row[0] for row in conn.execute("SELECT name FROM pd_resources ORDER BY name")]
+            infos = [_describe(conn, name) for name in names]
+            conn.execute("COMMIT")
+        return infos
+
+    def exists(self, name: str) -> bool:
+        with self._conn() as conn:
+            return conn.execute("SELECT 1 FROM pd_resources WHERE name = ?", (name,)).fetchone() is not None
+
+    def describe(self, name: str) -> ResourceInfo:
+        with self._conn() as conn:
+            conn.execute("BEGIN")
+            try:
+                return _describe(conn, name)
+            finally:
+                conn.execute("COMMIT")
+
+    def pairs(self, name: str, version: int | None = None) -> list[Pair]:
+        """The pairs of ``version`` (default: the latest), in their order."""
+        with self._conn() as conn:
+            conn.execute("BEGIN")  # one snapshot: the version cannot change under us
+            try:
+                row = conn.execute("SELECT id, latest, src_lang, tgt_lang FROM pd_resources WHERE name = ?", (name,)).fetchone()
+                if row is None:
+                    raise NotFound(f"no parallel data named {name!r}")
+                resource_id, latest, src, tgt = row
+                wanted = latest if version is None else version
+                if not conn.execute("SELECT 1 FROM pd_versions WHERE resource_id = ? AND version = ?", (resource_id, wanted)).fetchone():
+                    raise NotFound(f"{name!r} has no version {wanted} (latest is {latest})")
+                rows = conn.execute(
+                    "SELECT p.source, p.target, p.provenance FROM pd_members m JOIN pd_pairs p ON p.id = m.pair_id "
+                    "WHERE m.resource_id = ? AND m.version = ? ORDER BY m.position",
+                    (resource_id, wanted),
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        # one JSON parse for all provenance objects: ten times faster than one per row
+        provenances = json.loads("[" + ",".join(row[2] for row in rows) + "]")
+        return [Pair(row[0], row[1], src, tgt, prov) for row, prov in zip(rows, provenances, strict=True)]
+
+
+def _languages(items: list[Pair]) -> tuple[str, str]:
+    if not items:
+        raise StoreError("no pairs given")
+    src, tgt = items[0].src_lang, items[0].tgt_lang
+    for number, pair in enumerate(items, 1):
+        if (pair.src_lang, pair.tgt_lang) != (src, tgt):
+            raise StoreError(f"pair {number} is {pair.src_lang}->{pair.tgt_lang}, not {src}->{tgt}: one resource holds one language pair")
+        if not pair.source.strip() or not pair.target.strip():
+            raise StoreError(f"pair {number} has an empty {'source' if not pair.source.strip() else 'target'}")
+    return src, tgt
+
+
+def _insert_pairs(conn: sqlite3.Connection, resource_id: int, items: list[Pair]) -> list[int]:
+    first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM pd_pairs").fetchone()[0]
+    ids = list(range(first, first + len(items)))
+    conn.executemany(
+        "INSERT INTO pd_pairs (id, resource_id, source, target, provenance) VALUES (?, ?, ?, ?, ?)",
+        [
+            (pair_id, resource_id, p.source, p.target, json.dumps(p.provenance, ensure_ascii=False, sort_keys=True))
+            for pair_id, p in zip(ids, items, strict=True)
+        ],
+    )
+    return ids
+
+
+def _add_version(conn: sqlite3.Connection, resource_id: int, version: int, ids: list[int], now: str, action: str) -> None:
+    conn.executemany(
+        "INSERT INTO pd_members (resource_id, version, position, pair_id) VALUES (?, ?, ?, ?)",
+        [(resource_id, version, position, pair_id) for position, pair_id in enumerate(ids)],
+    )
+    conn.execute(
+        "INSERT INTO pd_versions (resource_id, version, pair_count, created, action) VALUES (?, ?, ?, ?, ?)",
+        (resource_id, version, len(ids), now, action),
+    )
+    conn.execute("UPDATE pd_resources SET latest = ?, updated = ? WHERE id = ?", (version, now, resource_id))
+
+
+def _describe(conn: sqlite3.Connection, name: str) -> ResourceInfo:
+    row = conn.execute(
+        "SELECT id, name, description, src_lang, tgt_lang, latest, created, updated FROM pd_resources WHERE name = ?", (name,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no parallel data named {name!r}")
+    versions = [
+        VersionInfo(int(v), int(count), created, action)
+        for v, count, created, action in conn.execute(
+            "SELECT version, pair_count, created, action FROM pd_versions WHERE resource_id = ? ORDER BY version", (row[0],)
+        )
+    ]
+    latest_count = next((v.pair_count for v in versions if v.version == row[5]), 0)
+    return ResourceInfo(row[1], row[2], row[3], row[4], int(row[5]), latest_count, row[6], row[7], versions)
