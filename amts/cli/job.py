@@ -1,0 +1,261 @@
+"""``amts job``: batch translation jobs that run in the background and survive a crash."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from amts.cli.common import fail
+from amts.home import store_path
+from amts.jobs import (
+    ACTIVE_STATES,
+    COMPLETED,
+    Job,
+    JobError,
+    JobSpec,
+    JobStore,
+    log_path,
+    resume_job,
+    start_job,
+    stop_job,
+    worker_alive,
+)
+from amts.jobs.model import DONE, ERROR, PENDING, RUNNING, STAGED
+
+console = Console()
+err = Console(stderr=True)
+job_app = typer.Typer(help="Batch translation jobs: start, watch, stop and resume.", no_args_is_help=True)
+
+StoreOption = typer.Option(None, "--store", help="The amts store file (default: $AMTS_HOME/amts.sqlite).")
+
+
+def _store(explicit: Path | None) -> Path:
+    return store_path(explicit)
+
+
+def _open(explicit: Path | None) -> JobStore:
+    path = _store(explicit)
+    if not path.exists():
+        fail(f"no amts store at {path}: no jobs yet")
+    return JobStore(path)
+
+
+def _get(store: JobStore, job_id: str) -> Job:
+    try:
+        return store.get(job_id)
+    except JobError as error:
+        fail(str(error))
+
+
+def _when(stamp: float | None) -> str:
+    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else "-"
+
+
+def _shown_state(job: Job) -> str:
+    if job.state in ACTIVE_STATES and not worker_alive(job):
+        return f"{job.state} (worker dead: amts job resume {job.id})"
+    if job.state in ACTIVE_STATES and job.stop_requested:
+        return f"{job.state} (stopping)"
+    return job.state
+
+
+def status_dict(store: JobStore, job: Job) -> dict:
+    """The job's status as JSON-ready data (what ``amts job status --json`` prints)."""
+    tasks = store.tasks(job.id)
+    languages: dict[str, dict] = {}
+    for lang in job.spec.tgts:
+        mine = [t for t in tasks if t.lang == lang]
+        sentences: dict[str, int] = {}
+        for task in mine:
+            for status, n in task.counts.items():
+                sentences[status] = sentences.get(status, 0) + n
+        languages[lang] = {
+            "input_documents": len(mine),
+            "translated_documents": sum(t.state == DONE for t in mine),
+            "documents_with_errors": sum(t.state == ERROR for t in mine),
+            "in_progress": sum(t.state in (RUNNING, STAGED) for t in mine),
+            "pending": sum(t.state == PENDING for t in mine),
+            "sentences": sentences,
+        }
+    return {
+        "id": job.id,
+        "name": job.name,
+        "state": job.state,
+        "worker_alive": worker_alive(job) if job.state in ACTIVE_STATES else None,
+        "worker_pid": job.worker_pid,
+        "stop_requested": job.stop_requested,
+        "error": job.error,
+        "spec": json.loads(job.spec.to_json()),
+        "created": job.created,
+        "started": job.started,
+        "finished": job.finished,
+        "languages": languages,
+        "skipped": job.skipped,
+        "errors": [{"lang": t.lang, "document": t.document, "error": t.error} for t in tasks if t.state == ERROR],
+        "documents": [
+            {"lang": t.lang, "document": t.document, "output": t.output, "state": t.state,
+             "content_hash": t.content_hash, "sentences": t.counts, "error": t.error}
+            for t in tasks
+        ],
+        "log": str(log_path(store.path, job.id)),
+    }
+
+
+def start(
+    input: Annotated[str, typer.Argument(help="Folder (or file) of Markdown documents, or s3://bucket/prefix/.")],
+    tgt: Annotated[list[str], typer.Option("--tgt", help="Target language; repeat for several.")],
+    src: str = typer.Option("en", "--src", help="Source language."),
+    engine: str = typer.Option(..., "--engine", help="Engine name; 'memory' uses the parallel data only."),
+    out: str = typer.Option(..., "--out", help="Output folder or s3://bucket/prefix/: <out>/<rel dir>/<tgt>.<name>."),
+    parallel_data: str = typer.Option(None, "--parallel-data", help="Parallel data set in the store to use."),
+    name: str = typer.Option("", "--name", help="A name for the job (usable instead of its id)."),
+    workers: int = typer.Option(0, "--workers", help="Worker processes (default: one per core)."),
+    endpoint_url: str = typer.Option(None, "--s3-endpoint", help="S3 endpoint URL (default: boto3's own)."),
+    store: Path = StoreOption,
+) -> None:
+    """Start a job and return at once; it runs in a background worker process."""
+    spec = JobSpec(
+        input=input, output=out, src=src, tgts=list(tgt), engine=engine, parallel_data=parallel_data,
+        workers=workers, name=name, endpoint_url=endpoint_url,
+    )
+    try:
+        job = start_job(_store(store), spec)
+    except JobError as error:
+        fail(str(error))
+    with JobStore(_store(store)) as jobs:
+        tasks = len(jobs.tasks(job.id))
+    err.print(f"started job {job.id} ({tasks} tasks, worker pid {job.worker_pid}); watch: amts job wait {job.id}")
+    for skipped in job.skipped[:10]:
+        err.print(f"[yellow]skipped[/] {skipped} (not Markdown)")
+    console.print(job.id)
+
+
+def status(
+    job_id: str = typer.Argument(..., help="Job id (or a unique prefix, or its name)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full status as JSON."),
+    store: Path = StoreOption,
+) -> None:
+    """Show a job's state, per-language document counts and errors."""
+    with _open(store) as jobs:
+        job = _get(jobs, job_id)
+        info = status_dict(jobs, job)
+    if as_json:
+        console.print_json(json.dumps(info))
+        return
+    spec = job.spec
+    console.print(f"[bold]job {job.id}[/] {job.name}".rstrip())
+    console.print(f"state     {_shown_state(job)}")
+    console.print(f"engine    {spec.engine}" + (f" + parallel data {spec.parallel_data}" if spec.parallel_data else ""))
+    console.print(f"input     {spec.input} ({spec.src})")
+    console.print(f"output    {spec.output}")
+    console.print(f"created   {_when(job.created)}  started {_when(job.started)}  finished {_when(job.finished)}")
+    table = Table("language", "documents", "translated", "with errors", "in progress", "pending", "sentences")
+    for lang, counts in info["languages"].items():
+        sentences = ", ".join(f"{n} {s}" for s, n in sorted(counts["sentences"].items())) or "-"
+        table.add_row(
+            f"{spec.src}->{lang}", str(counts["input_documents"]), str(counts["translated_documents"]),
+            str(counts["documents_with_errors"]), str(counts["in_progress"]), str(counts["pending"]), sentences,
+        )
+    console.print(table)
+    if job.error:
+        console.print(f"[red]error[/] {job.error}")
+    for item in info["errors"][:20]:
+        console.print(f"[red]failed[/] {item['lang']} {item['document']}: {item['error']}")
+    if len(info["errors"]) > 20:
+        console.print(f"... and {len(info['errors']) - 20} more (amts job status {job.id} --json)")
+
+
+def list_jobs(store: Path = StoreOption) -> None:
+    """List jobs, oldest first."""
+    path = _store(store)
+    if not path.exists():
+        console.print("no jobs")
+        return
+    with JobStore(path) as jobs:
+        table = Table("id", "name", "state", "languages", "done", "failed", "created")
+        for job in jobs.jobs():
+            counts = jobs.state_counts(job.id)
+            done = sum(c.get(DONE, 0) for c in counts.values())
+            failed = sum(c.get(ERROR, 0) for c in counts.values())
+            total = sum(sum(c.values()) for c in counts.values())
+            table.add_row(
+                job.id, job.name, _shown_state(job), f"{job.spec.src}->{','.join(job.spec.tgts)}",
+                f"{done}/{total}", str(failed), _when(job.created),
+            )
+    console.print(table)
+
+
+def wait(
+    job_id: str = typer.Argument(..., help="Job id (or a unique prefix, or its name)."),
+    interval: float = typer.Option(0.5, "--interval", help="Seconds between polls."),
+    store: Path = StoreOption,
+) -> None:
+    """Follow a job with a progress bar until it ends; exit 0 only if it COMPLETED."""
+    with _open(store) as jobs:
+        job = _get(jobs, job_id)
+        total = len(jobs.tasks(job.id))
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=False) as progress:
+            bar = progress.add_task(f"job {job.id}", total=total)
+            while True:
+                job = jobs.get(job.id)
+                counts = jobs.state_counts(job.id)
+                finished = sum(c.get(DONE, 0) + c.get(ERROR, 0) for c in counts.values())
+                failed = sum(c.get(ERROR, 0) for c in counts.values())
+                label = f"job {job.id} {job.state.lower()}" + (f" ({failed} failed)" if failed else "")
+                progress.update(bar, completed=finished, description=label)
+                if job.state not in ACTIVE_STATES:
+                    break
+                if not worker_alive(job):
+                    progress.stop()
+                    fail(f"job {job.id}: its worker died (pid {job.worker_pid}); run: amts job resume {job.id}", 1)
+                time.sleep(interval)
+    if job.state != COMPLETED:
+        fail(f"job {job.id} ended {job.state}" + (f": {job.error}" if job.error else ""), 1)
+    err.print(f"job {job.id} COMPLETED: {finished} document translation(s) in {job.spec.output}")
+
+
+def stop(
+    job_id: str = typer.Argument(..., help="Job id (or a unique prefix, or its name)."),
+    store: Path = StoreOption,
+) -> None:
+    """Stop a job after the documents being translated now; resume it later with ``amts job resume``."""
+    try:
+        job = stop_job(_store(store), job_id)
+    except JobError as error:
+        fail(str(error))
+    if job.state in ACTIVE_STATES:
+        err.print(f"job {job.id}: stop requested; the worker stops after its current documents")
+    else:
+        err.print(f"job {job.id}: {job.state}")
+
+
+def resume(
+    job_id: str = typer.Argument(..., help="Job id (or a unique prefix, or its name)."),
+    store: Path = StoreOption,
+) -> None:
+    """Finish a stopped, failed or crashed job; finished documents are not translated or written again."""
+    try:
+        job = resume_job(_store(store), job_id)
+    except JobError as error:
+        fail(str(error))
+    err.print(f"resumed job {job.id} (worker pid {job.worker_pid}); watch: amts job wait {job.id}")
+    console.print(job.id)
+
+
+def register(app: typer.Typer) -> None:
+    job_app.command()(start)
+    job_app.command()(status)
+    job_app.command("list")(list_jobs)
+    job_app.command()(wait)
+    job_app.command()(stop)
+    job_app.command()(resume)
+    app.add_typer(job_app, name="job")

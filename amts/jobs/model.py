@@ -1,0 +1,93 @@
+"""What a batch job is: its spec, its states (named as Amazon Translate names them) and its tasks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+# Job states, as ``describe_text_translation_job`` reports them.
+SUBMITTED = "SUBMITTED"
+IN_PROGRESS = "IN_PROGRESS"
+COMPLETED = "COMPLETED"
+COMPLETED_WITH_ERROR = "COMPLETED_WITH_ERROR"
+FAILED = "FAILED"
+STOPPED = "STOPPED"
+JOB_STATES = (SUBMITTED, IN_PROGRESS, COMPLETED, COMPLETED_WITH_ERROR, FAILED, STOPPED)
+ACTIVE_STATES = (SUBMITTED, IN_PROGRESS)
+TERMINAL_STATES = (COMPLETED, COMPLETED_WITH_ERROR, FAILED, STOPPED)
+
+# Task states: one task is one (target language, document).
+PENDING = "PENDING"
+RUNNING = "RUNNING"  # claimed by a worker process, translation under way
+STAGED = "STAGED"  # translation recorded in the store, output being written
+DONE = "DONE"  # output written with the recorded content hash
+ERROR = "FAILED"  # this document failed; the job goes on
+TASK_STATES = (PENDING, RUNNING, STAGED, DONE, ERROR)
+
+
+class JobError(RuntimeError):
+    """A job cannot be created, found, resumed or stopped (one-line reason)."""
+
+
+@dataclass
+class JobSpec:
+    """Everything a worker needs to run the job; stored as JSON so resume needs nothing else."""
+
+    input: str  # local folder/file or s3://bucket/prefix/
+    output: str  # local folder or s3://bucket/prefix/
+    src: str
+    tgts: list[str]
+    engine: str
+    parallel_data: str | None = None
+    workers: int = 0  # 0: one per core
+    name: str = ""
+    endpoint_url: str | None = None  # S3 endpoint (else boto3's own: AWS_ENDPOINT_URL_S3, ...)
+    engine_options: dict[str, object] = field(default_factory=dict)
+    examples: int = 4  # similar pairs retrieved per sentence when parallel data is given
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> JobSpec:
+        return cls(**json.loads(text))
+
+
+@dataclass
+class Task:
+    id: int
+    job_id: str
+    seq: int
+    lang: str
+    document: str  # path relative to the input, POSIX separators
+    output: str  # path relative to the output: <rel dir>/<lang>.<name>
+    size: int
+    state: str
+    error: str | None = None
+    content_hash: str | None = None  # sha256 of the output's UTF-8 bytes
+    translations: int = 0  # times a translation was recorded: 1 for every done document
+    counts: dict[str, int] = field(default_factory=dict)  # sentence statuses (engine, memory, ...)
+    notes: list[str] = field(default_factory=list)  # parser warnings and sentences needing review
+    pid: int | None = None
+    started: float | None = None
+    finished: float | None = None
+
+
+@dataclass
+class Job:
+    id: str
+    spec: JobSpec
+    state: str
+    created: float
+    updated: float
+    started: float | None = None
+    finished: float | None = None
+    worker_pid: int | None = None
+    heartbeat: float | None = None
+    stop_requested: bool = False
+    error: str | None = None
+    skipped: list[str] = field(default_factory=list)  # input files that are not Markdown
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
