@@ -23,6 +23,7 @@ def _root() -> None:
 # Each entry: a module of amts.cli exposing ``register(app)``; it adds its commands or sub-groups.
 COMMAND_MODULES = [
     "translate",
+    "job",
 ]
 
 for _name in COMMAND_MODULES:
