@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from amts.adapt.pipeline import KEPT, AdaptiveTranslator, Outcome
-from amts.document import Document, join_sentences, parse_markdown
+from amts.document import Document, join_sentences, keep_dollar_lines, parse_markdown
 
 
 @dataclass
@@ -52,7 +52,7 @@ def translate_markdown(text: str, translator: AdaptiveTranslator, src: str, tgt:
         for sentence in sentences:
             outcome = outcomes[seen[sentence.key(src)]]
             result.sentences.append(SentenceRecord(segment.index, segment.line + 1, outcome))
-            targets.append(outcome.target)
+            targets.append(keep_dollar_lines(outcome.target, sentence.text))
             unchanged &= outcome.target == sentence.key(src)
         if unchanged:
             continue  # nothing changed: the original bytes, wrapping included

@@ -1,7 +1,16 @@
 """Parse Markdown into blocks and translatable segments, and put it back together byte for byte."""
 
 from amts.document.inline import Masked, PlaceholderError, check_placeholders, mask, strip_structure
-from amts.document.model import BLOCK_KINDS, Block, Document, Segment, Sentence, parse_markdown
+from amts.document.model import (
+    BLOCK_KINDS,
+    Block,
+    Document,
+    Segment,
+    Sentence,
+    keep_dollar_lines,
+    parse_markdown,
+    sentence_key,
+)
 from amts.document.reader import DocumentError, read_markdown
 from amts.document.sentences import is_cjk_language, join_sentences, normalize_space, split_sentences
 
@@ -17,10 +26,12 @@ __all__ = [
     "check_placeholders",
     "is_cjk_language",
     "join_sentences",
+    "keep_dollar_lines",
     "mask",
     "normalize_space",
     "parse_markdown",
     "read_markdown",
+    "sentence_key",
     "split_sentences",
     "strip_structure",
 ]

@@ -30,6 +30,7 @@ _INLINE_RE = re.compile(
 )
 
 _LINK_CLOSE_RE = re.compile(r"\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)")
+_BARE_TARGET_RE = re.compile(r"\]\([^)\s]+")
 _REF_CLOSE_RE = re.compile(r"\]\[[^\]\n]*\]")
 
 
@@ -79,20 +80,42 @@ def check_placeholders(translated: str, count: int) -> None:
         raise PlaceholderError(missing, extra, duplicated)
 
 
+# How line-based checkers pair dollar signs: whatever they see as math must stay exactly as it is,
+# even where a closing ``$`` and the next opening ``$`` sit on one line around some prose.
+_LINE_DOLLARS_RE = re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)")
+
+
 def structure_spans(raw: str) -> list[tuple[int, int]]:
-    """Character ranges of ``raw`` that are inline structure, sorted and non-overlapping."""
+    """Character ranges of ``raw`` that are inline structure, sorted, overlaps merged."""
     spans: list[tuple[int, int]] = [m.span() for m in _INLINE_RE.finditer(raw)]
-    spans.extend(_link_spans(raw, spans))
+    if "$" in raw:
+        spans.extend(m.span() for m in _LINE_DOLLARS_RE.finditer(raw))
+    for opener, closer in link_pairs(raw, spans):
+        spans.extend((opener, closer))
+    if "](" in raw:  # a target of a malformed link (unclosed, with spaces) is still a target
+        spans.extend(m.span() for m in _BARE_TARGET_RE.finditer(raw))
     spans.sort()
-    return spans
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
-def _link_spans(raw: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def link_ranges(raw: str) -> list[tuple[int, int]]:
+    """Whole ``[text](target)`` / ``![caption](path)`` ranges: a sentence break must not fall inside."""
+    spans = [m.span() for m in _INLINE_RE.finditer(raw)]
+    return [(opener[0], closer[1]) for opener, closer in link_pairs(raw, spans)]
+
+
+def link_pairs(raw: str, taken: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Openers ``[``/``![`` and closers ``](target)`` of links and images whose brackets match."""
     blocked = bytearray(len(raw))
     for start, end in taken:
         blocked[start:end] = b"\x01" * (end - start)
-    found: list[tuple[int, int]] = []
+    found: list[tuple[tuple[int, int], tuple[int, int]]] = []
     for regex in (_LINK_CLOSE_RE, _REF_CLOSE_RE):
         for close in regex.finditer(raw):
             if blocked[close.start()]:
@@ -115,8 +138,7 @@ def _link_spans(raw: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]
                 blocked[i] for i in (opener_start, close.end() - 1)
             ):
                 continue
-            found.append((opener_start, pos + 1))
-            found.append(close.span())
+            found.append(((opener_start, pos + 1), close.span()))
             blocked[close.start() : close.end()] = b"\x01" * (close.end() - close.start())
     return found
 
@@ -127,8 +149,6 @@ def mask(raw: str) -> Masked:
     spans: list[str] = []
     pos = 0
     for start, end in structure_spans(raw):
-        if start < pos:  # overlapping alternatives: the earlier one already covers it
-            continue
         pieces.append(raw[pos:start])
         spans.append(raw[start:end])
         pieces.append(f"{{{len(spans)}}}")

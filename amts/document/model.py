@@ -15,7 +15,7 @@ from functools import cached_property
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from amts.document.inline import Masked, mask
+from amts.document.inline import Masked, link_ranges, mask
 from amts.document.sentences import Span, normalize_space, split_sentences
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -52,14 +52,21 @@ class Segment:
         return mask(self.text)
 
     def sentences(self, lang: str) -> list[Sentence]:
-        """The segment's sentences as exact substrings of ``text`` (math and code never cut)."""
+        """The segment's sentences as exact substrings of ``text``.
+
+        Math, code and link targets are never cut, and neither is a link or figure caption.
+        """
         masked = self.masked
         raw_offsets = _raw_offsets(masked)
-        out: list[Sentence] = []
+        links = link_ranges(self.text)
+        raw_spans: list[list[int]] = []
         for span in split_sentences(masked.text, lang):
             start, end = raw_offsets(span.start), raw_offsets(span.end)
-            out.append(Sentence(self.text[start:end], start, end))
-        return out
+            if raw_spans and any(a < raw_spans[-1][1] and start < b for a, b in links):
+                raw_spans[-1][1] = end  # the previous break fell inside a link: undo it
+            else:
+                raw_spans.append([start, end])
+        return [Sentence(self.text[a:b], a, b) for a, b in raw_spans]
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,14 @@ class Sentence:
     end: int
 
     def key(self, lang: str) -> str:
-        """The form used for memory look-ups and engines: wrapping folded, markup kept."""
-        return normalize_space(self.text, lang)
+        """The form used for memory look-ups and engines: wrapping folded, markup kept exactly."""
+        return sentence_key(self.text, lang)
+
+
+def sentence_key(text: str, lang: str) -> str:
+    """Fold the wrapping of prose only: whitespace inside math or code is structure and stays."""
+    masked = mask(text)
+    return masked.unmask(normalize_space(masked.text, lang))
 
 
 def _raw_offsets(masked: Masked):  # noqa: ANN202 - small closure
@@ -149,6 +162,29 @@ class Document:
         return (b for b in self.blocks if b.segments)
 
 
+def keep_dollar_lines(target: str, source: str) -> str:
+    """Lay out a translation so line-based tools pair its ``$`` signs as they did in the source.
+
+    Math checkers pair dollar signs per line. Translated prose is re-wrapped, so the prose after a
+    multi-line ``$...$`` starts a new line, and so does an escaped ``\\$`` (currency). The structure
+    spans come from the *source*, whose layout decided what was structure. Renderers show these line
+    breaks as spaces.
+    """
+    if "$" not in source:
+        return target
+    for span in mask(source).spans:
+        if span == "\\$":
+            target = re.sub(r"(?<=[^\n])[ \t]*(?<!\\)(?=\\\$)", "\n", target)
+        elif "$" in span and "\n" in span:
+            at = target.find(span)
+            if at >= 0:
+                after = at + len(span)
+                rest = target[after:].lstrip(" \t")
+                if rest and not rest.startswith("\n"):
+                    target = target[:after] + "\n" + rest
+    return target
+
+
 class _Lines:
     """Line table of the document text: offsets, content without line ending, line endings."""
 
@@ -178,6 +214,7 @@ def parse_markdown(text: str) -> Document:
     lines = _Lines(body, base)
     tokens = _MD.parse(body)
     builder = _Builder(text, lines)
+    builder.math_lines = _display_math_lines(body, tokens)
     stack: list[str] = []
     top_start = None
     top_kind = "other"
@@ -196,6 +233,31 @@ def parse_markdown(text: str) -> Document:
             container = _container(stack)
             builder.add_inline(token.content, token.map, container, top_kind)
     return builder.finish()
+
+
+_DISPLAY_MATH_RE = re.compile(r"\$\$.*?\$\$", re.S)
+
+
+def _display_math_lines(body: str, tokens) -> set[int]:  # noqa: ANN001
+    """Lines inside multi-line ``$$...$$`` outside code: never prose, whatever markdown-it made of them.
+
+    (A line of display math that starts with ``- `` would otherwise be read as a list item.)
+    """
+    if "$$" not in body:
+        return set()
+    lines = body.split("\n")
+    for token in tokens:
+        if token.type in ("fence", "code_block") and token.map:
+            for i in range(token.map[0], min(token.map[1], len(lines))):
+                lines[i] = " " * len(lines[i])
+    blanked = "\n".join(lines)
+    found: set[int] = set()
+    for match in _DISPLAY_MATH_RE.finditer(blanked):
+        first = blanked.count("\n", 0, match.start())
+        last = first + match.group(0).count("\n")
+        if last > first:
+            found.update(range(first, last + 1))
+    return found
 
 
 def _block_kind(token) -> str:  # noqa: ANN001 - markdown-it Token
@@ -244,6 +306,7 @@ class _Builder:
         self.warnings: list[str] = []
         self.next_line = 0
         self.cell_cursor: dict[int, int] = {}
+        self.math_lines: set[int] = set()
 
     def open_block(self, kind: str, first: int, last: int) -> None:
         if first > self.next_line:
@@ -272,7 +335,7 @@ class _Builder:
                 run = []
                 self.warnings.append(f"line {line_no + 1}: could not locate prose; kept as structure")
                 continue
-            if STRUCTURE_LINE_RE.match(piece) or not piece.strip():
+            if STRUCTURE_LINE_RE.match(piece) or not piece.strip() or line_no in self.math_lines:
                 self._flush(run, container, block)
                 run = []
                 continue
