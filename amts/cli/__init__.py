@@ -22,8 +22,11 @@ def _root() -> None:
 
 # Each entry: a module of amts.cli exposing ``register(app)``; it adds its commands or sub-groups.
 COMMAND_MODULES = [
+    "review",
     "translate",
+    "eval",
     "job",
+    "pd",
 ]
 
 for _name in COMMAND_MODULES:

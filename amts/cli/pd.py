@@ -1,0 +1,182 @@
+"""``amts pd``: manage versioned parallel-data resources in the amts store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from amts.cli.common import fail
+from amts.home import store_path
+from amts.memory import FORMATS, FormatError, Pair, Store, StoreError, read_pairs, write_pairs
+from amts.memory.formats import format_for
+from amts.memory.store import validate_name
+
+console = Console()
+_err = Console(stderr=True)
+
+pd_app = typer.Typer(help="Parallel data: versioned translation memories in the amts store.", no_args_is_help=True)
+
+StoreOption = typer.Option(None, "--store", help="Store file (default: $AMTS_HOME/amts.sqlite).")
+CreateFileOption = typer.Option(..., "--file", "-f", help="CSV, TSV, TMX or JSONL file of pairs.")
+UpdateFileOption = typer.Option(..., "--file", "-f", help="The new content of NAME (or what to add, with --append).")
+OutOption = typer.Option(None, "--out", "-o", help="Output file (default: standard output).")
+FormatOption = typer.Option(None, "--format", help=f"One of {', '.join(FORMATS)} (default: by the file suffix).")
+
+
+def _store(path: Path | None) -> Store:
+    return Store(store_path(path))
+
+
+def _read(file: Path, fmt: str | None, src: str | None, tgt: str | None) -> list[Pair]:
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    try:
+        pairs = read_pairs(file, fmt, src_lang=src, tgt_lang=tgt)
+    except FormatError as error:
+        fail(f"{error} (nothing imported)")
+    except OSError as error:
+        fail(f"{file}: {error.strerror or error}")
+    if not pairs:
+        fail(f"{file}: no pairs in the file (nothing imported)")
+    return pairs
+
+
+def _name(name: str) -> str:
+    try:
+        return validate_name(name)
+    except StoreError as error:
+        fail(str(error))
+
+
+@pd_app.command("create")
+def create(
+    name: str = typer.Argument(..., help="Resource name: letters, digits, '-' and '_'."),
+    file: Path = CreateFileOption,
+    fmt: str | None = FormatOption,
+    src: str | None = typer.Option(None, "--src", help="Source language (checked against the file)."),
+    tgt: str | None = typer.Option(None, "--tgt", help="Target language (picks a column of a multi-target file)."),
+    description: str = typer.Option("", "--description", help="Free text shown by describe."),
+    store: Path | None = StoreOption,
+) -> None:
+    """Create NAME from a file; the whole file is refused if any row is malformed."""
+    _name(name)
+    pairs = _read(file, fmt, src, tgt)
+    try:
+        info = _store(store).create(name, pairs, description)
+    except StoreError as error:
+        fail(str(error))
+    _err.print(f"created {info.name} v{info.version}: {info.pair_count} pairs {info.src_lang}->{info.tgt_lang}")
+
+
+@pd_app.command("update")
+def update(
+    name: str = typer.Argument(...),
+    file: Path = UpdateFileOption,
+    fmt: str | None = FormatOption,
+    src: str | None = typer.Option(None, "--src"),
+    tgt: str | None = typer.Option(None, "--tgt"),
+    append: bool = typer.Option(False, "--append", help="Add to the latest version instead of replacing it."),
+    store: Path | None = StoreOption,
+) -> None:
+    """Make a new version of NAME from a file; earlier versions are kept."""
+    pairs = _read(file, fmt, src, tgt)
+    target = _store(store)
+    try:
+        info = target.append(name, pairs, origin="imported") if append else target.update(name, pairs)
+    except StoreError as error:
+        fail(str(error))
+    _err.print(f"updated {info.name} to v{info.version}: {info.pair_count} pairs")
+
+
+@pd_app.command("list")
+def list_resources(store: Path | None = StoreOption) -> None:
+    """List the parallel-data resources in the store."""
+    try:
+        infos = _store(store).list()
+    except StoreError as error:
+        fail(str(error))
+    if not infos:
+        _err.print("no parallel data in the store")
+        return
+    table = Table("name", "languages", "version", "pairs", "updated", "description")
+    for info in infos:
+        table.add_row(info.name, f"{info.src_lang}->{info.tgt_lang}", str(info.version), str(info.pair_count), info.updated, info.description)
+    console.print(table)
+
+
+@pd_app.command("describe")
+def describe(name: str = typer.Argument(...), store: Path | None = StoreOption) -> None:
+    """Show NAME: languages, latest version, pair counts, dates and every version."""
+    try:
+        info = _store(store).describe(name)
+    except StoreError as error:
+        fail(str(error))
+    table = Table(title=f"{info.name} ({info.src_lang}->{info.tgt_lang})", show_header=False)
+    table.add_row("description", info.description or "-")
+    table.add_row("version", str(info.version))
+    table.add_row("pairs", str(info.pair_count))
+    table.add_row("created", info.created)
+    table.add_row("updated", info.updated)
+    console.print(table)
+    versions = Table("version", "pairs", "created", "made by")
+    for version in info.versions:
+        versions.add_row(str(version.version), str(version.pair_count), version.created, version.action)
+    console.print(versions)
+
+
+@pd_app.command("export")
+def export(
+    name: str = typer.Argument(...),
+    fmt: str | None = typer.Option(None, "--format", help=f"One of {', '.join(FORMATS)} (default: by --out's suffix, else csv)."),
+    out: Path | None = OutOption,
+    version: int | None = typer.Option(None, "--version", help="Version to export (default: the latest)."),
+    store: Path | None = StoreOption,
+) -> None:
+    """Write NAME (or one version of it) as CSV, TSV, TMX or JSONL."""
+    try:
+        chosen = format_for(out or "", fmt) if (fmt or out) else "csv"
+    except FormatError as error:
+        fail(str(error))
+    try:
+        target = _store(store)
+        info = target.describe(name)
+        pairs = target.pairs(name, version)
+    except StoreError as error:
+        fail(str(error))
+    try:
+        write_pairs(pairs, out if out else sys.stdout, chosen, src_lang=info.src_lang, tgt_lang=info.tgt_lang)
+    except FormatError as error:
+        fail(f"cannot export {name} as {chosen}: {error}")
+    except OSError as error:
+        fail(f"{out}: {error.strerror or error}")
+    if out:
+        _err.print(f"exported {len(pairs)} pairs of {name} v{version or info.version} -> {out}")
+
+
+@pd_app.command("delete")
+def delete(
+    name: str = typer.Argument(...),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    store: Path | None = StoreOption,
+) -> None:
+    """Delete NAME and all its versions."""
+    target = _store(store)
+    try:
+        info = target.describe(name)
+    except StoreError as error:
+        fail(str(error))
+    if not yes and not typer.confirm(f"delete {name} ({info.version} version(s), {info.pair_count} pairs)?"):
+        fail("not deleted", code=1)
+    try:
+        target.delete(name)
+    except StoreError as error:
+        fail(str(error))
+    _err.print(f"deleted {name}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pd_app, name="pd")
