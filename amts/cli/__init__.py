@@ -22,9 +22,7 @@ def _root() -> None:
 
 # Each entry: a module of amts.cli exposing ``register(app)``; it adds its commands or sub-groups.
 COMMAND_MODULES = [
-    "review",
     "translate",
-    "eval",
     "job",
     "pd",
 ]
