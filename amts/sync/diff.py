@@ -63,9 +63,10 @@ def diff_blocks(old: Document, new: Document, lang: str) -> list[BlockChange]:
 def _similarity(a: Block, b: Block, lang: str) -> float:
     if (a.kind == "code") != (b.kind == "code") or bool(a.segments) != bool(b.segments):
         return 0.0
+    score = fuzz.ratio(block_key(a, lang), block_key(b, lang)) / 100.0
     if a.kind == "code" and a.text.split("\n", 2)[:2] != b.text.split("\n", 2)[:2]:
-        return 0.0  # another notebook cell (other fence info or #@tab line)
-    return fuzz.ratio(block_key(a, lang), block_key(b, lang)) / 100.0
+        score *= 0.8  # probably another notebook cell (other fence info or #@tab line)
+    return score
 
 
 def _pair_by_similarity(olds: Sequence[Block], news: Sequence[Block], lang: str) -> list[tuple[int, int]]:

@@ -395,7 +395,8 @@ class _Merger:
                 pending.status = TRANSLATED
                 pending.note = "exact memory match" if outcome.status == MEMORY else ""
             elif outcome.message:
-                pending.note = outcome.message
+                kept = "old translation kept" if pending.fallback_status == FUZZY else "source text kept"
+                pending.note = f"source changed; {kept} ({outcome.message})"
 
     def render(self) -> str:
         texts: list[str] = []

@@ -1,0 +1,134 @@
+"""``amts sync``: update a translation after its source changed, keeping every unchanged human sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from amts.adapt import AdaptiveTranslator
+from amts.cli.common import fail, load_engine
+from amts.engines import EngineError
+from amts.engines import register as register_engine
+from amts.fileio import atomic_write_text
+from amts.home import store_path
+from amts.sync.report import SyncReport, markdown_path, to_markdown
+from amts.sync.runner import SyncError, SyncState, file_job, folder_jobs, git_jobs, origin_jobs, run_jobs
+
+console = Console(stderr=True)
+
+# A test engine that records every request; useful to count what sync sends to a real engine.
+register_engine("counting", "amts.sync.counting:CountingEngine")
+
+
+def sync(
+    old_source: Annotated[Path | None, typer.Option("--old-source", help="What the translation was made from (file or folder).")] = None,
+    new_source: Annotated[Path | None, typer.Option("--new-source", help="The updated source (file or folder).")] = None,
+    old_target: Annotated[Path | None, typer.Option("--old-target", help="The current translation (file or folder).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where the new translation goes (file or folder).")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Overwrite the target; keeps <name>.bak.")] = False,
+    source_repo: Annotated[Path | None, typer.Option("--source-repo", help="Git repository of the source book.")] = None,
+    from_commit: Annotated[str | None, typer.Option("--from", help="Commit the translation was made from.")] = None,
+    to_commit: Annotated[str | None, typer.Option("--to", help="Commit to sync to.")] = None,
+    target_dir: Annotated[Path | None, typer.Option("--target-dir", help="Translated book (git and origin modes).")] = None,
+    origin_suffix: Annotated[str | None, typer.Option("--origin-suffix", help="d2lbook: old source is <name><suffix>.md beside each target.")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="Engine for changed sentences; 'memory' = none.")] = "memory",
+    parallel_data: Annotated[str | None, typer.Option("--parallel-data", help="Parallel data set used as memory.")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="amts store file (default: $AMTS_HOME/amts.sqlite).")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here (and a .md summary).")] = None,
+    src: Annotated[str, typer.Option("--src", help="Source language.")] = "en",
+    tgt: Annotated[str, typer.Option("--tgt", help="Target language.")] = "zh",
+) -> None:
+    """Sync a translation to a new source version: unchanged paragraphs are kept byte for byte,
+    mechanical changes propagated, only changed sentences translated."""
+    try:
+        jobs, skipped = _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit,
+                              to_commit, target_dir, origin_suffix)
+    except SyncError as error:
+        fail(str(error))
+    for line in skipped:
+        console.print(f"[yellow]skipped[/] {line}")
+    if not jobs:
+        fail("nothing to sync" + (f" ({len(skipped)} file(s) skipped)" if skipped else ""))
+    translator = AdaptiveTranslator(None if engine == "memory" else load_engine(engine, src, tgt),
+                                    memory=_memory(parallel_data, store))
+    sync_report = SyncReport(src, tgt, engine)
+    try:
+        run_jobs(jobs, translator, sync_report, in_place=in_place or out is None,
+                 state=SyncState(store_path(store)), setup=f"{engine}|{parallel_data or ''}",
+                 progress=lambda label: console.print(f"syncing {label}", highlight=False) if len(jobs) > 1 else None)
+    except (SyncError, EngineError) as error:
+        fail(f"{error} (nothing written)")
+    finally:
+        if translator.engine is not None:
+            translator.engine.close()
+    if report is not None:
+        data = sync_report.to_json()
+        atomic_write_text(report, sync_report.dumps())
+        atomic_write_text(markdown_path(report), to_markdown(data))
+    for file_report in sync_report.files:
+        if file_report.result is None:
+            continue
+        for record in file_report.result.records:
+            if record.status in ("fuzzy", "untranslated"):
+                console.print(f"[yellow]{record.status}[/] {file_report.output}:{record.output_line or '-'}: "
+                              f"{(record.source_new or '')[:70]}", highlight=False)
+    console.print(sync_report.summary_line(), highlight=False)
+
+
+def _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit, to_commit,  # noqa: ANN001
+          target_dir, origin_suffix):  # noqa: ANN202
+    if out is not None and in_place:
+        raise SyncError("give either --out or --in-place, not both")
+    if source_repo is not None:
+        if not (from_commit and to_commit and target_dir):
+            raise SyncError("--source-repo needs --from, --to and --target-dir")
+        if not target_dir.is_dir():
+            raise SyncError(f"{target_dir}: not a folder")
+        if out is None and not in_place:
+            raise SyncError("give --out DIR, or --in-place to update --target-dir")
+        return git_jobs(source_repo, from_commit, to_commit, target_dir, out, origin_suffix or "_origin")
+    if origin_suffix is not None:
+        target = target_dir or old_target
+        if target is None or new_source is None:
+            raise SyncError("--origin-suffix needs --target-dir (or --old-target) and --new-source")
+        if not target.exists() or not new_source.exists():
+            raise SyncError(f"{target if not target.exists() else new_source}: no such file or directory")
+        if out is None and not in_place:
+            raise SyncError("give --out, or --in-place to update the targets and their origin files")
+        return origin_jobs(target, new_source, origin_suffix, out)
+    if old_source is None or new_source is None or old_target is None:
+        raise SyncError("give --old-source, --new-source and --old-target (or --source-repo, or --origin-suffix)")
+    for path in (old_source, new_source, old_target):
+        if not path.exists():
+            raise SyncError(f"{path}: no such file or directory")
+    if out is None and not in_place:
+        raise SyncError("give --out, or --in-place to overwrite --old-target")
+    if old_source.is_dir() or new_source.is_dir() or old_target.is_dir():
+        if not (old_source.is_dir() and new_source.is_dir() and old_target.is_dir()):
+            raise SyncError("--old-source, --new-source and --old-target must all be files or all folders")
+        return folder_jobs(old_source, new_source, old_target, out or old_target)
+    return [file_job(old_source, new_source, old_target, out or old_target)], []
+
+
+def _memory(parallel_data: str | None, store: Path | None):  # noqa: ANN202
+    """The parallel-data memory, if that feature is installed (:mod:`amts.memory`)."""
+    if not parallel_data:
+        return None
+    try:
+        from amts.memory import Store, TranslationMemory  # type: ignore[attr-defined]
+    except ImportError:
+        fail("--parallel-data needs amts.memory (parallel data support), which is not available")
+    path = store_path(store)
+    if not path.exists():
+        fail(f"{path}: no amts store; import parallel data first")
+    try:
+        return TranslationMemory.from_store(Store(path), parallel_data)
+    except (KeyError, LookupError, ValueError) as error:
+        fail(f"parallel data {parallel_data!r}: {error}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sync)
