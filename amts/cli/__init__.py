@@ -22,9 +22,12 @@ def _root() -> None:
 
 # Each entry: a module of amts.cli exposing ``register(app)``; it adds its commands or sub-groups.
 COMMAND_MODULES = [
+    "review",
     "translate",
+    "eval",
     "job",
     "pd",
+    "sync",
 ]
 
 for _name in COMMAND_MODULES:
