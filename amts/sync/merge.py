@@ -160,7 +160,9 @@ class _Merger:
         tail = self.tail_of[link]
         old_text = "".join(self.os.blocks[i].text for i in link.src)
         if not alive:
-            self.records.append(Record(STATUS_DELETED, False, old_text, None, body, None, anchor=len(self.parts)))
+            note = "target-only blocks after it kept" if tail.strip() else ""
+            self.records.append(Record(STATUS_DELETED, False, old_text, None, body, None, note, anchor=len(self.parts)))
+            self.parts.append(tail.lstrip("\r\n") if tail.strip() else "")
             return
         kinds = {m.kind for m in members if m is not None}
         new_blocks = [self.ns.blocks[m.new] for m in alive]
@@ -183,23 +185,50 @@ class _Merger:
         old_segments = [self.os.segments[s] for b in old_blocks for s in b.segments]
         new_segments = [self.ns.segments[s] for b in new_blocks for s in b.segments]
         tgt_segments = [self.ot.segments[s] for b in tgt_blocks for s in b.segments]
-        if len(old_blocks) == len(new_blocks) == 1 and not _same_shape(old_blocks[0], new_blocks[0]):
-            tgt_segments = []  # a paragraph became a list, a list gained items...: translate it anew
-        if tgt_segments and len(old_segments) == len(new_segments) == len(tgt_segments):
+        same_kind = len(old_blocks) == len(new_blocks) == 1 and old_blocks[0].kind == new_blocks[0].kind
+        if same_kind and len(tgt_blocks) > 1:
+            # one source block linked to several target blocks: merge into the one shaped like it and
+            # leave the others (target-only additions the link swallowed) as they are
+            alike = [b for b in tgt_blocks if b.kind == old_blocks[0].kind and len(b.segments) == len(old_segments)]
+            if len(alike) == 1:
+                tgt_segments = [self.ot.segments[s] for s in alike[0].segments]
+        if tgt_segments and len(old_segments) == len(new_segments) == len(tgt_segments) and (
+            same_kind or len(old_blocks) == len(new_blocks)
+        ):
             groups = [([o], [n], t) for o, n, t in zip(old_segments, new_segments, tgt_segments, strict=True)]
         elif len(tgt_segments) == 1 and old_segments and new_segments and len(new_blocks) == 1:
             groups = [(old_segments, new_segments, tgt_segments[0])]
+        elif same_kind and len(old_segments) == len(tgt_segments) > 1:
+            # a list or table gained or lost items: the new block's layout, the old items' translations
+            self.parts.append(self._merge_items(old_segments, new_segments, tgt_segments, new_blocks[0]))
+            self.parts.append(tail)
+            return
         else:
             self.records.append(Record(STATUS_DELETED, False, old_text, None, body, None,
                                        "rewritten: translated anew below", anchor=len(self.parts)))
             for block in new_blocks:
                 self._added_block(block.index)
+            self.parts.append(tail.lstrip("\r\n") if tail.strip() else "")
             return
         replacements: dict[int, Callable[[], str]] = {}
         for olds, news, target in groups:
             replacements[target.index] = self._merge_segment(olds, news, target)
         self.parts.append(_render_range(self.ot, start, end, replacements))
         self.parts.append(tail)
+
+    def _merge_items(self, olds: list[Segment], news: list[Segment], targets: list[Segment], block) -> Callable[[], str]:  # noqa: ANN001
+        anchor = len(self.parts)
+        replacements: dict[int, Callable[[], str]] = {}
+        for _kind, o, n in diff_sentences([s.text for s in olds], [s.text for s in news], self.src):
+            if n is None:
+                assert o is not None
+                self.records.append(Record(STATUS_DELETED, False, olds[o].text, None, targets[o].text, None,
+                                           anchor=anchor))
+            elif o is None:
+                replacements[news[n].index] = self._translate_segment(news[n], anchor)
+            else:
+                replacements[news[n].index] = self._merge_segment([olds[o]], [news[n]], targets[o])
+        return _render_range(self.ns, block.start, block.end, replacements)
 
     def _untargeted(self, change) -> None:  # noqa: ANN001
         """An old source block the translation never had: keep leaving it out unless it changed."""
@@ -305,12 +334,15 @@ class _Merger:
             out = [head]
             previous: tuple[int, int] | None = None
             for k, (piece, span) in enumerate(pieces):
+                if k and span and previous and span[0] == previous[1] + 1:
+                    out.append(target.text[t_sents[previous[1]].end : t_sents[span[0]].start])
+                    out.append(piece())
+                    previous = span
+                    continue
+                text = piece()
                 if k:
-                    if span and previous and span[0] == previous[1] + 1:
-                        out.append(target.text[t_sents[previous[1]].end : t_sents[span[0]].start])
-                    else:
-                        out.append(joiner)
-                out.append(piece())
+                    out.append(_joiner(out[-1], text, joiner))
+                out.append(text)
                 previous = span
             out.append(tail)
             return "".join(out)
@@ -363,7 +395,17 @@ class _Merger:
         sentences = source_sentences(segment, self.src)
         resolvers = [self._request(normalize_space(s, self.src), None, None, anchor) for s in sentences]
         joiner = self.joiner
-        return lambda: joiner.join(r() for r in resolvers)
+
+        def render() -> str:
+            out: list[str] = []
+            for resolve in resolvers:
+                text = resolve()
+                if out:
+                    out.append(_joiner(out[-1], text, joiner))
+                out.append(text)
+            return "".join(out)
+
+        return render
 
     def _emit(self, text: str, record: Record) -> None:
         record.anchor = len(self.parts)
@@ -434,6 +476,16 @@ def source_sentences(segment: Segment, lang: str) -> list[str]:
     return out
 
 
+_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def _joiner(before: str, after: str, joiner: str) -> str:
+    """No space between CJK sentences; a space where either side is Latin text (e.g. kept English)."""
+    if joiner == "" and before and after and not (_CJK_EDGE.match(before[-1]) or _CJK_EDGE.match(after[0])):
+        return " "
+    return joiner
+
+
 def _const(text: str) -> Callable[[], str]:
     return lambda: text
 
@@ -444,10 +496,6 @@ def _propagation_note(change) -> str:  # noqa: ANN001
     if change.slide_removed:
         note += "; slide marks removed"
     return note or "re-wrapped"
-
-
-def _same_shape(a, b) -> bool:  # noqa: ANN001
-    return a.kind == b.kind and len(a.segments) == len(b.segments)
 
 
 def _gap_after(doc: Document, index: int) -> str:

@@ -151,7 +151,9 @@ def wrapped_in_slide_marks(new: str, old: str) -> tuple[str, str] | None:
 
 
 def wrap_text(text: str, marks: tuple[str, str]) -> str:
-    """Put slide marks around ``text``, outside its surrounding whitespace."""
+    """Put slide marks around ``text``, outside its surrounding whitespace (unless it has some already)."""
+    if any(token.is_slide_mark for token in tokens(text)):
+        return text  # the translators placed their own slide marks
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()) :]
     return f"{lead}{marks[0]}{text.strip()}{marks[1]}{trail}"
