@@ -14,6 +14,9 @@ from amts.engines.base import (
 
 register("identity", "amts.engines.simple:IdentityEngine")
 register("pseudo", "amts.engines.simple:PseudoEngine")
+register("aws", "amts.engines.aws:AwsTranslateEngine")
+register("aws-batch", "amts.engines.aws_batch:AwsBatchEngine")
+register("openai", "amts.engines.openai:OpenAIEngine")
 
 __all__ = [
     "PLACEHOLDER_RE",

@@ -1,0 +1,275 @@
+"""Any OpenAI-compatible ``/v1/chat/completions`` endpoint (OpenAI, vLLM, llama.cpp server, Ollama).
+
+A language model translates best when shown how: the pairs the adaptive layer retrieved from the
+parallel data become few-shot turns (user: source segments, assistant: their human translations),
+the glossary and strict rules go in the system message, and the answer must be a JSON array with
+exactly one string per segment. Anything else -- wrong count, prose around the JSON, a truncated
+answer -- is rejected, asked again, then split into smaller batches; placeholders are checked by the
+caller (:mod:`amts.adapt`), which retries a broken segment once and never writes it broken.
+
+Configuration (engine options, or the environment): ``base_url`` (``AMTS_OPENAI_BASE_URL``,
+``OPENAI_BASE_URL``; default ``https://api.openai.com/v1``), ``model`` (``AMTS_OPENAI_MODEL``,
+``OPENAI_MODEL``), ``api_key`` (``AMTS_OPENAI_API_KEY``, ``OPENAI_API_KEY``; local servers need none).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Example, Request
+from amts.engines.retry import RetryPolicy, call_with_retry, parse_retry_after
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+LANGUAGE_NAMES = {
+    "en": "English",
+    "zh": "Simplified Chinese",
+    "zh-tw": "Traditional Chinese",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "it": "Italian",
+    "tr": "Turkish",
+    "vi": "Vietnamese",
+    "ar": "Arabic",
+}
+_FENCE_RE = re.compile(r"^```[A-Za-z]*\s*\n(.*)\n```$", re.S)
+_TRANSIENT_STATUS = (408, 409, 425, 429, 500, 502, 503, 504)
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code.lower(), LANGUAGE_NAMES.get(code.split("-")[0].lower(), code))
+
+
+class AnswerError(ValueError):
+    """The model answered, but not with exactly one translation per segment and nothing else."""
+
+
+class _TransientHTTP(Exception):
+    def __init__(self, status: int, body: str, retry_after: float | None) -> None:
+        self.status, self.retry_after = status, retry_after
+        super().__init__(f"HTTP {status}: {body[:200]}")
+
+
+def _first_env(*names: str) -> str | None:
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def normalize_base_url(url: str) -> str:
+    """``http://host:8080`` -> ``http://host:8080/v1``; a URL with a path is used as given."""
+    url = url.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise EngineError(f"openai: base URL must be http(s)://host[:port][/path], not {url!r}")
+    return url if parts.path not in ("", "/") else url + "/v1"
+
+
+def system_prompt(src: str, tgt: str, count: int, glossary: Mapping[str, str]) -> str:
+    lines = [
+        f"You are a professional translator of technical books from {language_name(src)} to {language_name(tgt)}.",
+        "Rules:",
+        f"1. Translate every input segment into {language_name(tgt)}; translate the meaning, fluently.",
+        "2. Placeholders such as {1}, {2} stand for code, math, links and references. Copy each placeholder"
+        " of a segment exactly once, unchanged, into its translation; never add, drop, renumber or translate one.",
+        "3. Keep Markdown emphasis marks (*, **, _) around the words they belong to.",
+        "4. Answer with ONLY a JSON array of strings: exactly one string per input segment, in the same order."
+        " No explanations, no notes, no code fences, no keys.",
+    ]
+    if glossary:
+        lines.append("5. Use these term translations:")
+        lines.extend(f"   {source} => {target}" for source, target in glossary.items())
+    lines.append(f"This request has {count} segment(s).")
+    return "\n".join(lines)
+
+
+def user_message(segments: Sequence[str], src: str, tgt: str) -> str:
+    return (
+        f"Translate these {len(segments)} segment(s) from {language_name(src)} to {language_name(tgt)}. "
+        f"Reply with a JSON array of exactly {len(segments)} string(s).\n"
+        + json.dumps(list(segments), ensure_ascii=False)
+    )
+
+
+def merged_examples(requests: Sequence[Request], limit: int) -> list[Example]:
+    """The batch's retrieved pairs, best first, each once, at most ``limit``."""
+    best: dict[str, Example] = {}
+    order: list[str] = []
+    for request in requests:
+        for example in request.examples:
+            if example.source not in best:
+                order.append(example.source)
+                best[example.source] = example
+            elif example.score > best[example.source].score:
+                best[example.source] = example
+    ranked = sorted(order, key=lambda s: -best[s].score)  # stable: ties keep retrieval order
+    return [best[s] for s in ranked[:limit]]
+
+
+def build_messages(
+    requests: Sequence[Request], src: str, tgt: str, max_examples: int = 8
+) -> list[dict[str, str]]:
+    """System rules + glossary, the retrieved pairs as one few-shot exchange, then the segments."""
+    glossary: dict[str, str] = {}
+    for request in requests:
+        glossary.update(request.glossary)
+    messages = [{"role": "system", "content": system_prompt(src, tgt, len(requests), glossary)}]
+    examples = merged_examples(requests, max_examples)
+    if examples:
+        messages.append({"role": "user", "content": user_message([e.source for e in examples], src, tgt)})
+        messages.append(
+            {"role": "assistant", "content": json.dumps([e.target for e in examples], ensure_ascii=False)}
+        )
+    messages.append({"role": "user", "content": user_message([r.text for r in requests], src, tgt)})
+    return messages
+
+
+def parse_translations(content: str, count: int) -> list[str]:
+    """Exactly ``count`` strings from the model's answer, or :class:`AnswerError` saying what is wrong."""
+    text = content.strip()
+    fenced = _FENCE_RE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AnswerError(f"answer is not a JSON array ({error.msg}): {content[:80]!r}") from error
+    if isinstance(value, dict) and len(value) == 1:  # {"translations": [...]} from JSON modes
+        value = next(iter(value.values()))
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise AnswerError("answer is not a JSON array of strings")
+    if len(value) != count:
+        raise AnswerError(f"answer has {len(value)} translation(s) for {count} segment(s)")
+    if any(not item.strip() for item in value):
+        raise AnswerError("answer has an empty translation")
+    return value
+
+
+class OpenAIEngine(Engine):
+    """Chat-completions translation with retrieved pairs as few-shot examples (see module doc)."""
+
+    name = "openai"
+    batch_size = 8
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        retries: int = 4,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        batch_size: int | None = None,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        max_examples: int = 8,
+        json_mode: bool = False,
+        answer_retries: int = 1,
+        headers: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.base_url = normalize_base_url(
+            base_url or _first_env("AMTS_OPENAI_BASE_URL", "OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        )
+        self.model = model or _first_env("AMTS_OPENAI_MODEL", "OPENAI_MODEL")
+        if not self.model:
+            raise EngineUnavailable(
+                "openai: no model given (option model, or AMTS_OPENAI_MODEL / OPENAI_MODEL)"
+            )
+        key = api_key or _first_env("AMTS_OPENAI_API_KEY", "OPENAI_API_KEY")
+        if not key and urlsplit(self.base_url).hostname == "api.openai.com":
+            raise EngineUnavailable("openai: no API key (set OPENAI_API_KEY or AMTS_OPENAI_API_KEY)")
+        if batch_size:
+            self.batch_size = int(batch_size)
+        self.temperature, self.max_tokens = float(temperature), max_tokens
+        self.max_examples, self.json_mode = int(max_examples), bool(json_mode)
+        self.answer_retries = int(answer_retries)
+        self.policy = policy or RetryPolicy.from_options(retries, backoff, max_backoff)
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if key:
+            all_headers["Authorization"] = f"Bearer {key}"
+        self.client = httpx.Client(
+            base_url=self.base_url,
+            headers=all_headers,
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+        )
+
+    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
+        return self._translate(list(requests), src, tgt) if requests else []
+
+    def _translate(self, requests: list[Request], src: str, tgt: str) -> list[str]:
+        messages = build_messages(requests, src, tgt, self.max_examples)
+        problem: AnswerError | None = None
+        for _ in range(1 + self.answer_retries):
+            try:
+                return parse_translations(self.complete(messages), len(requests))
+            except AnswerError as error:
+                problem = error
+        if len(requests) > 1:  # smaller batches are easier to answer exactly
+            middle = len(requests) // 2
+            return self._translate(requests[:middle], src, tgt) + self._translate(requests[middle:], src, tgt)
+        raise EngineError(f"openai ({self.model}): unusable answer: {problem}")
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        """One chat completion (with retries on 429/5xx/timeouts); returns the message content."""
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature}
+        if self.max_tokens:
+            body["max_tokens"] = int(self.max_tokens)
+        if self.json_mode:
+            body["response_format"] = {"type": "json_object"}
+        data = call_with_retry(
+            lambda: self._post(body),
+            policy=self.policy,
+            transient=lambda e: isinstance(e, _TransientHTTP | httpx.TimeoutException | httpx.TransportError),
+            retry_after=lambda e: e.retry_after if isinstance(e, _TransientHTTP) else None,
+            what=f"openai chat completion at {self.base_url}",
+        )
+        try:
+            choice = data["choices"][0]
+            content = choice["message"]["content"]
+        except (KeyError, IndexError, TypeError) as error:
+            raise EngineError(
+                f"openai: malformed response from {self.base_url}: {str(data)[:200]}"
+            ) from error
+        if choice.get("finish_reason") == "length":
+            raise AnswerError("answer was cut off (max_tokens reached)")
+        if not isinstance(content, str):
+            raise AnswerError("answer has no text content")
+        return content
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.client.post("/chat/completions", json=body)
+        if response.status_code in _TRANSIENT_STATUS:
+            raise _TransientHTTP(
+                response.status_code, response.text, parse_retry_after(response.headers.get("retry-after"))
+            )
+        if response.status_code in (401, 403):
+            raise EngineUnavailable(
+                f"openai: {self.base_url} refused the API key (HTTP {response.status_code})"
+            )
+        if response.status_code >= 400:
+            raise EngineError(
+                f"openai: HTTP {response.status_code} from {self.base_url}: {response.text[:300]}"
+            )
+        try:
+            return response.json()
+        except ValueError as error:
+            raise EngineError(
+                f"openai: response from {self.base_url} is not JSON: {response.text[:120]!r}"
+            ) from error
+
+    def close(self) -> None:
+        self.client.close()
