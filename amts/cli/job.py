@@ -115,7 +115,9 @@ def start(
     src: str = typer.Option("en", "--src", help="Source language."),
     engine: str = typer.Option(..., "--engine", help="Engine name; 'memory' uses the parallel data only."),
     out: str = typer.Option(..., "--out", help="Output folder or s3://bucket/prefix/: <out>/<rel dir>/<tgt>.<name>."),
-    parallel_data: str = typer.Option(None, "--parallel-data", help="Parallel data set in the store to use."),
+    parallel_data: list[str] = typer.Option(  # noqa: B008
+        [], "--parallel-data", help="Parallel-data resource in the store (repeat for several language pairs)."
+    ),
     name: str = typer.Option("", "--name", help="A name for the job (usable instead of its id)."),
     workers: int = typer.Option(0, "--workers", help="Worker processes (default: one per core)."),
     endpoint_url: str = typer.Option(None, "--s3-endpoint", help="S3 endpoint URL (default: boto3's own)."),
@@ -123,7 +125,7 @@ def start(
 ) -> None:
     """Start a job and return at once; it runs in a background worker process."""
     spec = JobSpec(
-        input=input, output=out, src=src, tgts=list(tgt), engine=engine, parallel_data=parallel_data,
+        input=input, output=out, src=src, tgts=list(tgt), engine=engine, parallel_data=list(parallel_data),
         workers=workers, name=name, endpoint_url=endpoint_url,
     )
     try:
@@ -153,7 +155,7 @@ def status(
     spec = job.spec
     console.print(f"[bold]job {job.id}[/] {job.name}".rstrip())
     console.print(f"state     {_shown_state(job)}")
-    console.print(f"engine    {spec.engine}" + (f" + parallel data {spec.parallel_data}" if spec.parallel_data else ""))
+    console.print(f"engine    {spec.engine}" + (f" + parallel data {', '.join(spec.parallel_data)}" if spec.parallel_data else ""))
     console.print(f"input     {spec.input} ({spec.src})")
     console.print(f"output    {spec.output}")
     console.print(f"created   {_when(job.created)}  started {_when(job.started)}  finished {_when(job.finished)}")

@@ -52,6 +52,24 @@ def validate_spec(spec: JobSpec) -> None:
         raise JobError(f"unknown engine {spec.engine!r}; known: memory, {', '.join(engine_names())}")
     if spec.engine == "memory" and not spec.parallel_data:
         raise JobError("engine 'memory' translates from parallel data only: give --parallel-data")
+
+
+def check_parallel_data(store_path: Path, spec: JobSpec) -> None:
+    """Each named resource exists and translates from the job's source into one of its targets."""
+    if not spec.parallel_data:
+        return
+    from amts.memory import Store, StoreError
+
+    store = Store(store_path)
+    for name in spec.parallel_data:
+        try:
+            info = store.describe(name)
+        except StoreError as error:
+            raise JobError(f"parallel data {name!r}: {error}") from None
+        if info.src_lang != spec.src or info.tgt_lang not in spec.tgts:
+            raise JobError(
+                f"parallel data {name!r} is {info.src_lang}->{info.tgt_lang}, not {spec.src}->{'/'.join(spec.tgts)}"
+            )
     if spec.workers < 0:
         raise JobError("--workers must be at least 1")
 
@@ -59,6 +77,7 @@ def validate_spec(spec: JobSpec) -> None:
 def start_job(store_path: Path, spec: JobSpec, *, spawn: bool = True) -> Job:
     """Validate the spec, list the input, record the job with its tasks and start its worker."""
     validate_spec(spec)
+    check_parallel_data(store_path, spec)
     if not spec.input.startswith("s3://"):
         spec.input = str(Path(spec.input).expanduser().resolve())
     if not spec.output.startswith("s3://"):

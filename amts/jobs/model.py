@@ -38,7 +38,7 @@ class JobSpec:
     src: str
     tgts: list[str]
     engine: str
-    parallel_data: str | None = None
+    parallel_data: list[str] = field(default_factory=list)  # parallel-data resources in the store
     workers: int = 0  # 0: one per core
     name: str = ""
     endpoint_url: str | None = None  # S3 endpoint (else boto3's own: AWS_ENDPOINT_URL_S3, ...)

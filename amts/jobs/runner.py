@@ -25,6 +25,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from amts.engines import Engine
 from amts.jobs.locations import Location, content_hash, open_location
 from amts.jobs.model import (
     COMPLETED,
@@ -200,8 +201,7 @@ class Worker:
         self.source = open_location(spec.input, spec.endpoint_url)
         self.output = open_location(spec.output, spec.endpoint_url)
         self.translators: dict[str, object] = {}
-        self._memory: object | None = None
-        self._memory_loaded = False
+        self.engine: Engine | None = None
 
     def run(self, job_id: str) -> None:
         pid = os.getpid()
@@ -247,24 +247,29 @@ class Worker:
 
         engine = None
         if self.spec.engine != "memory":
-            engine = get_engine(self.spec.engine, **self.spec.engine_options)
+            if self.engine is None:  # one engine per process, shared by the language pairs
+                self.engine = get_engine(self.spec.engine, **self.spec.engine_options)
+            engine = self.engine
             if not engine.supports(self.spec.src, lang):
                 raise EngineError(f"engine {self.spec.engine!r} cannot translate {self.spec.src}->{lang}")
-        return AdaptiveTranslator(engine, memory=self.memory(), examples=self.spec.examples)
-
-    def memory(self) -> object | None:
-        if not self._memory_loaded:
-            self._memory = load_memory(self.spec, self.store_path)
-            self._memory_loaded = True
-        return self._memory
+        memory = load_memory(self.spec, self.store_path, lang)
+        if engine is None and memory is None:
+            raise EngineError(f"engine 'memory' needs parallel data for {self.spec.src}->{lang}")
+        return AdaptiveTranslator(engine, memory=memory, glossary=memory, examples=self.spec.examples)
 
 
-def load_memory(spec: JobSpec, store_path: str) -> object | None:
-    """The job's parallel data, opened read-only, or None when the job has none."""
+def load_memory(spec: JobSpec, store_path: str | Path, lang: str) -> object | None:
+    """The job's parallel data for ``src->lang`` (all matching resources, read once), or None."""
     if not spec.parallel_data:
         return None
-    try:
-        from amts.memory import TranslationMemory  # type: ignore[attr-defined]
-    except ImportError as error:
-        raise RuntimeError("parallel data needs amts.memory.TranslationMemory, not available yet") from error
-    return TranslationMemory.from_store(store_path, spec.parallel_data)
+    from amts.memory import Glossary, Store, TranslationMemory
+
+    store = Store(store_path)
+    pairs = []
+    for name in spec.parallel_data:
+        info = store.describe(name)
+        if info.src_lang == spec.src and info.tgt_lang == lang:
+            pairs.extend(store.pairs(name))
+    if not pairs:
+        return None
+    return TranslationMemory(pairs, spec.src, lang, glossary=Glossary.from_pairs(pairs))

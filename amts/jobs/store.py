@@ -29,13 +29,14 @@ from amts.jobs.model import (
     JobSpec,
     Task,
 )
+from amts.memory.store import migrate  # the store's shared per-component schema versions
 
 #: a worker whose heartbeat is older than this is considered dead even if its pid exists (pid reuse, hang)
 HEARTBEAT_STALE_SECONDS = 20.0
 HEARTBEAT_SECONDS = 1.0
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS batch_jobs (
+CREATE TABLE batch_jobs (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL DEFAULT '',
     spec TEXT NOT NULL,
@@ -50,7 +51,7 @@ CREATE TABLE IF NOT EXISTS batch_jobs (
     error TEXT,
     skipped TEXT NOT NULL DEFAULT '[]'
 );
-CREATE TABLE IF NOT EXISTS batch_tasks (
+CREATE TABLE batch_tasks (
     id INTEGER PRIMARY KEY,
     job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
@@ -70,8 +71,16 @@ CREATE TABLE IF NOT EXISTS batch_tasks (
     finished REAL,
     UNIQUE (job_id, lang, document)
 );
-CREATE INDEX IF NOT EXISTS batch_tasks_queue ON batch_tasks (job_id, state, seq);
+CREATE INDEX batch_tasks_queue ON batch_tasks (job_id, state, seq);
 """
+
+
+
+def _schema_v1(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
 
 _TASK_COLUMNS = (
     "id, job_id, seq, lang, document, output, size, state, error, content_hash, translations, counts, notes, "
@@ -117,10 +126,7 @@ class JobStore:
         self.db.execute("PRAGMA busy_timeout = 60000")
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA foreign_keys = ON")
-        with self.transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
+        migrate(self.db, "jobs", [_schema_v1])
 
     def close(self) -> None:
         self.db.close()
