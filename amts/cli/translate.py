@@ -11,7 +11,9 @@ from rich.progress import Progress
 from amts.adapt import AdaptiveTranslator
 from amts.adapt.documents import translate_markdown
 from amts.cli.common import fail, load_engine
+from amts.config import BookConfig, ConfigError, book_config
 from amts.document import DocumentError, read_markdown
+from amts.engines import Engine
 from amts.fileio import atomic_write_text
 from amts.tree import discover
 
@@ -20,12 +22,32 @@ console = Console(stderr=True)
 
 def translate(
     path: Path = typer.Argument(..., help="A Markdown file or a folder of them."),
-    src: str = typer.Option("en", "--src", help="Source language (ISO 639-1)."),
-    tgt: list[str] = typer.Option(..., "--tgt", help="Target language; repeat for several."),
-    engine: str = typer.Option("pseudo", "--engine", help="Engine name (amts engines lists them)."),
-    out: Path = typer.Option(..., "--out", help="Output folder: <out>/<rel dir>/<tgt>.<name>."),
+    src: str | None = typer.Option(
+        None, "--src", help="Source language (ISO 639-1); default: amts.toml, else en."
+    ),
+    tgt: list[str] | None = typer.Option(
+        None, "--tgt", help="Target language; repeat for several (default: amts.toml)."
+    ),
+    engine: str | None = typer.Option(None, "--engine", help="Engine name; default: amts.toml, else pseudo."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder: <out>/<rel dir>/<tgt>.<name> (default: amts.toml)."
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", help="Book settings (default: amts.toml here or in the book folder)."
+    ),
 ) -> None:
     """Translate PATH; every code block, math, role and link target is kept exactly."""
+    try:  # options not given on the command line come from the book's amts.toml
+        book = book_config(config, path)
+    except ConfigError as error:
+        fail(str(error))
+    src = src or book.src or "en"
+    tgt = tgt or book.tgt
+    out = out or book.out
+    if not tgt:
+        fail("no target language: give --tgt or set book.tgt in amts.toml")
+    if out is None:
+        fail("no output folder: give --out or set book.out in amts.toml")
     if not path.exists():
         fail(f"{path}: no such file or directory")
     files, skipped = discover(path)
@@ -39,7 +61,12 @@ def translate(
             fail(str(error))
     for name in skipped:
         console.print(f"[yellow]skipped[/] {name} (not Markdown)")
-    translators = {lang: AdaptiveTranslator(load_engine(engine, src, lang)) for lang in tgt}
+    translators = {
+        lang: AdaptiveTranslator(
+            _configured_engine(engine or book.engine_for(lang) or "pseudo", src, lang, book)
+        )
+        for lang in tgt
+    }
     totals: dict[str, int] = {}
     with Progress(console=console, transient=True, disable=len(files) == 1) as progress:
         task = progress.add_task("translating", total=len(files) * len(tgt))
@@ -59,6 +86,14 @@ def translate(
                 progress.advance(task)
     summary = ", ".join(f"{count} {status}" for status, count in sorted(totals.items())) or "no prose"
     console.print(f"translated {len(files)} file(s) into {', '.join(tgt)}: {summary} sentences -> {out}")
+
+
+def _configured_engine(name: str, src: str, tgt: str, book: BookConfig) -> Engine:
+    """Load an engine with its ``[engine.<name>]`` options from amts.toml."""
+    try:
+        return load_engine(name, src, tgt, **book.options_for(name))
+    except TypeError as error:  # an option the engine does not take
+        fail(f"{book.path}: engine.{name}: {error}")
 
 
 def register(app: typer.Typer) -> None:

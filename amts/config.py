@@ -1,0 +1,155 @@
+"""Per-book settings in ``amts.toml``, so a book's maintainers run one command without options.
+
+The file is looked for in the current folder, then in the book folder given on the command line (and
+its parents up to the nearest repository root), first found wins. Relative paths in it are relative
+to the file. Options given on the command line always win over the file. Unknown keys are errors
+(a typo must not silently fall back to a default). Example::
+
+    [book]
+    src = "en"
+    tgt = ["zh", "es"]
+    out = "translations"
+    engine = "pseudo"              # default for every target language
+    parallel_data = "d2l-en-zh"    # a resource in the store (amts parallel-data ...)
+    glossary = "glossary.csv"
+    store = ".amts/amts.sqlite"
+    examples = 4                   # retrieved pairs per sentence
+
+    [engines]                      # engine per target language
+    zh = "openai"
+    es = "apertium"
+
+    [engine.openai]                # options passed to an engine
+    base_url = "http://127.0.0.1:8080/v1"
+    model = "qwen2.5-7b-instruct"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAME = "amts.toml"
+_BOOK_KEYS = {
+    "src": str,
+    "tgt": list,
+    "out": str,
+    "engine": str,
+    "parallel_data": str,
+    "glossary": str,
+    "store": str,
+    "examples": int,
+}
+_TOP_KEYS = {"book", "engines", "engine"}
+
+
+class ConfigError(ValueError):
+    """A malformed ``amts.toml``: the message names the file and the key."""
+
+
+@dataclass
+class BookConfig:
+    """The settings of one book; every field is optional (``None`` = not configured)."""
+
+    path: Path | None = None
+    src: str | None = None
+    tgt: list[str] = field(default_factory=list)
+    out: Path | None = None
+    engine: str | None = None
+    engines: dict[str, str] = field(default_factory=dict)
+    engine_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parallel_data: str | None = None
+    glossary: Path | None = None
+    store: Path | None = None
+    examples: int | None = None
+
+    def engine_for(self, tgt: str) -> str | None:
+        """The engine for one target language: ``[engines]`` entry, else the book default."""
+        return self.engines.get(tgt) or self.engine
+
+    def options_for(self, engine: str) -> dict[str, Any]:
+        return dict(self.engine_options.get(engine, {}))
+
+
+def find_config(*folders: Path | None) -> Path | None:
+    """The first ``amts.toml`` in the current folder, then in each given folder and its parents
+    (stopping at a folder holding ``.git``)."""
+    candidates = [Path.cwd()]
+    for folder in folders:
+        if folder is None:
+            continue
+        folder = folder if folder.is_dir() else folder.parent
+        for parent in [folder.resolve(), *folder.resolve().parents]:
+            candidates.append(parent)
+            if (parent / ".git").exists():
+                break
+    for folder in candidates:
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return None
+
+
+def load_config(path: Path) -> BookConfig:
+    """Parse and check one ``amts.toml`` (:class:`ConfigError` with a one-line reason)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    return parse_config(data, path)
+
+
+def parse_config(data: Mapping[str, Any], path: Path) -> BookConfig:
+    def bad(key: str, why: str) -> ConfigError:
+        return ConfigError(f"{path}: {key}: {why}")
+
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise bad(unknown[0], f"unknown section (known: {', '.join(sorted(_TOP_KEYS))})")
+    base = path.parent
+    config = BookConfig(path=path)
+    book = data.get("book", {})
+    if not isinstance(book, dict):
+        raise bad("book", "must be a table")
+    for key, value in book.items():
+        kind = _BOOK_KEYS.get(key)
+        if kind is None:
+            raise bad(f"book.{key}", f"unknown key (known: {', '.join(sorted(_BOOK_KEYS))})")
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise bad(f"book.{key}", f"must be a {'list of strings' if kind is list else kind.__name__}")
+    if "tgt" in book:
+        if not book["tgt"] or not all(isinstance(t, str) and t for t in book["tgt"]):
+            raise bad("book.tgt", "must be a non-empty list of language codes")
+        config.tgt = list(book["tgt"])
+    config.src = book.get("src")
+    config.engine = book.get("engine")
+    config.parallel_data = book.get("parallel_data")
+    config.examples = book.get("examples")
+    if config.examples is not None and config.examples < 0:
+        raise bad("book.examples", "must be >= 0")
+    for key in ("out", "glossary", "store"):
+        if key in book:
+            setattr(config, key, (base / Path(book[key]).expanduser()).resolve())
+    engines = data.get("engines", {})
+    if not isinstance(engines, dict) or not all(isinstance(v, str) and v for v in engines.values()):
+        raise bad("engines", "must map target languages to engine names")
+    config.engines = dict(engines)
+    options = data.get("engine", {})
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise bad("engine", "must hold one table of options per engine, e.g. [engine.openai]")
+    config.engine_options = {name: dict(values) for name, values in options.items()}
+    return config
+
+
+def book_config(explicit: Path | None = None, book: Path | None = None) -> BookConfig:
+    """The book's config: ``explicit`` (must exist), else the one :func:`find_config` finds, else empty."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such config file")
+        return load_config(explicit)
+    found = find_config(book)
+    return load_config(found) if found else BookConfig()
