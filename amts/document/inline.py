@@ -8,6 +8,7 @@ targets, and d2l slide marks become ``{1}``, ``{2}``, ... so that an engine only
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from amts.engines.base import PLACEHOLDER_RE
@@ -30,6 +31,7 @@ _INLINE_RE = re.compile(
 )
 
 _LINK_CLOSE_RE = re.compile(r"\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)")
+_MAY_HAVE_INLINE = re.compile(r"[`$<&\[\]{}\\(*]")
 _BARE_TARGET_RE = re.compile(r"\]\([^)\s]+")
 _REF_CLOSE_RE = re.compile(r"\]\[[^\]\n]*\]")
 
@@ -87,10 +89,22 @@ _LINE_DOLLARS_RE = re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)")
 
 def structure_spans(raw: str) -> list[tuple[int, int]]:
     """Character ranges of ``raw`` that are inline structure, sorted, overlaps merged."""
-    spans: list[tuple[int, int]] = [m.span() for m in _INLINE_RE.finditer(raw)]
+    return list(_analyse(raw)[0])
+
+
+def link_ranges(raw: str) -> list[tuple[int, int]]:
+    """Whole ``[text](target)`` / ``![caption](path)`` ranges: a sentence break must not fall inside."""
+    return list(_analyse(raw)[1])
+
+
+@lru_cache(maxsize=4096)
+def _analyse(raw: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """Structure spans and link ranges of ``raw``, computed once per distinct text."""
+    spans: list[tuple[int, int]] = [m.span() for m in _INLINE_RE.finditer(raw)] if _MAY_HAVE_INLINE.search(raw) else []
     if "$" in raw:
         spans.extend(m.span() for m in _LINE_DOLLARS_RE.finditer(raw))
-    for opener, closer in link_pairs(raw, spans):
+    links = link_pairs(raw, spans) if "]" in raw else []
+    for opener, closer in links:
         spans.extend((opener, closer))
     if "](" in raw:  # a target of a malformed link (unclosed, with spaces) is still a target
         spans.extend(m.span() for m in _BARE_TARGET_RE.finditer(raw))
@@ -101,13 +115,7 @@ def structure_spans(raw: str) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    return merged
-
-
-def link_ranges(raw: str) -> list[tuple[int, int]]:
-    """Whole ``[text](target)`` / ``![caption](path)`` ranges: a sentence break must not fall inside."""
-    spans = [m.span() for m in _INLINE_RE.finditer(raw)]
-    return [(opener[0], closer[1]) for opener, closer in link_pairs(raw, spans)]
+    return tuple(merged), tuple((opener[0], closer[1]) for opener, closer in links)
 
 
 def link_pairs(raw: str, taken: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:

@@ -174,7 +174,7 @@ def keep_dollar_lines(target: str, source: str) -> str:
         return target
     for span in mask(source).spans:
         if span == "\\$":
-            target = re.sub(r"(?<=[^\n])[ \t]*(?<!\\)(?=\\\$)", "\n", target)
+            target = re.sub(r"(?<=[^\s\\])[ \t]*(?=\\\$)", "\n", target)
         elif "$" in span and "\n" in span:
             at = target.find(span)
             if at >= 0:
@@ -204,7 +204,9 @@ class _Lines:
         return self.starts[line] if line < len(self.starts) else self.end
 
 
-_MD = MarkdownIt("commonmark", {"html": True}).enable("table").use(front_matter_plugin)
+# Only block structure is read from markdown-it: inline structure is masked lexically (inline.py),
+# so its inline parser -- half the parse time -- is switched off.
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table").use(front_matter_plugin).disable("inline")
 
 
 def parse_markdown(text: str) -> Document:
@@ -369,7 +371,8 @@ class _Builder:
         start = self.lines.starts[first_line] + first_col
         end = self.lines.starts[last_line] + last_col
         text = "\n".join(self.lines.bodies[ln][a:b] for ln, a, b in run)
-        if not mask(text).has_prose:
+        masked = mask(text)
+        if not masked.has_prose:
             return
         kind = container
         if container == "paragraph" and text.lstrip().startswith("!["):
@@ -392,6 +395,7 @@ class _Builder:
             continuation=continuation,
             single_line=container in ("table_cell", "heading"),
         )
+        segment.__dict__["masked"] = masked  # fills the cached property
         self.segments.append(segment)
         block.segments.append(segment.index)
 

@@ -21,7 +21,7 @@ ABBREVIATIONS = {
         "sep", "sept", "oct", "nov", "dec", "min", "max", "avg", "est", "dept", "univ",
     },
     "es": {
-        "p. ej", "ej", "etc", "sr", "sra", "srta", "dr", "dra", "ud", "uds", "fig", "ec", "cap", "pág",
+        "p", "ej", "etc", "sr", "sra", "srta", "dr", "dra", "ud", "uds", "fig", "ec", "cap", "pág",
         "págs", "núm", "vol", "aprox", "cf", "vs", "et al", "al", "i.e", "e.g",
     },
 }

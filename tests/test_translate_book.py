@@ -1,0 +1,46 @@
+"""Whole-book checks of the foundation: identity is lossless, pseudo changes all prose and no structure."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from amts.cli import app
+
+CHECK_STRUCTURE = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_structure.py"
+runner = CliRunner()
+
+
+def translate(args: list[str]) -> None:
+    result = runner.invoke(app, ["translate", *args])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("folder", "src"), [("en-master", "en"), ("zh", "zh"), ("en-origin", "en")])
+def test_identity_reproduces_every_file_byte_for_byte(d2l: Path, tmp_path: Path, folder: str, src: str):
+    source = d2l / folder
+    translate([str(source), "--src", src, "--tgt", src, "--engine", "identity", "--out", str(tmp_path)])
+    files = sorted(source.rglob("*.md"))
+    assert len(files) >= 139
+    different = [
+        f for f in files
+        if (tmp_path / f.relative_to(source).parent / f"{src}.{f.name}").read_bytes() != f.read_bytes()
+    ]
+    assert different == []
+
+
+@pytest.mark.parametrize(("folder", "src", "tgt"), [("en-master", "en", "zh"), ("zh", "zh", "en")])
+def test_pseudo_keeps_all_structure_and_changes_all_prose(d2l: Path, tmp_path: Path, folder, src, tgt):
+    if not CHECK_STRUCTURE.exists():
+        pytest.skip(f"structure checker not found at {CHECK_STRUCTURE}")
+    translate([str(d2l / folder), "--src", src, "--tgt", tgt, "--engine", "pseudo", "--out", str(tmp_path)])
+    check = subprocess.run(
+        [sys.executable, str(CHECK_STRUCTURE), str(d2l / folder), str(tmp_path), tgt, "--expect-change"],
+        capture_output=True, text=True, check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "(100.0%), missing 0" in check.stdout
