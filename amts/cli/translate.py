@@ -59,14 +59,14 @@ def translate(
             texts[source.path] = read_markdown(source.path)
         except DocumentError as error:
             fail(str(error))
-    for name in skipped:
-        console.print(f"[yellow]skipped[/] {name} (not Markdown)")
     translators = {
         lang: AdaptiveTranslator(
             _configured_engine(engine or book.engine_for(lang) or "pseudo", src, lang, book)
         )
         for lang in tgt
     }
+    for name in skipped:
+        console.print(f"[yellow]skipped[/] {name} (not Markdown)")
     totals: dict[str, int] = {}
     with Progress(console=console, transient=True, disable=len(files) == 1) as progress:
         task = progress.add_task("translating", total=len(files) * len(tgt))
