@@ -24,6 +24,7 @@ DELETED = "deleted"
 MOVED = "moved"
 
 PAIR_THRESHOLD = 0.5
+MOVE_THRESHOLD = 0.8
 
 
 @dataclass
@@ -33,6 +34,7 @@ class BlockChange:
     kind: str
     old: int | None
     new: int | None
+    moved: bool = False  # paired across other blocks (kind then says how its text changed)
 
 
 def block_key(block: Block, lang: str) -> str:
@@ -117,7 +119,20 @@ def _find_moves(changes: list[BlockChange], old: Document, new: Document, lang: 
         candidates = deleted.get(block_key(new.blocks[change.new], lang))
         if candidates:
             gone = candidates.pop(0)
-            change.kind, change.old = MOVED, gone.old
+            change.kind, change.old, change.moved = MOVED, gone.old, True
+            changes.remove(gone)
+    # moved and edited: a deleted and an added paragraph that are nearly the same text
+    left = [c for c in changes if c.kind == DELETED and c.old is not None and old.blocks[c.old].segments]
+    for change in changes:
+        if change.kind != ADDED or change.new is None or not new.blocks[change.new].segments or not left:
+            continue
+        block = new.blocks[change.new]
+        scored = [(_similarity(old.blocks[c.old], block, lang), n) for n, c in enumerate(left)]  # type: ignore[index]
+        score, best = max(scored)
+        if score >= MOVE_THRESHOLD:
+            gone = left.pop(best)
+            change.kind = classify_pair(old.blocks[gone.old], block, lang)  # type: ignore[index]
+            change.old, change.moved = gone.old, True
             changes.remove(gone)
 
 

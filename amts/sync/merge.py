@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from amts.adapt import ENGINE, MEMORY, AdaptiveTranslator, Memory
-from amts.document import Document, Segment, is_cjk_language, normalize_space, parse_markdown, strip_structure
+from amts.document import (
+    Document,
+    Segment,
+    is_cjk_language,
+    mask,
+    normalize_space,
+    parse_markdown,
+    strip_structure,
+)
 from amts.engines import Example
 from amts.sync.aligning import Link, align_blocks, align_sentence_lists
 from amts.sync.diff import ADDED, DELETED, MECHANICAL, MODIFIED, MOVED, UNCHANGED, diff_blocks, diff_sentences
@@ -168,7 +176,7 @@ class _Merger:
         new_blocks = [self.ns.blocks[m.new] for m in alive]
         new_text = "".join(b.text for b in new_blocks)
         if len(alive) == len(link.src) and kinds <= {UNCHANGED, MOVED}:
-            status = STATUS_MOVED if MOVED in kinds else KEPT
+            status = STATUS_MOVED if any(m.moved for m in alive) else KEPT
             self._emit(body, Record(status, False, old_text, new_text, body, body))
             self.parts.append(tail)
             return
@@ -317,9 +325,9 @@ class _Merger:
                         note += "; slide marks not placed in the translation"
                     self.records.append(Record(PROPAGATED, False, source_old, source_new, span_text, propagated,
                                                note.strip("; "), anchor=anchor))
-                    pieces.append((_const(propagated), None))
+                    pieces.append((_const(propagated), (first, final)))
                     continue
-            pieces.append((self._request(source_new, source_old, span_text, anchor), None))
+            pieces.append((self._request(source_new, source_old, span_text, anchor), (first, final)))
         for link in links:  # old sentences that vanished, for the report
             if link.src and all(i in deleted for i in link.src) and link in extent:
                 first, final = extent[link]
@@ -368,7 +376,8 @@ class _Merger:
             record.note = pending.note or (
                 "source changed; old translation kept" if record.status == FUZZY
                 else "no translation available; source text kept" if record.status == UNTRANSLATED else "")
-            record.needs_review = not (pending.status == TRANSLATED and pending.note == "exact memory match")
+            record.needs_review = record.status not in (STATUS_MOVED, PROPAGATED) and not (
+                pending.status == TRANSLATED and pending.note == "exact memory match")
             return text
 
         return resolve
@@ -413,24 +422,75 @@ class _Merger:
         self.records.append(record)
 
     # ---- translations -------------------------------------------------------------------------------
+    def _reuse_old_translations(self) -> None:
+        """A request for a sentence the old source already had (moved, or in a rewritten block) gets
+        that sentence's human translation, where the old paragraph pairs its sentences one to one;
+        a sentence whose only change is in its tokens (a new link target...) gets it propagated."""
+        wanted = {mask(p.key).text for p in self.pending}
+        where: dict[str, int] = {}
+        for segment in self.os.segments:
+            for sentence in source_sentences(segment, self.src):
+                masked = mask(normalize_space(sentence, self.src)).text
+                if masked in wanted:
+                    where.setdefault(masked, segment.block)
+        found: dict[str, tuple[str, str]] = {}  # masked key -> (old source sentence, its translation)
+        for block in sorted(set(where.values())):
+            link = self.link_of.get(block)
+            if link is None or len(link.src) != 1 or not link.tgt:
+                continue
+            olds = [self.os.segments[i] for i in self.os.blocks[block].segments]
+            tgts = [self.ot.segments[i] for j in link.tgt for i in self.ot.blocks[j].segments]
+            if len(olds) != len(tgts):
+                continue
+            for old, target in zip(olds, tgts, strict=True):
+                o_sents = [normalize_space(x, self.src) for x in source_sentences(old, self.src)]
+                t_sents = target.sentences(self.tgt)
+                for sl in align_sentence_lists(o_sents, [normalize_space(t.text, self.tgt) for t in t_sents],
+                                               self.src, self.tgt):
+                    if len(sl.src) == 1 and sl.tgt and mask(o_sents[sl.src[0]]).text in wanted:
+                        text = target.text[t_sents[min(sl.tgt)].start : t_sents[max(sl.tgt)].end]
+                        found.setdefault(mask(o_sents[sl.src[0]]).text,
+                                         (o_sents[sl.src[0]], normalize_space(text, self.tgt)))
+        for pending in self.pending:
+            hit = found.get(mask(pending.key).text)
+            if hit is None:
+                continue
+            old_key, translation = hit
+            if old_key != pending.key:
+                translation = propagate(old_key, translation, token_change(old_key, pending.key))
+                if translation is None:
+                    continue
+            pending.text = translation
+            pending.status = STATUS_MOVED if old_key == pending.key else PROPAGATED
+            pending.note = ("unchanged sentence: its old translation reused" if old_key == pending.key
+                            else "its old translation reused, tokens updated")
+
     def translate(self, translator: AdaptiveTranslator | None) -> None:
-        if not self.pending or translator is None:
+        if self.pending:
+            self._reuse_old_translations()
+        if translator is None:
             return
         keys: list[str] = []
         index: dict[str, int] = {}
         context: dict[str, list[Example]] = {}
         for pending in self.pending:
-            if pending.key not in index:
+            if pending.text is None and pending.key not in index:
                 index[pending.key] = len(keys)
                 keys.append(pending.key)
                 context[pending.key] = pending.context
+        if not keys:
+            return
         saved = translator.memory
         translator.memory = _SyncMemory(saved, context)
         try:
             outcomes = translator.translate(keys, self.src, self.tgt)
         finally:
             translator.memory = saved
+        if not keys:
+            return
         for pending in self.pending:
+            if pending.key not in index:
+                continue
             outcome = outcomes[index[pending.key]]
             if outcome.status in (ENGINE, MEMORY):
                 pending.text = outcome.target
