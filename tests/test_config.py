@@ -98,6 +98,7 @@ def test_translate_takes_defaults_from_the_book_config(tmp_path: Path, monkeypat
     french = (out / "fr.intro.md").read_text()
     assert french != CHAPTER and "`code`" in french and "```python\nx = 1\n```" in french  # pseudo engine
     assert (out / "de.intro.md").read_text() == CHAPTER  # [engines] de = "identity"
+    assert "amts.toml" not in result.output  # the config is not reported as a skipped file
 
 
 def test_command_line_options_win_over_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from amts.adapt import AdaptiveTranslator
 from amts.adapt.documents import translate_markdown
 from amts.cli.common import fail, load_engine
-from amts.config import BookConfig, ConfigError, book_config
+from amts.config import CONFIG_NAME, BookConfig, ConfigError, book_config
 from amts.document import DocumentError, read_markdown
 from amts.engines import Engine
 from amts.fileio import atomic_write_text
@@ -66,7 +66,8 @@ def translate(
         for lang in tgt
     }
     for name in skipped:
-        console.print(f"[yellow]skipped[/] {name} (not Markdown)")
+        if Path(name).name != CONFIG_NAME:  # the book's own amts.toml is expected there
+            console.print(f"[yellow]skipped[/] {name} (not Markdown)")
     totals: dict[str, int] = {}
     with Progress(console=console, transient=True, disable=len(files) == 1) as progress:
         task = progress.add_task("translating", total=len(files) * len(tgt))
