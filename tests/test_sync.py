@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from amts.adapt import AdaptiveTranslator
-from amts.document import mask, normalize_space, parse_markdown
+from amts.document import normalize_space, parse_markdown
 from amts.sync import merge_documents
 from amts.sync.aligning import align_blocks
 from amts.sync.compare import compare_translations
@@ -78,12 +78,14 @@ def test_engine_gets_exactly_the_changed_sentences(d2l: Path, case: str, new: st
     old_prose = {prose_fingerprint(k) for k in old_keys}
     sent = [r for r in result.records if r.target_new and "〔MT〕" in r.target_new]
     unchanged_sent = [r.source_new for r in sent if r.source_new in old_keys]
-    # nothing unchanged goes to the engine (until amts.align has a sentence aligner, a sentence of an
-    # old paragraph whose sentences do not pair one to one cannot be reused: one paragraph of three)
-    assert len(unchanged_sent) <= (0 if _has_sentence_aligner() else 3), f"{case}: {unchanged_sent}"
+    # nothing unchanged goes to the engine, except a moved sentence whose old translation the
+    # translators merged with a neighbour's (2:1): it cannot be cut out (one in the master rewrite;
+    # without a sentence aligner in amts.align, its whole paragraph of three)
+    assert len(unchanged_sent) <= (1 if _has_sentence_aligner() else 3), f"{case}: {unchanged_sent}"
     changed = [k for k in _sentence_keys(new_text) if k not in old_keys and prose_fingerprint(k) not in old_prose]
-    for key in changed:  # every really changed sentence does
-        assert any(mask(key).text in text for text in requested), f"{case}: changed sentence not translated: {key[:80]}"
+    for key in changed:  # every really changed sentence does (alone, or with the sentence it is joined to)
+        assert any(key in (r.source_new or "") for r in sent), f"{case}: changed sentence not translated: {key[:80]}"
+    assert len(requested) == len({r.source_new for r in sent})
     translated = [r for r in result.records if r.status in ("translated", "added") and r.source_new
                   and r.target_new and "〔MT〕" in r.target_new]
     assert len({r.source_new for r in translated}) == engine.calls  # one request per distinct changed sentence
