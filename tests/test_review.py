@@ -175,6 +175,18 @@ def test_same_text_twice_replaces_the_occurrence_at_its_line(tmp_path: Path) -> 
     session = ReviewSession(load_report(root / "r.json", rooted))
     session.save(session.queue.items[0], "edit", "第二处。", "")
     assert (root / "zh.a.md").read_text(encoding="utf-8") == "# 标题\n\n同一句话。\n\n中间。\n\n第二处。\n"
+    # both occurrences reviewed, the report giving the same (wrong) line for both: report order decides
+    (root / "zh.a.md").write_text(text, encoding="utf-8")
+    for number in (1, 2):
+        segment = dict(report["files"][0]["segments"][0], id=f"s{number}", output_line=3)
+        report["files"][0]["segments"].append(segment)
+    del report["files"][0]["segments"][0]
+    (root / "r2.json").write_text(json.dumps(report), encoding="utf-8")
+    session = ReviewSession(load_report(root / "r2.json", rooted))
+    session.save(session.queue.get("s2"), "edit", "第二处。", "")
+    assert (root / "zh.a.md").read_text(encoding="utf-8") == "# 标题\n\n同一句话。\n\n中间。\n\n第二处。\n"
+    session.save(session.queue.get("s1"), "edit", "第一处。", "")
+    assert (root / "zh.a.md").read_text(encoding="utf-8") == "# 标题\n\n第一处。\n\n中间。\n\n第二处。\n"
 
 
 def test_paths_outside_the_root_are_refused(tmp_path: Path) -> None:

@@ -5,23 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from amts.engines import Example
-from amts.memory import Pair
-from amts.memory.store import NotFound, Store
+from amts.memory import Glossary, NotFound, Pair, Store, TranslationMemory
 
 
 class StoreFeedback:
     """Post-edits go to ``name`` in the store as new versions; similar pairs come from its latest one.
 
     The resource is created on the first post-edit if it does not exist yet, so a reviewer can start
-    from a sync made without parallel data.
+    from a sync made without parallel data. Glossary terms: ``glossary`` if given, else the term-like
+    pairs of the parallel data itself.
     """
 
-    def __init__(self, store_path: Path, name: str, description: str = "post-edited in amts review") -> None:
+    def __init__(
+        self,
+        store_path: Path,
+        name: str,
+        glossary: Glossary | None = None,
+        description: str = "post-edited in amts review",
+    ) -> None:
         self.store = Store(store_path)
         self.name = name
         self.description = description
-        self._memory: object | None = None
-        self._memory_version = -1
+        self.glossary = glossary
+        self._memory: TranslationMemory | None = None
+        self._version = -1
 
     def add(self, pair: Pair) -> str:
         try:
@@ -32,21 +39,25 @@ class StoreFeedback:
 
     def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]:
         memory = self._translation_memory()
-        if memory is None:
-            return []
-        return list(memory.similar(source, src, tgt, k))  # type: ignore[attr-defined]
+        return memory.similar(source, src, tgt, k) if memory is not None else []
 
-    def _translation_memory(self) -> object | None:
+    def terms_for(self, source: str) -> dict[str, str]:
+        if self.glossary is not None:
+            return self.glossary.terms_for(source)
+        memory = self._translation_memory()
+        return memory.terms_for(source) if memory is not None else {}
+
+    def _translation_memory(self) -> TranslationMemory | None:
         """The retrieval index of the latest version, rebuilt only when a new version appears."""
-        try:
-            from amts.memory import TranslationMemory  # type: ignore[attr-defined]
-        except ImportError:  # retrieval not available in this build: the page says "no similar pairs"
+        if not self.store.path.exists():
             return None
         try:
             version = self.store.describe(self.name).version
         except NotFound:
             return None
-        if version != self._memory_version:
-            self._memory = TranslationMemory(self.store.pairs(self.name))
-            self._memory_version = version
+        if version != self._version:
+            pairs = self.store.pairs(self.name, version)
+            glossary = self.glossary or Glossary.from_pairs(pairs)
+            self._memory = TranslationMemory(pairs, pairs[0].src_lang, pairs[0].tgt_lang, glossary=glossary)
+            self._version = version
         return self._memory

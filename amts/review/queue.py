@@ -62,6 +62,8 @@ class ReviewQueue:
     origin: Path  # the report or folder reviewed
     state_path: Path
     engine: str = ""
+    #: every segment with text in an output, reviewed or not: tells apart identical texts in one file
+    segments: list[ReviewItem] = field(default_factory=list)
 
     def get(self, item_id: str) -> ReviewItem | None:
         return self._by_id.get(item_id)
@@ -126,6 +128,7 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
     if report.get("version", 1) != 1:
         raise QueueError(f"{path}: sync report version {report.get('version')} is not supported")
     items: list[ReviewItem] = []
+    segments: list[ReviewItem] = []
     seen: set[str] = set()
     for file_index, entry in enumerate(report["files"]):
         output = _report_path(entry.get("output"), report_path, root, path)
@@ -150,6 +153,8 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
                 note=str(segment.get("note") or ""),
             )
             check_item(item, glossary)
+            if item.target_new is not None:
+                segments.append(item)
             if item.needs_review or item.flags:
                 items.append(item)
     return ReviewQueue(
@@ -159,6 +164,7 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
         origin=report_path,
         state_path=report_path.with_name(report_path.stem + ".review.json"),
         engine=str(report.get("engine", "")),
+        segments=segments,
     )
 
 
@@ -222,4 +228,4 @@ def load_translations(
             items.append(item)
     origin = root.resolve(origin)
     state_dir = origin if origin.is_dir() else origin.parent
-    return ReviewQueue(items, src_lang, tgt_lang, origin, state_dir / ".amts-review.json")
+    return ReviewQueue(items, src_lang, tgt_lang, origin, state_dir / ".amts-review.json", segments=list(items))

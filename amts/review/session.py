@@ -13,7 +13,7 @@ from amts.document import normalize_space
 from amts.engines import Example
 from amts.fileio import atomic_write_bytes
 from amts.memory import Pair
-from amts.review.queue import ReviewItem, ReviewQueue, structure_problems
+from amts.review.queue import ReviewItem, ReviewQueue, check_item, structure_problems
 from amts.review.state import ACCEPTED, EDITED, REJECTED, Decision, ReviewState, now
 
 
@@ -72,7 +72,11 @@ class ReviewSession:
         self.queue = queue
         self.state = ReviewState(queue.state_path)
         self.feedback = feedback
-        self.glossary = glossary
+        # the parallel data's own glossary unless one is given
+        self.glossary = glossary if glossary is not None else (feedback if hasattr(feedback, "terms_for") else None)
+        if self.glossary is not None:  # glossary violations are flags of the queue
+            for item in queue.items:
+                check_item(item, self.glossary)
         self.matches = matches
         self._lock = threading.Lock()
         self._similar_cache: dict[str, list[Example]] = {}
@@ -232,14 +236,24 @@ class ReviewSession:
             )
         if len(offsets) == 1:
             return offsets[0]
+        # Identical texts in one file (short sentences such as "If so, do it."): the n-th segment with
+        # this text in report order is the n-th occurrence, as long as the counts agree.
+        twins = [s.id for s in self.queue.segments if s.output == item.output and self.current_target(s) == current]
+        if len(twins) == len(offsets) and item.id in twins:
+            return offsets[twins.index(item.id)]
         if item.output_line is None:
             raise ConflictError(
                 f"the text of {item.id} occurs {len(offsets)} times in {item.output_rel} and the report "
                 "gives no line; edit the file directly",
                 current_hash,
             )
-        line = item.output_line  # 0- or 1-based depending on the producer: both are near
-        return min(offsets, key=lambda at: min(abs(data.count(b"\n", 0, at) - line), abs(data.count(b"\n", 0, at) + 1 - line)))
+        line = item.output_line  # 1-based in sync reports, 0-based from parse_markdown: try both
+
+        def distance(at: int) -> int:
+            number = data.count(b"\n", 0, at)
+            return min(abs(number - line), abs(number + 1 - line))
+
+        return min(offsets, key=distance)
 
     def _feed(self, item: ReviewItem, target: str, action: str) -> str:
         """Add (new source, reviewed target) to the parallel data; a failure is reported, not fatal."""
