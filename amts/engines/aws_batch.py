@@ -10,6 +10,7 @@ amts renames ``<dir>/<tgt>.<name>.md.html`` to its own layout ``<dir>/<tgt>.<nam
 
 from __future__ import annotations
 
+import os
 import posixpath
 import time
 import uuid
@@ -21,7 +22,7 @@ from typing import Any
 from amts.engines.aws import aws_call, make_client, name_list, translate_settings
 from amts.engines.aws_html import from_html_document, to_html_document
 from amts.engines.aws_parallel import as_engine_error, split_s3_uri
-from amts.engines.base import Engine, EngineError, Request
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.retry import RetryPolicy
 from amts.fileio import atomic_write_bytes
 
@@ -264,13 +265,9 @@ class AwsBatchEngine(Engine):
         if s3_uri and not bucket:
             bucket, prefix = split_s3_uri(s3_uri)
             options.setdefault("prefix", prefix or "amts")
-        import os
-
         bucket = bucket or os.environ.get("AMTS_AWS_BUCKET")
         role_arn = role_arn or os.environ.get("AMTS_AWS_ROLE_ARN")
         if not bucket or not role_arn:
-            from amts.engines.base import EngineUnavailable
-
             raise EngineUnavailable(
                 "aws-batch needs bucket and role_arn (options, or AMTS_AWS_BUCKET / AMTS_AWS_ROLE_ARN)"
             )
