@@ -308,3 +308,41 @@ def test_translated_folder_with_sources(tmp_path: Path) -> None:
     assert [(i.source_new, i.target_new, i.output_line) for i in queue.items] == [
         ("Title", "标题", 0), ("First paragraph.", "第一段。", 2), ("an item", "一项", 4)]
     assert queue.tgt_lang == "zh" and queue.state_path == root / "out" / ".amts-review.json"
+
+
+def test_cli_serves_with_a_printed_token(project: Path, store: Path) -> None:
+    """`amts review REPORT` in a real process: it prints the token; reads and writes need it."""
+    import re
+    import subprocess
+    import sys
+    import time
+
+    from amts.review import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "amts", "review", "report.json", "--port", str(port), "--store", str(store)],
+        cwd=project, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "300"},
+    )
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while not any("token:" in line for line in lines) and time.monotonic() < deadline:
+            lines.append(process.stderr.readline())
+        token = re.search(r"token: (\S+)", "".join(lines)).group(1)
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url) as client:
+            for _ in range(100):
+                try:
+                    response = client.get("/api/queue", headers={TOKEN_HEADER: token})
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            assert response.status_code == 200 and response.json()["total"] == 4
+            assert client.get("/api/queue").status_code == 403
+            saved = client.post("/segment/f0-s4", data={"action": "reject", "token": token})
+            assert saved.status_code == 303
+        assert json.loads((project / "report.review.json").read_text(encoding="utf-8"))["decisions"]["f0-s4"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

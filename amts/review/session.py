@@ -165,7 +165,7 @@ class ReviewSession:
             if expected_hash and expected_hash != current_hash:
                 raise ConflictError(
                     f"{item.output_rel} changed on disk since this page was loaded; nothing was written. "
-                    "Review the current text below, then save again.",
+                    "Your text is kept below; check the file, then save again.",
                     current_hash,
                 )
             current = self.current_target(item)
