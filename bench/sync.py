@@ -1,0 +1,81 @@
+"""Sync benchmark (issue 4): every translated D2L section from its origin snapshot to en-master.
+
+For each section with both ``en-origin/X`` (what the Chinese was translated from) and ``zh/X`` and
+``en-master/X``, run the 3-way merge with the counting engine and measure the time *excluding the
+engine* (the counting engine costs nothing measurable; its calls are counted). Prints the time per
+section (target <= 0.2 s) and the workload ratio: words a reviewer must look at / words of a full
+re-translation.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from amts.adapt import AdaptiveTranslator  # noqa: E402
+from amts.sync import merge_documents  # noqa: E402
+from amts.sync.counting import CountingEngine  # noqa: E402
+
+TARGET_SECONDS = 0.2
+
+
+def data_root() -> Path:
+    return Path(os.environ.get("AMTS_D2L_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data" / "d2l")
+
+
+def sections(root: Path) -> list[str]:
+    origin = root / "en-origin"
+    return sorted(str(p.relative_to(origin)) for p in origin.rglob("*.md")
+                  if (root / "zh" / p.relative_to(origin)).is_file() and (root / "en-master" / p.relative_to(origin)).is_file())
+
+
+def main() -> list[dict]:
+    root = data_root()
+    if not (root / "en-origin").is_dir():
+        print(f"D2L data not found at {root}; set AMTS_D2L_DATA", file=sys.stderr)
+        return []
+    names = sections(root)
+    merge_documents("a\n", "b\n", "c\n", None)  # warm imports (numpy via the aligner) outside the timing
+    times: list[float] = []
+    cpu_times: list[float] = []
+    calls = review = full = 0
+    slowest = ("", 0.0)
+    for name in names:
+        texts = [(root / folder / name).read_text("utf-8") for folder in ("en-origin", "en-master", "zh")]
+        engine = CountingEngine()
+        start, cpu_start = time.perf_counter(), time.process_time()
+        result = merge_documents(texts[0], texts[1], texts[2], AdaptiveTranslator(engine), "en", "zh")
+        elapsed = time.perf_counter() - start
+        times.append(elapsed)
+        cpu_times.append(time.process_time() - cpu_start)
+        slowest = max(slowest, (name, elapsed), key=lambda x: x[1])
+        calls += engine.calls
+        review += result.words_to_review
+        full += result.words_full
+        print(f"{elapsed:6.3f}s {engine.calls:4d} calls {result.words_to_review:5d}/{result.words_full:5d} words  {name}",
+              file=sys.stderr)
+    mean = statistics.mean(times)
+    cpu_mean = statistics.mean(cpu_times)
+    p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+    ratio = review / full if full else 0.0
+    note = f"{len(names)} sections, {calls} engine calls; slowest {slowest[0]} {slowest[1]:.3f}s"
+    return [
+        {"name": "sync: time per section excl. engine (mean)", "value": round(mean, 3), "unit": "s",
+         "target": TARGET_SECONDS, "ok": mean <= TARGET_SECONDS, "note": note},
+        {"name": "sync: CPU time per section excl. engine (mean; the machine is shared)", "value": round(cpu_mean, 3),
+         "unit": "s", "target": TARGET_SECONDS, "ok": cpu_mean <= TARGET_SECONDS, "note": f"max {max(cpu_times):.3f}s"},
+        {"name": "sync: time per section excl. engine (p95)", "value": round(p95, 3), "unit": "s",
+         "target": TARGET_SECONDS, "ok": p95 <= TARGET_SECONDS, "note": f"max {max(times):.3f}s"},
+        {"name": "sync: workload (words to review / full re-translation)", "value": round(ratio, 3), "unit": "ratio",
+         "target": 1.0, "ok": ratio < 1.0, "note": f"{review} of {full} words"},
+    ]
+
+
+if __name__ == "__main__":
+    for row in main():
+        print(row)
