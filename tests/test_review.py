@@ -346,3 +346,15 @@ def test_cli_serves_with_a_printed_token(project: Path, store: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_glossary_violations_are_flagged(project: Path) -> None:
+    from amts.memory import Glossary
+
+    queue = load_report(project / "report.json", ProjectRoot(project))
+    session = ReviewSession(queue, glossary=Glossary({"window": "窗口", "stride": "步长"}))
+    stride = session.queue.get("f0-s5")  # the proposal says 步幅, the glossary wants 步长
+    assert "glossary" in stride.flags and "stride -> 步长 not used" in stride.problems
+    assert "glossary" not in session.queue.get("f0-s2").flags  # 窗口 is used there
+    assert session.terms(stride) == {"stride": "步长", "window": "窗口"}
+    assert [i.id for i in session.filtered(label="glossary")] == ["f0-s5"]
