@@ -125,6 +125,7 @@ class JobStore:
         self.db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA busy_timeout = 60000")
         self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: a killed process loses nothing committed
         self.db.execute("PRAGMA foreign_keys = ON")
         migrate(self.db, "jobs", [_schema_v1])
 
