@@ -149,6 +149,7 @@ def test_lost_invented_or_duplicated_placeholders_are_refused():
         ("模型很简单。它可以训练！对吗？\n是的", "zh", ["模型很简单。", "它可以训练！", "对吗？", "是的"]),
         ("Hola, p. ej. esto. ¿Qué tal? ¡Bien! Fin.", "es", ["Hola, p. ej. esto.", "¿Qué tal?", "¡Bien!", "Fin."]),
         ("We list a, b, etc. Then we stop.", "en", ["We list a, b, etc.", "Then we stop."]),
+        ("[**It ends.**] Next one.", "en", ["[**It ends.**]", "Next one."]),
     ],
 )
 def test_sentence_splitting(text, lang, expected):

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "job",
     "pd",
     "sync",
+    "demo",
 ]
 
 for _name in COMMAND_MODULES:

@@ -8,8 +8,8 @@ targets, and d2l slide marks become ``{1}``, ``{2}``, ... so that an engine only
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from amts.engines.base import PLACEHOLDER_RE
 

@@ -30,7 +30,8 @@ _SOFT_ABBREVIATIONS = {"etc", "e.t.c"}
 
 _CJK_END = "。！？!?"
 _CLOSERS = "\"'”’」』）)]*_"
-_LATIN_BOUNDARY = re.compile(r"([.!?…]+)([" + re.escape(_CLOSERS) + r"]*)(\s+)(?=[\"'“‘(\[*_¿¡]*(?:[^\W\d_]|\d|\{\d+\}))")
+# Closers after the full stop include attached placeholders: a slide mark ``**]`` or a citation.
+_LATIN_BOUNDARY = re.compile(r"([.!?…]+)((?:[" + re.escape(_CLOSERS) + r"]|\{\d+\})*)(\s+)(?=[\"'“‘(\[*_¿¡]*(?:[^\W\d_]|\d|\{\d+\}))")
 _CJK_BOUNDARY = re.compile(r"([。！？]+|[!?]+(?=[\u3400-\u9fff]))([" + re.escape(_CLOSERS) + r"]*)(\s*)")
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
