@@ -1,16 +1,44 @@
 """Align a document with its translation: blocks by content, then sentences inside blocks.
 
-Contract used by sync and evaluation (implemented in :mod:`amts.align.blocks`/:mod:`amts.align.sentences`):
+Contract used by sync and evaluation:
 
 - ``align_documents(src_doc, tgt_doc, src_lang, tgt_lang) -> list[BlockLink]``: links covering every
   non-blank block of both documents, in document order (monotonic), shapes 1:1, 1:2, 2:1, 1:3, 3:1,
-  1:0, 0:1 and n:n for structure; code/math/figure blocks are used as anchors and linked too.
-  ``BlockLink(src: list[int], tgt: list[int], score: float in [0, 1], shape: "a:b")`` holds indices
-  into ``Document.blocks``; target-only additions (``#@tab paddle`` cells, ``:begin_tab:`paddle```
-  runs) are linked 0:1, code that changed beyond recognition becomes 1:0 + 0:1.
-- ``align_sentences(src_sents, tgt_sents, src_lang, tgt_lang) -> list[SentenceLink]``.
+  1:0, 0:1. ``BlockLink(src: list[int], tgt: list[int], score: float in [0, 1], shape: "a:b")`` holds
+  indices into ``Document.blocks``. Code, display math, figures and structure lines are anchors and
+  are linked 1:1 when (nearly) the same; target-only additions (``#@tab paddle`` cells,
+  ``:begin_tab:`paddle``` runs) are linked 0:1, code that changed beyond recognition 1:0 + 0:1.
+  1:0 / 0:1 links score 0.
+- ``align_sentences(src_sentences, tgt_sentences, src_lang, tgt_lang) -> list[SentenceLink]``: the same
+  for the sentences of aligned paragraphs; shapes 1:1, 2:1, 1:2, 1:0, 0:1.
+- ``align_files(src_path, tgt_path, src_lang, tgt_lang, granularity)`` and
+  ``align_trees(src_dir, tgt_dir, src_lang, tgt_lang, granularity, progress)`` ->
+  ``AlignmentResult(pairs, unmatched_src, unmatched_tgt, files, shapes)``; ``match_files`` pairs files
+  by relative path (or ``<name>_origin.md`` -> ``<name>.md``, the d2lbook layout);
+  ``document_pairs(src_doc, tgt_doc, ...)`` for parsed documents. Each ``Pair`` carries provenance
+  ``file``, ``src_lines`` "a-b", ``tgt_lines`` "c-d" (1-based), ``shape``, ``score``, ``origin="aligned"``.
 """
 
 from amts.align.blocks import BlockLink, align_documents
+from amts.align.files import (
+    GRANULARITIES,
+    AlignmentResult,
+    align_files,
+    align_trees,
+    document_pairs,
+    match_files,
+)
+from amts.align.sentences import SentenceLink, align_sentences
 
-__all__ = ["BlockLink", "align_documents"]
+__all__ = [
+    "GRANULARITIES",
+    "AlignmentResult",
+    "BlockLink",
+    "SentenceLink",
+    "align_documents",
+    "align_files",
+    "align_sentences",
+    "align_trees",
+    "document_pairs",
+    "match_files",
+]

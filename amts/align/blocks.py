@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from amts.align.dp import cheapest_path
 from amts.align.evidence import (
     BLOCK_SHAPES,
+    INLINE_EVIDENCE_RE,
     Features,
     Shape,
     features_of,
@@ -34,6 +35,7 @@ _TAB_LINE_RE = re.compile(r"^\s*#@tab\s+(.+?)\s*$", re.M)
 _BEGIN_TAB_RE = re.compile(r":begin_tab:`([^`]*)`")
 _END_TAB_RE = re.compile(r":end_tab:")
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+_LETTERS_RE = re.compile(r"[^\W\d_]")
 PROSE_KINDS = frozenset({"heading", "paragraph", "list", "blockquote", "table", "html"})
 
 
@@ -103,6 +105,11 @@ class _Item:
             level = len(block.text) - len(block.text.lstrip("#")) if block.kind == "heading" else 0
             features = features_of(text, lang, block.kind, level, len(segments))
             return cls(block.index, rank, False, block.kind, "", frozenset(), features)
+        if block.kind == "structure" and _has_prose(block.text):
+            # A paragraph line that starts with a role (":numref:`x` shows ...") is read as structure
+            # by the document model; it is still prose for alignment.
+            features = features_of(block.text, lang, "paragraph")
+            return cls(block.index, rank, False, "paragraph", "", frozenset(), features)
         if is_figure:
             return cls(block.index, rank, True, "figure", " ".join(_IMAGE_RE.findall(block.text)), frozenset(), None)
         if block.kind == "code":
@@ -125,6 +132,11 @@ def _code_tabs(text: str) -> frozenset[str]:
     if "#@tab" not in text:
         return frozenset()
     return frozenset(t for line in _TAB_LINE_RE.findall(text) for t in _split_tabs(line))
+
+
+def _has_prose(text: str) -> bool:
+    """Whether ``text`` has words once roles, math and code are removed (three or more letters)."""
+    return len(_LETTERS_RE.findall(INLINE_EVIDENCE_RE.sub(" ", text))) >= 3
 
 
 def _split_tabs(spec: str) -> list[str]:
