@@ -16,6 +16,7 @@ venv: $(STAMP)
 
 ## demo: translate -> edit the source -> sync, on the embedded example book, fully offline
 demo: $(STAMP)
+	@bash scripts/install-system.sh apertium apertium-eng-spa
 	$(BIN)/amts demo
 
 ## test: everything the test suite needs (system packages, offline models), then the whole suite

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages that optional features need. Idempotent: installs only what is missing.
 set -euo pipefail
+# Packages: the arguments, else every package in system-packages.txt.
+wanted=("$@")
+[ ${#wanted[@]} -eq 0 ] && mapfile -t wanted < <(grep -vE '^\s*(#|$)' "$(dirname "$0")/system-packages.txt")
 need=()
-for pkg in $(cat "$(dirname "$0")/system-packages.txt" | grep -vE '^\s*(#|$)'); do
+for pkg in "${wanted[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
