@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "eval",
     "job",
     "pd",
+    "align",
     "sync",
     "demo",
 ]

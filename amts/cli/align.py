@@ -1,0 +1,75 @@
+"""``amts align``: build parallel data from a book and its translation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from amts.align import GRANULARITIES, AlignmentResult, align_files, align_trees, match_files
+from amts.cli.common import fail
+from amts.document import DocumentError
+from amts.memory.formats import FORMATS, FormatError, format_for, write_pairs
+
+console = Console(stderr=True)
+
+
+def align(
+    src_dir: Path = typer.Argument(..., help="The source book: a folder of Markdown files (or one file)."),
+    tgt_dir: Path = typer.Argument(..., help="Its translation: same relative paths, or <name>.md beside <name>_origin.md."),
+    src: str = typer.Option("en", "--src", help="Source language (ISO 639-1)."),
+    tgt: str = typer.Option("zh", "--tgt", help="Target language (ISO 639-1)."),
+    granularity: str = typer.Option("sentence", "--granularity", help="paragraph or sentence pairs."),
+    out: Path = typer.Option(..., "--out", help="Parallel-data file to write."),
+    fmt: str | None = typer.Option(
+        None, "--format", help=f"One of {', '.join(FORMATS)}; default: from the --out suffix."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Processes to use (default: one per CPU, max 4)."),
+) -> None:
+    """Align SRC_DIR with TGT_DIR by content and write the sentence or paragraph pairs to --out."""
+    if granularity not in GRANULARITIES:
+        fail(f"--granularity must be one of {', '.join(GRANULARITIES)}, not {granularity!r}")
+    for path in (src_dir, tgt_dir):
+        if not path.exists():
+            fail(f"{path}: no such file or directory")
+    if src_dir.is_file() != tgt_dir.is_file():
+        fail("SRC_DIR and TGT_DIR must both be files or both be folders")
+    try:
+        out_format = format_for(out, fmt)
+    except FormatError as error:
+        fail(f"{error} (e.g. --out pairs.tsv or --format tsv)")
+    try:
+        if src_dir.is_file():
+            result = align_files(src_dir, tgt_dir, src, tgt, granularity, name=src_dir.name)
+        else:
+            total = len(match_files(src_dir, tgt_dir, tgt)[0])
+            if not total:
+                fail(f"no files of {src_dir} match a file of {tgt_dir}")
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("aligning", total=total)
+                result = align_trees(
+                    src_dir, tgt_dir, src, tgt, granularity,
+                    progress=lambda _name: progress.advance(task), workers=workers,
+                )
+    except DocumentError as error:
+        fail(str(error))
+    try:
+        write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt)
+    except (FormatError, OSError) as error:
+        fail(f"{out}: {error}")
+    _summary(result, granularity, out)
+
+
+def _summary(result: AlignmentResult, granularity: str, out: Path) -> None:
+    shapes = ", ".join(f"{shape} {count}" for shape, count in sorted(result.shapes.items())) or "none"
+    console.print(f"aligned {result.files} file(s): {len(result.pairs)} {granularity} pairs ({shapes}) -> {out}")
+    for label, names in (("source", result.unmatched_src), ("target", result.unmatched_tgt)):
+        if names:
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            console.print(f"[yellow]unmatched {label} files ({len(names)}):[/] {shown}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(align)
