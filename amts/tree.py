@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TRANSLATABLE_SUFFIXES = (".md",)
+NOTEBOOK_SUFFIXES = (".ipynb",)
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,12 @@ def output_path(out_dir: Path, relative: Path, tgt: str) -> Path:
     return out_dir / relative.parent / f"{tgt}.{relative.name}"
 
 
-def discover(root: Path) -> tuple[list[SourceFile], list[Path]]:
-    """Markdown files under ``root`` (or ``root`` itself) and the other files that will be skipped."""
+def discover(root: Path, notebooks: bool = False) -> tuple[list[SourceFile], list[Path]]:
+    """Markdown files under ``root`` (or ``root`` itself) and the other files that will be skipped.
+
+    With ``notebooks``, Jupyter notebooks count as translatable too (their Markdown cells).
+    """
+    suffixes = TRANSLATABLE_SUFFIXES + (NOTEBOOK_SUFFIXES if notebooks else ())
     if root.is_file():
         return [SourceFile(root, Path(root.name))], []
     files: list[SourceFile] = []
@@ -35,7 +40,7 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Path]]:
         relative = path.relative_to(root)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if path.suffix.lower() in TRANSLATABLE_SUFFIXES:
+        if path.suffix.lower() in suffixes:
             files.append(SourceFile(path, relative))
         else:
             skipped.append(relative)
@@ -45,7 +50,7 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Path]]:
 def strip_language_prefix(name: str, languages: set[str] | None = None) -> tuple[str | None, str]:
     """``"zh.intro.md"`` -> ``("zh", "intro.md")``; names without a language prefix -> ``(None, name)``."""
     head, _, rest = name.partition(".")
-    if rest and rest.count(".") >= 1 and 2 <= len(head) <= 5 and head.replace("-", "").isalpha():
-        if languages is None or head in languages:
-            return head, rest
+    looks_like_language = rest and rest.count(".") >= 1 and 2 <= len(head) <= 5 and head.replace("-", "").isalpha()
+    if looks_like_language and (languages is None or head in languages):
+        return head, rest
     return None, name
