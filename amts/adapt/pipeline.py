@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from amts.document import PlaceholderError, is_cjk_language, mask
+from amts.adapt.glossary import Violation, missing_terms
+from amts.document import PlaceholderError, is_cjk_language, mask, strip_structure
 from amts.engines import Engine, EngineError, Example, Request
 
 KEPT = "kept"
@@ -44,6 +45,8 @@ class Outcome:
     status: str  # kept | memory | engine | untranslated | failed
     message: str = ""
     examples: list[Example] = field(default_factory=list)
+    #: glossary terms of the source whose translation an engine output does not use (never for memory reuse)
+    violations: list[Violation] = field(default_factory=list)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -98,14 +101,14 @@ class AdaptiveTranslator:
         results: list[Outcome] = []
         retry: list[int] = []
         for i, (source, m, out) in enumerate(zip(sources, masked, raw, strict=True)):
-            outcome = self._validate(source, m, out, tgt, list(requests[i].examples))
+            outcome = self._validate(source, m, out, tgt, requests[i])
             if outcome.status == FAILED:
                 retry.append(i)
             results.append(outcome)
         if retry:
             again = self._call([requests[i] for i in retry], src, tgt)
             for i, out in zip(retry, again, strict=True):
-                outcome = self._validate(sources[i], masked[i], out, tgt, list(requests[i].examples))
+                outcome = self._validate(sources[i], masked[i], out, tgt, requests[i])
                 if outcome.status == FAILED:
                     outcome = Outcome(sources[i], sources[i], FAILED, outcome.message + " (after one retry)")
                 results[i] = outcome
@@ -131,11 +134,14 @@ class AdaptiveTranslator:
             out.extend(translated)
         return out
 
-    def _validate(self, source: str, m, out: str, tgt: str, examples: list[Example]) -> Outcome:  # noqa: ANN001
+    def _validate(self, source: str, m, out: str, tgt: str, request: Request) -> Outcome:  # noqa: ANN001
+        examples = list(request.examples)
         try:
             target = m.unmask(out.strip())
         except PlaceholderError as error:
             return Outcome(source, source, FAILED, str(error), examples)
         if getattr(self.engine, "checks_script", True) and wrong_script(source, target, tgt):
             return Outcome(source, source, FAILED, f"output is not in the {tgt} script", examples)
-        return Outcome(source, target, ENGINE, "", examples)
+        violations = missing_terms(request.glossary, strip_structure(target)) if request.glossary else []
+        message = "glossary: " + "; ".join(map(str, violations)) if violations else ""
+        return Outcome(source, target, ENGINE, message, examples, violations)
