@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "pd",
     "align",
     "sync",
+    "glossary",
     "demo",
 ]
 

@@ -1,0 +1,74 @@
+"""``amts glossary``: mine a term glossary from parallel data and check an edited one."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from amts.adapt.glossary import Glossary, GlossaryError, mine
+from amts.cli.common import fail
+from amts.home import store_path
+from amts.memory import FormatError, NotFound, Pair, Store, StoreError, read_pairs
+
+console = Console(stderr=True)
+glossary_app = typer.Typer(help="Term glossaries: mine them from parallel data, edit them as CSV.", no_args_is_help=True)
+
+
+@glossary_app.command("mine")
+def mine_command(
+    out: Path = typer.Option(..., "--out", "-o", help="The glossary CSV to write (first row: the languages, e.g. en,zh)."),
+    parallel_data: str | None = typer.Option(None, "--parallel-data", help="A parallel-data resource in the store."),
+    file: Path | None = typer.Option(None, "--file", "-f", help="Or a CSV, TSV, TMX or JSONL file of pairs."),
+    min_count: int = typer.Option(2, "--min-count", min=1, help="Keep terms that at least this many pairs use."),
+    store: Path | None = typer.Option(None, "--store", help="Store file (default: $AMTS_HOME/amts.sqlite)."),
+) -> None:
+    """Mine terms that the translators used consistently: bracketed at first use, or aligned."""
+    pairs = _pairs(parallel_data, file, store)
+    if not pairs:
+        fail("no pairs to mine")
+    with console.status(f"mining {len(pairs)} pairs"):
+        glossary = mine(pairs, min_count=min_count)
+    try:
+        glossary.save(out)
+    except OSError as error:
+        fail(f"{out}: cannot write: {error.strerror or error}")
+    origins = Counter(term.origin for term in glossary)
+    detail = ", ".join(f"{count} {origin}" for origin, count in sorted(origins.items())) or "none found"
+    console.print(f"{len(glossary)} terms ({detail}) {glossary.src_lang}->{glossary.tgt_lang} -> {out}")
+
+
+@glossary_app.command("check")
+def check_command(path: Path = typer.Argument(..., help="A glossary CSV.")) -> None:
+    """Load an edited glossary and say whether it is usable (errors name the line)."""
+    try:
+        glossary = Glossary.load(path)
+    except GlossaryError as error:
+        fail(str(error))
+    console.print(f"{path}: {len(glossary)} terms {glossary.src_lang}->{glossary.tgt_lang}")
+
+
+def _pairs(parallel_data: str | None, file: Path | None, store: Path | None) -> list[Pair]:
+    if (parallel_data is None) == (file is None):
+        fail("give either --parallel-data NAME or --file PAIRS")
+    if file is not None:
+        if not file.is_file():
+            fail(f"{file}: no such file")
+        try:
+            return read_pairs(file)
+        except FormatError as error:
+            fail(str(error))
+    assert parallel_data is not None
+    path = store_path(store)
+    if not path.exists():
+        fail(f"{path}: no amts store; import parallel data first (amts pd create)")
+    try:
+        return Store(path).pairs(parallel_data)
+    except (NotFound, StoreError) as error:
+        fail(f"parallel data {parallel_data!r}: {error}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(glossary_app, name="glossary")
