@@ -88,6 +88,11 @@ def test_blocks_and_segments_follow_markdown_structure():
         assert never not in joined
 
 
+def test_a_line_starting_with_a_reference_is_prose():
+    document = parse_markdown(":numref:`fig_a` shows the model.\nIt is small.\n")
+    assert [s.text for s in document.segments] == [":numref:`fig_a` shows the model.\nIt is small."]
+
+
 def test_replacing_a_segment_changes_only_its_bytes():
     document = parse_markdown(SAMPLE)
     item = next(s for s in document.segments if s.text.startswith("first item"))

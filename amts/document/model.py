@@ -21,7 +21,7 @@ from amts.document.sentences import Span, normalize_space, split_sentences
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # Lines that are structure even inside a paragraph (d2lbook directives and notebook markers).
 STRUCTURE_LINE_RE = re.compile(
-    r"^\s*(?::(?:label|eqlabel|width|height|begin_tab|end_tab|bibliography|numref|ref)\:.*"
+    r"^\s*(?::(?:label|eqlabel|width|height|begin_tab|end_tab|bibliography)\:.*"
     r"|#@tab.*|#@save.*|%%tab.*|\$\$.*\$\$\s*(?::eqlabel:`[^`]*`)?\s*)$"
 )
 _LIST_MARKER_RE = re.compile(r"[-*+]|\d{1,9}[.)]")
