@@ -10,12 +10,15 @@ from rich.progress import Progress
 
 from amts.adapt import AdaptiveTranslator
 from amts.adapt.documents import DocumentTranslation, translate_markdown
+from amts.adapt.glossary import Glossary, GlossaryError
 from amts.cli.common import fail, load_engine
 from amts.config import CONFIG_NAME, BookConfig, ConfigError, book_config
 from amts.document import DocumentError, read_markdown
 from amts.document.notebook import markdown_cells, translate_notebook
 from amts.engines import Engine
 from amts.fileio import atomic_write_text
+from amts.home import store_path
+from amts.memory import Store, StoreError, TranslationMemory
 from amts.tree import discover
 
 console = Console(stderr=True)
@@ -35,6 +38,14 @@ def translate(
     ),
     config: Path | None = typer.Option(
         None, "--config", help="Book settings (default: amts.toml here or in the book folder)."
+    ),
+    parallel_data: list[str] | None = typer.Option(
+        None, "--parallel-data", help="Parallel data in the store used as memory and examples; repeat per language pair."
+    ),
+    glossary: Path | None = typer.Option(None, "--glossary", help="Glossary CSV (amts glossary mine); default: amts.toml."),
+    store: Path | None = typer.Option(None, "--store", help="Store file (default: amts.toml, else $AMTS_HOME/amts.sqlite)."),
+    examples: int | None = typer.Option(
+        None, "--examples", min=0, help="Most similar pairs given to the engine per sentence (default: amts.toml, else 4)."
     ),
 ) -> None:
     """Translate PATH; every code block, math, role and link target is kept exactly."""
@@ -62,12 +73,19 @@ def translate(
                 markdown_cells(texts[source.path])
         except DocumentError as error:
             fail(str(error))
-    translators = {
-        lang: AdaptiveTranslator(
-            _configured_engine(engine or book.engine_for(lang) or "pseudo", src, lang, book)
+    adaptation = _adaptation(src, tgt, parallel_data or ([book.parallel_data] if book.parallel_data else []),
+                             glossary or book.glossary, store or book.store)
+    k = examples if examples is not None else (book.examples if book.examples is not None else 4)
+    translators = {}
+    for lang in tgt:
+        name = engine or book.engine_for(lang) or "pseudo"
+        memory, terms = adaptation.get(lang, (None, None))
+        if name == MEMORY_ENGINE and memory is None:
+            fail(f"engine {MEMORY_ENGINE!r} needs --parallel-data with {src}->{lang} pairs")
+        translators[lang] = AdaptiveTranslator(
+            None if name == MEMORY_ENGINE else _configured_engine(name, src, lang, book),
+            memory=memory, glossary=terms, examples=k,
         )
-        for lang in tgt
-    }
     for name in skipped:
         if Path(name).name != CONFIG_NAME:  # the book's own amts.toml is expected there
             console.print(f"[yellow]skipped[/] {name} (not Markdown)")
@@ -87,10 +105,63 @@ def translate(
                         )
                     for status, count in result.counts.items():
                         totals[status] = totals.get(status, 0) + count
+                    totals["violations"] = totals.get("violations", 0) + sum(
+                        len(r.outcome.violations) for r in result.sentences
+                    )
                 atomic_write_text(source.output(out, lang), text)
                 progress.advance(task)
-    summary = ", ".join(f"{count} {status}" for status, count in sorted(totals.items())) or "no prose"
-    console.print(f"translated {len(files)} file(s) into {', '.join(tgt)}: {summary} sentences -> {out}")
+    console.print(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}")
+
+
+MEMORY_ENGINE = "memory"
+"""Not an engine: memory and glossary only, the rest stays in the source language and is reported."""
+
+
+def _summary(totals: dict[str, int]) -> str:
+    """Sentence counts in pipeline order, e.g. ``12 reused from memory, 3 translated, 1 untranslated``."""
+    labels = [("kept", "kept"), ("memory", "reused from memory"), ("engine", "translated"),
+              ("untranslated", "untranslated"), ("failed", "failed")]
+    parts = [f"{totals.get(status, 0)} {label}" for status, label in labels if status != "kept" or totals.get(status)]
+    parts += [f"{count} {status}" for status, count in sorted(totals.items()) if status not in dict(labels) | {"violations": ""}]
+    return f"{', '.join(parts)} sentences, {totals.get('violations', 0)} glossary violations"
+
+
+def _adaptation(
+    src: str, tgt: list[str], names: list[str], glossary_file: Path | None, store: Path | None
+) -> dict[str, tuple[TranslationMemory | None, Glossary | None]]:
+    """Per target language: the memory of its parallel data (loaded once) and its glossary."""
+    memories: dict[str, TranslationMemory] = {}
+    if names:
+        path = store_path(store)
+        if not path.exists():
+            fail(f"{path}: no amts store; import parallel data first (amts pd create)")
+        by_pair: dict[str, list[str]] = {}
+        for name in names:
+            try:
+                info = Store(path).describe(name)
+            except StoreError as error:
+                fail(f"parallel data {name!r}: {error}")
+            if info.src_lang != src or info.tgt_lang not in tgt:
+                fail(f"parallel data {name!r} is {info.src_lang}->{info.tgt_lang}, not {src}->{'/'.join(tgt)}")
+            by_pair.setdefault(info.tgt_lang, []).append(name)
+        for lang, chosen in by_pair.items():
+            if len(chosen) == 1:
+                memories[lang] = TranslationMemory.from_store(Store(path), chosen[0])
+            else:
+                pairs = [pair for name in chosen for pair in Store(path).pairs(name)]
+                memories[lang] = TranslationMemory(pairs, src, lang)
+    terms: Glossary | None = None
+    if glossary_file is not None:
+        try:
+            terms = Glossary.load(glossary_file)
+        except GlossaryError as error:
+            fail(str(error))
+        if terms.src_lang != src or terms.tgt_lang not in tgt:
+            fail(f"{glossary_file}: glossary is {terms.src_lang}->{terms.tgt_lang}, not {src}->{'/'.join(tgt)}")
+    return {
+        lang: (memories.get(lang), terms if terms is not None and terms.tgt_lang == lang else None)
+        for lang in tgt
+    }
 
 
 def _configured_engine(name: str, src: str, tgt: str, book: BookConfig) -> Engine:
