@@ -13,7 +13,7 @@ from amts.cli.common import fail
 from amts.home import store_path
 from amts.memory import FormatError, NotFound, Pair, Store, StoreError, read_pairs
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 glossary_app = typer.Typer(help="Term glossaries: mine them from parallel data, edit them as CSV.", no_args_is_help=True)
 
 
