@@ -348,8 +348,9 @@ def _without_redundant(chosen: dict[str, Term]) -> dict[str, Term]:
                 break
         else:
             words = f" {key} "
-            if not any(
-                other != key and words in f" {other} " and term.target in longer.target
+            # a fragment mostly occurs inside the longer term; a term people bracketed is never one
+            if term.origin == BRACKET or not any(
+                other != key and words in f" {other} " and term.target in longer.target and longer.count * 2 >= term.count
                 for other, longer in chosen.items()
             ):
                 kept[key] = term
