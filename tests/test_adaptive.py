@@ -213,3 +213,14 @@ def test_translate_errors_are_one_line_and_write_nothing(store: Path, tmp_path: 
     one_line_error(runner.invoke(app, ["translate", str(root), "--tgt", "es", "--out", str(out),
                                        "--parallel-data", "pd-en-zh"]), "is en->zh, not en->es")
     assert not out.exists()
+
+
+def test_book_config_parallel_data_not_yet_built_is_a_warning_not_an_error(store: Path, tmp_path: Path):
+    root = book(tmp_path)
+    (root / "amts.toml").write_text('[book]\ntgt = ["zh"]\nout = "../out"\nengine = "pseudo"\n'
+                                    'parallel_data = "later"\nglossary = "none.csv"\n', encoding="utf-8")
+    result = runner.invoke(app, ["translate", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "parallel data later (book config)" in folded(result.output) and "none.csv" in result.output
+    assert "0 reused from memory, 3 translated" in folded(result.output)
+    one_line_error(runner.invoke(app, ["translate", str(root), "--parallel-data", "later"]), "no amts store")

@@ -74,7 +74,8 @@ def translate(
         except DocumentError as error:
             fail(str(error))
     adaptation = _adaptation(src, tgt, parallel_data or ([book.parallel_data] if book.parallel_data else []),
-                             glossary or book.glossary, store or book.store)
+                             glossary or book.glossary, store or book.store, from_config=not parallel_data,
+                             glossary_from_config=glossary is None)
     k = examples if examples is not None else (book.examples if book.examples is not None else 4)
     translators = {}
     for lang in tgt:
@@ -127,12 +128,22 @@ def _summary(totals: dict[str, int]) -> str:
 
 
 def _adaptation(
-    src: str, tgt: list[str], names: list[str], glossary_file: Path | None, store: Path | None
+    src: str, tgt: list[str], names: list[str], glossary_file: Path | None, store: Path | None,
+    from_config: bool = False,
+    glossary_from_config: bool = False,
 ) -> dict[str, tuple[TranslationMemory | None, Glossary | None]]:
-    """Per target language: the memory of its parallel data (loaded once) and its glossary."""
+    """Per target language: the memory of its parallel data (loaded once) and its glossary.
+
+    Parallel data and glossaries named on the command line must exist and fit the language pair;
+    the book's amts.toml defaults may not exist yet (a fresh checkout) or be for another target:
+    then a warning, and engines translate without them.
+    """
     memories: dict[str, TranslationMemory] = {}
+    path = store_path(store)
+    if names and from_config and not (path.exists() and all(Store(path).exists(name) for name in names)):
+        console.print(f"[yellow]warning[/] parallel data {', '.join(names)} (book config) not in {path}: not used")
+        names = []
     if names:
-        path = store_path(store)
         if not path.exists():
             fail(f"{path}: no amts store; import parallel data first (amts pd create)")
         by_pair: dict[str, list[str]] = {}
@@ -141,6 +152,9 @@ def _adaptation(
                 info = Store(path).describe(name)
             except StoreError as error:
                 fail(f"parallel data {name!r}: {error}")
+            if (info.src_lang != src or info.tgt_lang not in tgt) and from_config:
+                console.print(f"[yellow]warning[/] parallel data {name} (book config) is {info.src_lang}->{info.tgt_lang}: not used")
+                continue
             if info.src_lang != src or info.tgt_lang not in tgt:
                 fail(f"parallel data {name!r} is {info.src_lang}->{info.tgt_lang}, not {src}->{'/'.join(tgt)}")
             by_pair.setdefault(info.tgt_lang, []).append(name)
@@ -151,12 +165,18 @@ def _adaptation(
                 pairs = [pair for name in chosen for pair in Store(path).pairs(name)]
                 memories[lang] = TranslationMemory(pairs, src, lang)
     terms: Glossary | None = None
+    if glossary_file is not None and glossary_from_config and not glossary_file.exists():
+        console.print(f"[yellow]warning[/] glossary {glossary_file} (book config) does not exist: not used")
+        glossary_file = None
     if glossary_file is not None:
         try:
             terms = Glossary.load(glossary_file)
         except GlossaryError as error:
             fail(str(error))
-        if terms.src_lang != src or terms.tgt_lang not in tgt:
+        if (terms.src_lang != src or terms.tgt_lang not in tgt) and glossary_from_config:
+            console.print(f"[yellow]warning[/] glossary {glossary_file} (book config) is {terms.src_lang}->{terms.tgt_lang}: not used")
+            terms = None
+        elif terms.src_lang != src or terms.tgt_lang not in tgt:
             fail(f"{glossary_file}: glossary is {terms.src_lang}->{terms.tgt_lang}, not {src}->{'/'.join(tgt)}")
     return {
         lang: (memories.get(lang), terms if terms is not None and terms.tgt_lang == lang else None)
