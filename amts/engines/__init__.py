@@ -14,6 +14,10 @@ from amts.engines.base import (
 
 register("identity", "amts.engines.simple:IdentityEngine")
 register("pseudo", "amts.engines.simple:PseudoEngine")
+register("apertium", "amts.engines.apertium:ApertiumEngine")
+register("ctranslate2", "amts.engines.ctranslate2:CTranslate2Engine")
+register("llama", "amts.engines.llama:LlamaEngine")
+register("memory", "amts.engines.memory_only:MemoryOnlyEngine")
 register("aws", "amts.engines.aws:AwsTranslateEngine")
 register("aws-batch", "amts.engines.aws_batch:AwsBatchEngine")
 register("openai", "amts.engines.openai:OpenAIEngine")

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# llama-cpp-python has no wheel on PyPI: build it from its sdist (about 3 min on 2 cores) into .venv.
+# Portable build (no -march=native, no libcurl) so the result runs on any x86-64 machine. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=.venv/bin/python
+[ -x "$PY" ] || { echo "llama.sh: no .venv yet (run make venv first)" >&2; exit 1; }
+if "$PY" -c "import llama_cpp" 2>/dev/null; then
+  exit 0
+fi
+echo "building llama-cpp-python from source (about 3 minutes)..."
+CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAMA_CURL=OFF" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+  .venv/bin/pip install --quiet --no-binary llama-cpp-python 'llama-cpp-python>=0.3'
+"$PY" -c "import llama_cpp; print('llama-cpp-python', llama_cpp.__version__, 'installed')"
