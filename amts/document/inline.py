@@ -16,6 +16,8 @@ from amts.engines.base import PLACEHOLDER_RE
 # Order matters: earlier alternatives win where two could start at the same place.
 _INLINE_RE = re.compile(
     r"""
+    (?=[:`$<&\[*(\\{])   # fail fast where no alternative can start
+    (?:
     (?P<role>:[A-Za-z][\w-]*:(?P<rtick>`+).*?(?<!`)(?P=rtick)(?!`))   # :numref:`sec_x`
     | (?P<code>(?P<tick>`+).+?(?<!`)(?P=tick)(?!`))                      # `code`, ``co`de``
     | (?P<dmath>\$\$.+?\$\$)                                             # $$ ... $$
@@ -26,6 +28,7 @@ _INLINE_RE = re.compile(
     | (?P<slide>\[\*\*|\*\*\]|\(\*\*|\*\*\))                               # d2l slide marks
     | (?P<placeholder>\{\d+\})                                           # a literal that looks like ours
     | (?P<escape>\\[\\`*_{}\[\]()#+\-.!|$<>~])                           # backslash escapes
+    )
     """,
     re.X | re.S,
 )
