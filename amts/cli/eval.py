@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import typer
@@ -12,7 +14,18 @@ from rich.table import Table
 from amts.cli.common import fail
 from amts.document import DocumentError
 from amts.evaluate import Evaluation, MatchError, evaluate_paths
+from amts.evaluate.experiment import (
+    CONFIGS,
+    DIRECTIONS,
+    ENGINES,
+    SECTIONS,
+    now,
+    render_markdown,
+    run_experiment,
+)
 from amts.evaluate.metrics import METRICS
+from amts.fileio import atomic_write_text
+from amts.home import amts_home
 
 console = Console()
 err = Console(stderr=True)
@@ -89,5 +102,66 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def _default_data() -> Path:
+    return Path(os.environ.get("AMTS_D2L_DATA") or "../shared/data/d2l")
+
+
+def experiment_command(
+    data: Path = typer.Option(None, "--data", help="D2L data folder (default: $AMTS_D2L_DATA or ../shared/data/d2l)."),
+    out: Path = typer.Option(Path("docs/results.md"), "--out", help="Markdown report to write (atomically)."),
+    engine: list[str] = typer.Option(
+        None, "--engine", help="Engine to include; repeat (default: all known: memory, ctranslate2, llama, ...)."
+    ),
+    network: bool = typer.Option(False, "--network", help="Also run engines that need a network or an account."),
+    direction: list[str] = typer.Option(None, "--direction", help="en-zh and/or zh-en (default both)."),
+    config: list[str] = typer.Option(None, "--config", help="none, paragraph and/or sentence (default all)."),
+    section: list[str] = typer.Option(None, "--section", help="Limit to these of the five sections (relative path)."),
+    examples: int = typer.Option(4, "--examples", help="Retrieved pairs given to the engine per sentence."),
+    cache: Path = typer.Option(None, "--cache", help="Engine output cache (default: <amts home>/cache/experiment.sqlite)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything again."),
+) -> None:
+    """Re-make the original BLEU table on the five D2L sections (original and held-out protocols)."""
+    data = data or _default_data()
+    if not (data / "en-origin").is_dir() or not (data / "zh").is_dir():
+        fail(f"{data}: not the D2L data folder (needs en-origin/ and zh/); pass --data or set AMTS_D2L_DATA")
+    engines = engine or [spec.name for spec in ENGINES]
+    known = {spec.name for spec in ENGINES}
+    if unknown := [e for e in engines if e not in known]:
+        fail(f"unknown engine {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    directions = []
+    for item in direction or ["en-zh", "zh-en"]:
+        pair = tuple(item.lower().replace("->", "-").split("-"))
+        if pair not in DIRECTIONS:
+            fail(f"--direction must be en-zh or zh-en, not {item!r}")
+        directions.append(pair)
+    configs = config or list(CONFIGS)
+    if bad := [c for c in configs if c not in CONFIGS]:
+        fail(f"--config must be among {', '.join(CONFIGS)}, not {', '.join(bad)}")
+    sections = section or list(SECTIONS)
+    if bad := [s for s in sections if s not in SECTIONS]:
+        fail(f"--section must be one of the five evaluation sections, not {', '.join(bad)}")
+    cache_path = None if no_cache else (cache or amts_home() / "cache" / "experiment.sqlite")
+    started, clock = now(), time.monotonic()
+    with err.status("starting...") as status:
+        rows, parallel = run_experiment(
+            data, engines, network=network, sections=sections, directions=directions, configs=configs,
+            examples=examples, cache=cache_path, progress=lambda message: status.update(message),
+        )
+    command = "amts experiment" + "".join(f" --engine {e}" for e in (engine or [])) + (" --network" if network else "")
+    report = render_markdown(rows, parallel, data, sections, started, time.monotonic() - clock, command)
+    atomic_write_text(out, report)
+    table = Table(title="BLEU (0-1), corpus over the aligned paragraphs of the sections")
+    for column in ("direction", "system", "parallel data", "protocol", "BLEU", "mean", "status"):
+        table.add_column(column)
+    for row in rows:
+        ev = row.evaluation
+        table.add_row(row.direction_label, row.system, row.config, row.protocol,
+                      f"{ev.corpus.bleu_unit:.3f}" if ev else "", f"{ev.mean_bleu:.3f}" if ev else "",
+                      row.status if row.status == "ok" else f"{row.status}: {row.note}")
+    console.print(table)
+    console.print(f"wrote {out}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_command)
+    app.command("experiment")(experiment_command)

@@ -1,0 +1,65 @@
+"""A persistent cache in front of an engine, so re-running an experiment never re-translates.
+
+Local LLMs take seconds per sentence; the experiment sends the same requests (same text, same
+retrieved examples) again on every run. Outputs are keyed by everything that can change them: engine
+name and options, language pair, masked text, examples and glossary. Stored in one SQLite file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from amts.engines import Engine, Request
+
+
+class CachedEngine(Engine):
+    """Wrap ``inner``: answers from the cache when it can, asks ``inner`` only for what is missing."""
+
+    def __init__(self, inner: Engine, path: Path, options: Mapping[str, object] | None = None) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.batch_size = inner.batch_size
+        self.checks_script = inner.checks_script
+        self.identity = json.dumps([inner.name, dict(options or {})], sort_keys=True, default=str)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)")
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, request: Request, src: str, tgt: str) -> str:
+        payload = json.dumps(
+            [self.identity, src, tgt, request.text, [[e.source, e.target] for e in request.examples],
+             sorted(request.glossary.items())],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def supports(self, src: str, tgt: str) -> bool:
+        return self.inner.supports(src, tgt)
+
+    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
+        keys = [self.key(r, src, tgt) for r in requests]
+        found: dict[str, str] = {}
+        for key in set(keys):
+            row = self.db.execute("SELECT output FROM translations WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                found[key] = row[0]
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        self.hits += len(requests) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            outputs = self.inner.translate([requests[i] for i in missing], src, tgt)
+            with self.db:  # committed per batch: an interrupted run keeps what it paid for
+                for i, output in zip(missing, outputs, strict=True):
+                    found[keys[i]] = output
+                    self.db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?)", (keys[i], output))
+        return [found[key] for key in keys]
+
+    def close(self) -> None:
+        self.db.close()
+        self.inner.close()
