@@ -22,19 +22,6 @@ FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials in the environment: boto3's standard chain finds them, nothing real is used."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-
-@pytest.fixture
 def translate_client(aws_env: None):
     client = make_client("translate", "us-east-1")
     with Stubber(client) as stubber:

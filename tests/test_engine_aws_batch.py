@@ -29,15 +29,7 @@ POLL = RetryPolicy(attempts=1, base_delay=0.0, max_delay=0.0, jitter=False, dead
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def aws(aws_env: None):
     with mock_aws():
         s3 = make_client("s3", "us-east-1")
         s3.create_bucket(Bucket=BUCKET)

@@ -11,7 +11,7 @@ from amts.document.model import (
     parse_markdown,
     sentence_key,
 )
-from amts.document.reader import DocumentError, read_markdown
+from amts.document.reader import DocumentError, decode_markdown, read_markdown
 from amts.document.sentences import is_cjk_language, join_sentences, normalize_space, split_sentences
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Segment",
     "Sentence",
     "check_placeholders",
+    "decode_markdown",
     "is_cjk_language",
     "join_sentences",
     "keep_dollar_lines",

@@ -15,11 +15,15 @@ def read_markdown(path: Path) -> str:
         raise DocumentError(f"{path}: no such file or directory")
     if path.is_dir():
         raise DocumentError(f"{path}: is a directory")
-    data = path.read_bytes()
+    return decode_markdown(path.read_bytes(), str(path))
+
+
+def decode_markdown(data: bytes, name: str) -> str:
+    """The bytes of document ``name`` as text exactly, or ``DocumentError`` with a one-line reason."""
     if b"\x00" in data:
-        raise DocumentError(f"{path}: binary file (contains NUL bytes), not Markdown")
+        raise DocumentError(f"{name}: binary file (contains NUL bytes), not Markdown")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise DocumentError(f"{path}: invalid UTF-8 at byte {error.start} (line {line})") from None
+        raise DocumentError(f"{name}: invalid UTF-8 at byte {error.start} (line {line})") from None

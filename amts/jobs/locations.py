@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path, PurePosixPath
 
-from amts.document import DocumentError
+from amts.document import DocumentError, decode_markdown
 from amts.fileio import atomic_write_text
 from amts.tree import TRANSLATABLE_SUFFIXES, discover, output_path
 
@@ -23,15 +23,6 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def decode_markdown(data: bytes, name: str) -> str:
-    """The document's text exactly, or ``DocumentError`` with a one-line reason (as :mod:`amts.document`)."""
-    if b"\x00" in data:
-        raise DocumentError(f"{name}: binary file (contains NUL bytes), not Markdown")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise DocumentError(f"{name}: invalid UTF-8 at byte {error.start} (line {line})") from None
 
 
 class Location:
