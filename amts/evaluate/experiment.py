@@ -108,10 +108,12 @@ class ParallelData:
         return [Pair(p.target, p.source, src, tgt, dict(p.provenance)) for p in chosen]
 
 
-def build_parallel_data(data: Path, progress: Callable[[str], None] | None = None) -> ParallelData:
-    """Whole-book paragraph and sentence pairs from ``en-origin/`` and ``zh/`` with the shared aligner."""
+def build_parallel_data(
+    data: Path, granularities: Iterable[str] = ("paragraph", "sentence"), progress: Callable[[str], None] | None = None
+) -> ParallelData:
+    """Whole-book paragraph and/or sentence pairs from ``en-origin/`` and ``zh/`` with the shared aligner."""
     pairs: dict[str, list[Pair]] = {}
-    for granularity in ("paragraph", "sentence"):
+    for granularity in granularities:
         if progress:
             progress(f"aligning the book ({granularity} pairs)")
         pairs[granularity] = align_trees(data / "en-origin", data / "zh", "en", "zh", granularity).pairs
@@ -163,7 +165,7 @@ def run_experiment(
     unknown = [name for name in engines if name not in specs]
     if unknown:
         raise ValueError(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(specs)}")
-    parallel = build_parallel_data(data, say) if set(configs) - {"none"} else ParallelData({})
+    parallel = build_parallel_data(data, [c for c in configs if c != "none"], say)
     rows = [baseline_row(data, sections)] if ("en", "zh") in directions else []
     for name in engines:
         spec = specs[name]

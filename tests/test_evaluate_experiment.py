@@ -1,0 +1,122 @@
+"""amts experiment (the 2020 table, both protocols), the engine cache and bench/all.py."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from amts.cli import app
+from amts.engines import Engine, Request
+from amts.evaluate.cache import CachedEngine
+from amts.evaluate.experiment import run_experiment
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class CountingEngine(Engine):
+    name = "counting"
+    checks_script = False
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
+        self.seen += [r.text for r in requests]
+        return [f"<{r.text}>" for r in requests]
+
+
+def test_cached_engine_translates_each_request_once(tmp_path: Path) -> None:
+    inner = CountingEngine()
+    cached = CachedEngine(inner, tmp_path / "cache.sqlite")
+    assert cached.translate([Request("a"), Request("b"), Request("a")], "en", "zh") == ["<a>", "<b>", "<a>"]
+    assert cached.translate([Request("b"), Request("c")], "en", "zh") == ["<b>", "<c>"]
+    assert sorted(inner.seen) == ["a", "a", "b", "c"]  # "a" twice in one batch, never from the cache again
+    cached.close()
+    again_inner = CountingEngine()
+    again = CachedEngine(again_inner, tmp_path / "cache.sqlite")
+    assert again.translate([Request("a"), Request("c")], "en", "zh") == ["<a>", "<c>"]
+    assert again_inner.seen == []  # persisted across instances
+    # a different language pair or different examples is a different request
+    again.translate([Request("a")], "en", "es")
+    assert again_inner.seen == ["a"]
+    assert again.hits == 2 and again.misses == 1
+
+
+@pytest.mark.d2l
+@pytest.mark.slow
+def test_experiment_original_protocol_leaks_the_reference(d2l: Path, eval_sections: list[str], tmp_path: Path) -> None:
+    section = eval_sections[0]
+    rows, parallel = run_experiment(
+        d2l, ["memory", "apertium", "aws"], sections=[section], directions=[("en", "zh")],
+        configs=["sentence"], cache=tmp_path / "cache.sqlite",
+    )
+    by_key = {(r.system.split()[0], r.config, r.protocol): r for r in rows}
+    baseline = by_key[("2020", "none", "-")]
+    assert 0.5 < baseline.evaluation.corpus.bleu_unit < 0.8
+    original = by_key[("memory", "sentence", "original")]
+    held_out = by_key[("memory", "sentence", "held-out")]
+    # with its own pairs in the memory, a section is mostly copied from the reference
+    assert original.evaluation.corpus.bleu_unit > 0.8
+    assert held_out.evaluation.corpus.bleu_unit < 0.5
+    assert original.counts["memory"] > 3 * held_out.counts["memory"]
+    assert not any(p.provenance.get("file") == section
+                   for p in parallel.select("sentence", "en", "zh", "held-out", section))
+    aws = [r for r in rows if r.system == "Amazon Translate"]
+    assert aws and all(r.status == "not run" and "amts experiment --engine aws --network" in r.note for r in aws)
+    apertium = [r for r in rows if r.system.startswith("Apertium")]
+    assert apertium and all(r.status in ("n/a", "unavailable") and r.evaluation is None for r in apertium)
+
+
+@pytest.mark.d2l
+@pytest.mark.slow
+def test_cli_experiment_writes_the_report(d2l: Path, eval_sections: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    done = CliRunner().invoke(app, [
+        "experiment", "--data", str(d2l), "--out", str(out), "--engine", "memory", "--engine", "openai",
+        "--direction", "zh-en", "--config", "none", "--section", eval_sections[1], "--cache", str(tmp_path / "c.sqlite"),
+    ])
+    assert done.exit_code == 0, done.output
+    report = out.read_text(encoding="utf-8")
+    assert "| ZH->EN | memory only (no MT engine) | none | - |" in report
+    assert "not run" in report and "--engine openai --network" in report
+    assert "tok:13a" in report and "cores" in report and "sacrebleu 2." in report
+
+
+def test_cli_experiment_rejects_bad_options(tmp_path: Path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(app, ["experiment", "--data", str(tmp_path)])
+    assert done.exit_code == 2 and "not the D2L data folder" in done.output
+    (tmp_path / "en-origin").mkdir()
+    (tmp_path / "zh").mkdir()
+    done = runner.invoke(app, ["experiment", "--data", str(tmp_path), "--engine", "babelfish"])
+    assert done.exit_code == 2 and "unknown engine" in done.output
+    done = runner.invoke(app, ["experiment", "--data", str(tmp_path), "--direction", "en-fr"])
+    assert done.exit_code == 2 and "--direction" in done.output
+
+
+def _load_bench_all():
+    spec = importlib.util.spec_from_file_location("bench_all", REPO / "bench" / "all.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_all_tolerates_broken_and_missing_scripts(tmp_path: Path) -> None:
+    bench_all = _load_bench_all()
+    good = tmp_path / "good.py"
+    good.write_text("def main():\n    return [{'name': 'speed', 'value': 2.0, 'unit': 'x', 'target': '>= 1', 'ok': True}]\n")
+    broken = tmp_path / "broken.py"
+    broken.write_text("def main():\n    raise RuntimeError('model not found')\n")
+    no_main = tmp_path / "nomain.py"
+    no_main.write_text("X = 1\n")
+    rows = [r for p in (good, broken, no_main, tmp_path / "gone.py") for r in bench_all.run_script(p)]
+    assert [r["ok"] for r in rows] == [True, False, False, False]
+    assert "RuntimeError: model not found" in rows[1]["note"]
+    assert rows[2]["note"] == "no main() in script"
+    assert rows[3]["note"] == "script missing"
+    table = bench_all.format_table(rows)
+    assert "speed" in table and "MISSED" in table and table.count("\n") == len(rows) + 1
