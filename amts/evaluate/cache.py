@@ -15,6 +15,8 @@ from pathlib import Path
 
 from amts.engines import Engine, Request
 
+_MODEL_ATTRIBUTES = ("model_dir", "model_path", "model", "model_name")
+
 
 class CachedEngine(Engine):
     """Wrap ``inner``: answers from the cache when it can, asks ``inner`` only for what is missing."""
@@ -24,7 +26,9 @@ class CachedEngine(Engine):
         self.name = inner.name
         self.batch_size = inner.batch_size
         self.checks_script = inner.checks_script
-        self.identity = json.dumps([inner.name, dict(options or {})], sort_keys=True, default=str)
+        # which model answers matters as much as the engine: a new model must not reuse old outputs
+        model = {attr: str(getattr(inner, attr)) for attr in _MODEL_ATTRIBUTES if getattr(inner, attr, None)}
+        self.identity = json.dumps([inner.name, dict(options or {}), model], sort_keys=True, default=str)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path)
         self.db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)")
