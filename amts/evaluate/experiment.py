@@ -171,17 +171,15 @@ def run_experiment(
         spec = specs[name]
         for src, tgt in directions:
             plan = [(c, "-") if c == "none" else (c, p) for c in configs for p in (PROTOCOLS if c != "none" else ("-",))]
-            if spec.network and not network:
+            if spec.network and not network:  # one row per direction says how to run it
                 command = f"amts experiment --engine {name} --network"
-                for config, protocol in plan:
-                    rows.append(Row(spec.label, (src, tgt), config, protocol, "not run",
-                                    f"needs a network service/account: `{command}`"))
+                rows.append(Row(spec.label, (src, tgt), "all", "all", "not run",
+                                f"needs a network service/account: `{command}`"))
                 continue
             engine = _open_engine(spec, src, tgt, cache)
             if isinstance(engine, str):
                 status, _, why = engine.partition(": ")
-                for config, protocol in plan:
-                    rows.append(Row(spec.label, (src, tgt), config, protocol, status, why))
+                rows.append(Row(spec.label, (src, tgt), "all", "all", status, why))
                 continue
             try:
                 for config, protocol in plan:
@@ -190,7 +188,8 @@ def run_experiment(
             finally:
                 if engine is not None:
                     engine.close()
-    return rows, parallel
+    order = {direction: n for n, direction in enumerate(directions)}
+    return sorted(rows, key=lambda row: order[row.direction]), parallel  # stable: engines keep their order
 
 
 def _run_row(
@@ -213,8 +212,6 @@ def _run_row(
         row.status, row.note = "failed", str(error).splitlines()[0]
         return row
     row.evaluation = evaluate_texts(texts, tgt, metrics=METRICS)
-    if engine is None and row.counts.get("untranslated"):
-        row.note = "sentences without an exact match stay in the source language"
     return row
 
 
@@ -268,7 +265,9 @@ def render_markdown(rows: Sequence[Row], parallel: ParallelData, data: Path, sec
         "*mean* is the average of the five per-section BLEU scores, which is how the original pipeline",
         "summarised (its numbers are below the table). Protocol *original*: parallel data from the whole",
         "book including the evaluated sections (as in 2020); *held-out*: the evaluated section's own pairs",
-        "removed. Sentences: how many came from the memory (exact match), the engine, or stayed untranslated.",
+        "removed. Sentences: how many came from the memory (exact match), the engine, or stayed untranslated",
+        "(memory only: a sentence without an exact match stays in the source language). Engines that cannot",
+        "run here have one row per direction saying why (n/a: the engine does not translate that pair).",
         "",
         "| direction | system | parallel data | protocol | BLEU | BLEU x100 | mean | chrF | sentences memory/engine/untranslated | status |",
         "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
