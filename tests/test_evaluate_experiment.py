@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_experiment_original_protocol_leaks_the_reference(d2l: Path, eval_sectio
 def test_cli_experiment_writes_the_report(d2l: Path, eval_sections: list[str], tmp_path: Path) -> None:
     out = tmp_path / "results.md"
     done = CliRunner().invoke(app, [
-        "experiment", "--data", str(d2l), "--out", str(out), "--engine", "memory", "--engine", "openai",
+        "experiment", "--data", str(d2l), "--out", str(out), "--json", str(tmp_path / "rows.json"), "--engine", "memory", "--engine", "openai",
         "--direction", "zh-en", "--config", "none", "--section", eval_sections[1], "--cache", str(tmp_path / "c.sqlite"),
     ])
     assert done.exit_code == 0, done.output
@@ -84,6 +85,11 @@ def test_cli_experiment_writes_the_report(d2l: Path, eval_sections: list[str], t
     assert "| ZH->EN | memory only (no MT engine) | none | - |" in report
     assert "not run" in report and "--engine openai --network" in report
     assert "tok:13a" in report and "cores" in report and "sacrebleu 2." in report
+    rows = json.loads((tmp_path / "rows.json").read_text(encoding="utf-8"))
+    memory = next(r for r in rows if r["system"].startswith("memory"))
+    assert memory["direction"] == "zh-en" and memory["config"] == "none" and 0 < memory["corpus"]["bleu"] < 0.5
+    assert list(memory["sections"]) == [eval_sections[1]]
+    assert any(r["status"] == "not run" for r in rows)
 
 
 def test_cli_experiment_rejects_bad_options(tmp_path: Path) -> None:

@@ -119,6 +119,7 @@ def experiment_command(
     examples: int = typer.Option(4, "--examples", help="Retrieved pairs given to the engine per sentence."),
     cache: Path = typer.Option(None, "--cache", help="Engine output cache (default: <amts home>/cache/experiment.sqlite)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything again."),
+    json_out: Path = typer.Option(None, "--json", help="Also write the rows as JSON to this file."),
 ) -> None:
     """Re-make the original BLEU table on the five D2L sections (original and held-out protocols)."""
     data = data or _default_data()
@@ -150,6 +151,8 @@ def experiment_command(
     command = "amts experiment" + "".join(f" --engine {e}" for e in (engine or [])) + (" --network" if network else "")
     report = render_markdown(rows, parallel, data, sections, started, time.monotonic() - clock, command)
     atomic_write_text(out, report)
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps([row.to_dict() for row in rows], ensure_ascii=False, indent=1) + "\n")
     table = Table(title="BLEU (0-1), corpus over the aligned paragraphs of the sections")
     for column in ("direction", "system", "parallel data", "protocol", "BLEU", "mean", "status"):
         table.add_column(column)
