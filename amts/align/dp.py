@@ -29,6 +29,8 @@ def cheapest_path(
     step: list[list[float]] = [[0.0] * (m + 1) for _ in range(n + 1)]
     total[0][0] = 0.0
     width = None if band is None else band + abs(n - m)
+    # (shape, rows back, columns back, prior, links both sides): looked up once, not per cell
+    moves = [(shape, shape.src, shape.tgt, shape.prior, bool(shape.src and shape.tgt)) for shape in shapes]
     for i in range(n + 1):
         if width is None:
             lo, hi = 0, m
@@ -36,18 +38,20 @@ def cheapest_path(
             centre = i * m / n if n else 0
             lo, hi = max(0, int(centre - width)), min(m, int(centre + width) + 1)
         row, row_back, row_step = total[i], back[i], step[i]
+        # the earlier row each shape reaches back to (None where it would leave the table)
+        sources = [(shape, total[i - a] if i >= a else None, b, prior, linked) for shape, a, b, prior, linked in moves]
         for j in range(lo, hi + 1):
             if i == 0 and j == 0:
                 continue
             best, best_shape, best_step = inf, None, 0.0
-            for shape in shapes:
-                pi, pj = i - shape.src, j - shape.tgt
-                if pi < 0 or pj < 0:
+            for shape, before_row, b, prior, linked in sources:
+                pj = j - b
+                if before_row is None or pj < 0:
                     continue
-                before = total[pi][pj]
+                before = before_row[pj]
                 if before == inf:
                     continue
-                here = shape.prior if not (shape.src and shape.tgt) else cost(pi, pj, shape)
+                here = cost(i - shape.src, pj, shape) if linked else prior
                 if before + here < best:
                     best, best_shape, best_step = before + here, shape, here
             row[j], row_back[j], row_step[j] = best, best_shape, best_step

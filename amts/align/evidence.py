@@ -13,14 +13,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from amts.document import is_cjk_language
 
 # Target-only additions of the Chinese D2L: slide marks around text that goes on slides.
 SLIDE_MARK_RE = re.compile(r"\[\*\*|\*\*\]|\(\*\*|\*\*\)")
 _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*(?![A-Za-z0-9_])")
-_LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+# Latin words of three or more letters (shorter ones are never evidence): a word starts and ends with
+# a letter, so matching only long ones finds exactly the long words a match-everything pattern would.
+_LONG_LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]+[A-Za-z]")
 _SPACE_RE = re.compile(r"\s+")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -49,9 +50,10 @@ class Features:
     level: int = 0  # heading level
     items: int = 1  # segments (list items, table cells)
 
-    @cached_property
-    def token_count(self) -> float:
-        return sum(self.tokens.values())
+    token_count: float = field(init=False, repr=False, compare=False)  # sum of ``tokens`` counts
+
+    def __post_init__(self) -> None:
+        self.token_count = sum(self.tokens.values())
 
     def merged(self, other: Features) -> Features:
         """The features of this text followed by ``other`` (for 2:1, 1:2, ... links)."""
@@ -80,12 +82,13 @@ def _add(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 # Inline structure that survives translation. Cheaper than full masking, and alignment only needs
 # the evidence, not exact placeholders.
 INLINE_EVIDENCE_RE = re.compile(
-    r"(?P<role>:[A-Za-z][\w-]*:`[^`]*`)"
+    r"(?=[:`$\]<])"  # fail fast where none of the alternatives can start
+    r"(?:(?P<role>:[A-Za-z][\w-]*:`[^`]*`)"
     r"|(?P<code>`+)(?P<code_body>[^`]+?)(?P=code)"
     r"|(?P<math>\$\$.+?\$\$|(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$)"
     r"|\]\(\s*<?(?P<target>[^)\s>]+)[^)]*\)"
     r"|<(?P<url>(?:https?|ftp)://[^>\s]+)>"
-    r"|<[^>\n]*>",  # other HTML: neither evidence nor prose
+    r"|<[^>\n]*>)",  # other HTML: neither evidence nor prose
     re.S,
 )
 _PURE_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -122,7 +125,7 @@ def features_of(text: str, lang: str, kind: str = "paragraph", level: int = 0, i
     for number in _NUMBER_RE.findall(prose):
         number = number.replace(",", "")
         numbers[number] = numbers.get(number, 0.0) + 1
-    words = frozenset(w for w in _LATIN_WORD_RE.findall(prose.lower()) if len(w) > 2)
+    words = frozenset(_LONG_LATIN_WORD_RE.findall(prose.lower()))
     length = prose_length(prose, lang)
     return Features(length, tokens, numbers, words, kind, level, items)
 
@@ -169,23 +172,28 @@ def length_model(src_lang: str, tgt_lang: str) -> LengthModel:  # noqa: ARG001 -
 
 def evidence_cost(src: Features, tgt: Features) -> float:
     """Negative for shared evidence, positive for strong tokens found on one side only."""
+    # Called for every cell of the alignment tables: the arithmetic is kept in this exact order
+    # (alignments must not change with the implementation), only the bookkeeping is cut.
     cost = 0.0
     common = 0.0
-    unmatched = 0.0
-    small, large = (src.tokens, tgt.tokens) if len(src.tokens) <= len(tgt.tokens) else (tgt.tokens, src.tokens)
-    for key, count in small.items():
-        other = large.get(key)
-        if other:
-            common += min(count, other)
+    src_tokens, tgt_tokens = src.tokens, tgt.tokens
+    if src_tokens and tgt_tokens:
+        small, large = (src_tokens, tgt_tokens) if len(src_tokens) <= len(tgt_tokens) else (tgt_tokens, src_tokens)
+        for key, count in small.items():
+            other = large.get(key)
+            if other:
+                common += min(count, other)
     unmatched = src.token_count + tgt.token_count - 2 * common
     cost -= STRONG_MATCH * common
     cost += min(UNMATCHED * unmatched, UNMATCHED_CAP)
     if src.numbers and tgt.numbers:
-        shared = sum(min(c, tgt.numbers.get(k, 0.0)) for k, c in src.numbers.items())
+        tgt_numbers = tgt.numbers
+        shared = sum(min(c, tgt_numbers.get(k, 0.0)) for k, c in src.numbers.items())
         cost -= NUMBER_MATCH * shared
-    if src.words and tgt.words:
+    src_words, tgt_words = src.words, tgt.words
+    if src_words and tgt_words:
         # Terms the translation kept in Latin letters (the Chinese side is the smaller set).
-        small_words, large_words = (src.words, tgt.words) if len(src.words) < len(tgt.words) else (tgt.words, src.words)
+        small_words, large_words = (src_words, tgt_words) if len(src_words) < len(tgt_words) else (tgt_words, src_words)
         if len(small_words) * 3 < len(large_words) or len(small_words) < 8:
             cost -= TERM_MATCH * min(len(small_words & large_words), 8)
     return cost
@@ -231,11 +239,17 @@ SENTENCE_SHAPES = (
 )
 
 
+_KINDS_WITH_COST = frozenset({"heading", "list", "table"})  # same kind on both sides may still cost
+
+
 def link_cost(shape: Shape, src: Features | None, tgt: Features | None, lengths: LengthModel) -> float:
     """Cost of linking ``src`` with ``tgt`` as ``shape`` (either may be None for 1:0 / 0:1)."""
     if src is None or tgt is None:
         return shape.prior
-    kind = kind_cost(src, tgt)
-    if kind == math.inf:
-        return math.inf
+    if src.kind == tgt.kind and src.kind not in _KINDS_WITH_COST:
+        kind = 0.0  # what kind_cost says, without the call (this runs for every table cell)
+    else:
+        kind = kind_cost(src, tgt)
+        if kind == math.inf:
+            return math.inf
     return shape.prior + kind + lengths.cost(src.length, tgt.length) + evidence_cost(src, tgt)
