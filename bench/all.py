@@ -70,7 +70,7 @@ def format_table(rows: list[dict]) -> str:
     for row in rows:
         cells.append([
             row.get("script", ""), str(row.get("name", "")), _value(row.get("value")), str(row.get("unit", "")),
-            str(row.get("target", "")), "ok" if row.get("ok") else "MISSED", str(row.get("note", "")),
+            _value(row.get("target")), "ok" if row.get("ok") else "MISSED", str(row.get("note", "")),
         ])
     widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS) - 1)]
     lines = []
