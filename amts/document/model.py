@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from amts.document import inline, sentences
 from amts.document.inline import Masked, link_ranges, mask
 from amts.document.sentences import Span, normalize_space, split_sentences
 
@@ -56,17 +57,22 @@ class Segment:
 
         Math, code and link targets are never cut, and neither is a link or figure caption.
         """
-        masked = self.masked
-        raw_offsets = _raw_offsets(masked)
-        links = link_ranges(self.text)
-        raw_spans: list[list[int]] = []
-        for span in split_sentences(masked.text, lang):
-            start, end = raw_offsets(span.start), raw_offsets(span.end)
-            if raw_spans and any(a < raw_spans[-1][1] and start < b for a, b in links):
-                raw_spans[-1][1] = end  # the previous break fell inside a link: undo it
-            else:
-                raw_spans.append([start, end])
-        return [Sentence(self.text[a:b], a, b) for a, b in raw_spans]
+        return list(_sentences_of(self.text, lang))
+
+
+@lru_cache(maxsize=1 << 14)  # sync and the aligners ask for the same segments' sentences repeatedly
+def _sentences_of(text: str, lang: str) -> tuple[Sentence, ...]:
+    masked = mask(text)
+    raw_offsets = _raw_offsets(masked)
+    links = link_ranges(text)
+    raw_spans: list[list[int]] = []
+    for span in split_sentences(masked.text, lang):
+        start, end = raw_offsets(span.start), raw_offsets(span.end)
+        if raw_spans and any(a < raw_spans[-1][1] and start < b for a, b in links):
+            raw_spans[-1][1] = end  # the previous break fell inside a link: undo it
+        else:
+            raw_spans.append([start, end])
+    return tuple(Sentence(text[a:b], a, b) for a, b in raw_spans)
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,22 @@ class Sentence:
         return sentence_key(self.text, lang)
 
 
+@lru_cache(maxsize=1 << 15)
 def sentence_key(text: str, lang: str) -> str:
     """Fold the wrapping of prose only: whitespace inside math or code is structure and stays."""
     masked = mask(text)
     return masked.unmask(normalize_space(masked.text, lang))
+
+
+def clear_caches() -> None:
+    """Forget the per-text results (masks, sentence splits, keys) memoised by this package.
+
+    They are pure functions of the text, so this never changes a result: it gives the memory back, and
+    lets a benchmark time a cold run again in the same process.
+    """
+    for cached in (_sentences_of, sentence_key, sentences._split_sentences, sentences.normalize_space,
+                   inline._analyse):
+        cached.cache_clear()
 
 
 def _raw_offsets(masked: Masked):  # noqa: ANN202 - small closure
@@ -418,4 +436,4 @@ def _continuation_of(prefix: str, container: str) -> str:
     return ""
 
 
-__all__ = ["Block", "Document", "Segment", "Sentence", "Span", "parse_markdown", "BLOCK_KINDS"]
+__all__ = ["Block", "Document", "Segment", "Sentence", "Span", "parse_markdown", "BLOCK_KINDS", "clear_caches"]

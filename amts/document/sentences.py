@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from amts.engines.base import PLACEHOLDER_RE
 
@@ -42,16 +43,23 @@ class Span:
     end: int
 
 
+@lru_cache(maxsize=256)
 def is_cjk_language(lang: str) -> bool:
     return lang.split("-")[0].lower() in {"zh", "ja", "ko"}
 
 
 def split_sentences(masked: str, lang: str) -> list[Span]:
     """Sentence ranges of ``masked`` text; the gaps between ranges are the separators (whitespace)."""
+    return list(_split_sentences(masked, lang))
+
+
+# Aligners and sync split the same paragraphs again and again: split each distinct text once.
+@lru_cache(maxsize=1 << 15)
+def _split_sentences(masked: str, lang: str) -> tuple[Span, ...]:
     cuts: list[tuple[int, int]] = []  # (end of sentence, start of next)
     for match in _LATIN_BOUNDARY.finditer(masked):
         end = match.end(2)
-        if _protected(masked, match.start(1), match.group(1), lang, masked[match.end() :]):
+        if _protected(masked, match.start(1), match.group(1), lang, masked[match.end() : match.end() + 1]):
             continue
         cuts.append((end, match.end()))
     if is_cjk_language(lang) or _CJK_CHAR.search(masked):
@@ -70,33 +78,51 @@ def split_sentences(masked: str, lang: str) -> list[Span]:
     tail_end = len(masked.rstrip())
     if tail_end > start:
         spans.append(Span(start, tail_end))
-    return spans or [Span(0, len(masked))]
+    return tuple(spans) or (Span(0, len(masked)),)
 
 
 def _protected(text: str, dot_at: int, punct: str, lang: str, following: str) -> bool:
     """Whether the punctuation at ``dot_at`` does not end a sentence (abbreviation, initial, ...)."""
     if punct != ".":
         return False
-    before = text[:dot_at]
-    word_match = re.search(r"([^\s({\[\"'“]+)$", before)
-    if not word_match:
+    raw_word = _word_before(text, dot_at)
+    if not raw_word:
         return False
-    word = word_match.group(1).lower().rstrip(".")
+    word = raw_word.lower().rstrip(".")
     abbreviations = ABBREVIATIONS.get(lang.split("-")[0].lower(), ABBREVIATIONS["en"])
     if word in abbreviations:
         return not (word in _SOFT_ABBREVIATIONS and following[:1].isupper())
-    if re.fullmatch(r"[^\W\d_]", word) and word_match.group(1).isupper():  # an initial: "J. Smith"
+    if re.fullmatch(r"[^\W\d_]", word) and raw_word.isupper():  # an initial: "J. Smith"
         return True
     if re.fullmatch(r"(?:[^\W\d_]\.)+[^\W\d_]", word):  # "u.s.a"
         return True
-    if PLACEHOLDER_RE.fullmatch(word_match.group(1)):
+    if PLACEHOLDER_RE.fullmatch(raw_word):
         return False
     return False
+
+
+_WORD_STOPS = frozenset("({[\"'“")
+
+
+def _word_before(text: str, end: int) -> str:
+    """The run of non-space, non-opening characters that ends ``text[:end]`` ("" if none).
+
+    Same as ``re.search(r"([^\\s({\\[\"'“]+)$", text[:end])`` -- including ``$`` matching before a
+    final newline -- but scanning back from ``end`` instead of forward over the whole paragraph
+    for every full stop.
+    """
+    if end and text[end - 1] == "\n":
+        end -= 1
+    start = end
+    while start and not (text[start - 1].isspace() or text[start - 1] in _WORD_STOPS):
+        start -= 1
+    return text[start:end]
 
 
 _SPACE_RUN = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)  # block keys, sentence keys: the same texts are folded many times
 def normalize_space(text: str, lang: str) -> str:
     """Fold the line wrapping of ``text`` into single spaces (none between CJK characters)."""
     text = text.strip()
