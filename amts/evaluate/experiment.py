@@ -313,6 +313,17 @@ def render_markdown(rows: Sequence[Row], parallel: ParallelData, data: Path, sec
     for (src, tgt), reported in ORIGINAL_REPORTED.items():
         lines.append(f"| {src.upper()}->{tgt.upper()} | {reported['none']:.3f} | {reported['paragraph']:.3f} | "
                      f"{reported['sentence']:.3f} |")
+    leaks = []
+    by_key = {(r.system, r.direction, r.config, r.protocol): r for r in rows if r.evaluation is not None}
+    for (system, direction, config, protocol), row in by_key.items():
+        held = by_key.get((system, direction, config, "held-out"))
+        if protocol == "original" and held is not None:
+            gain = row.evaluation.corpus.bleu_unit - held.evaluation.corpus.bleu_unit
+            leaks.append(f"| {row.direction_label} | {system} | {config} | {gain:+.3f} |")
+    if leaks:
+        lines += ["", "How much of the original protocol's BLEU comes from the evaluated sections' own pairs",
+                  "(original minus held-out):", "", "| direction | system | parallel data | BLEU gained |",
+                  "| --- | --- | --- | ---: |", *leaks]
     lines += ["", "## Per section (BLEU, 0-1)", "",
               "| direction | system | parallel data | protocol | " + " | ".join(short) + " |",
               "| --- | --- | --- | --- | " + " | ".join("---:" for _ in short) + " |"]
@@ -348,7 +359,8 @@ def render_markdown(rows: Sequence[Row], parallel: ParallelData, data: Path, sec
     lines.append("- libraries: " + ", ".join(f"{k} {v}" for k, v in library_versions().items()))
     models = local_models()
     if models:
-        lines.append(f"- local models ({models_folder()}): {', '.join(models)}")
+        where = "$AMTS_MODELS" if os.environ.get("AMTS_MODELS") else "models/"
+        lines.append(f"- local models ({where}, installed by scripts/models.d): {', '.join(models)}")
     lines.append("")
     return "\n".join(lines)
 
