@@ -224,3 +224,14 @@ def test_book_config_parallel_data_not_yet_built_is_a_warning_not_an_error(store
     assert "parallel data later (book config)" in folded(result.output) and "none.csv" in result.output
     assert "0 reused from memory, 3 translated" in folded(result.output)
     one_line_error(runner.invoke(app, ["translate", str(root), "--parallel-data", "later"]), "no amts store")
+
+
+def test_a_paragraph_pair_answers_the_whole_paragraph_without_the_engine():
+    paragraph = "The cup is hot. Wait a minute\nbefore you drink."
+    human = "杯子很烫。喝之前等一分钟。"
+    memory = TranslationMemory([Pair("The cup is hot. Wait a minute before you drink.", human, "en", "zh")], "en", "zh")
+    engine = ScriptedEngine(lambda request, attempt: chinese(request))
+    translated = translate_markdown(f"# Tea\n\n{paragraph}\n", AdaptiveTranslator(engine, memory=memory), "en", "zh")
+    assert f"\n{human}\n" in translated.text
+    assert [r.text for r in engine.requests] == ["Tea"]  # only the heading was sent
+    assert translated.counts["memory"] == 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from amts.adapt.pipeline import KEPT, AdaptiveTranslator, Outcome
-from amts.document import Document, join_sentences, keep_dollar_lines, parse_markdown
+from amts.adapt.pipeline import KEPT, MEMORY, AdaptiveTranslator, Outcome
+from amts.document import Document, join_sentences, keep_dollar_lines, parse_markdown, sentence_key
 
 
 @dataclass
@@ -34,7 +34,19 @@ class DocumentTranslation:
 def translate_markdown(text: str, translator: AdaptiveTranslator, src: str, tgt: str) -> DocumentTranslation:
     """Translate every prose sentence of ``text``; identical sentences are translated once."""
     document = parse_markdown(text)
-    per_segment = [(segment, segment.sentences(src)) for segment in document.segments]
+    result = DocumentTranslation(text, document)
+    replacements: dict[int, str] = {}
+    per_segment = []
+    for segment in document.segments:
+        sentences = segment.sentences(src)
+        # A paragraph pair in the memory answers the whole paragraph, as the translator wrote it.
+        whole = translator.recall(sentence_key(segment.text, src), src, tgt) if len(sentences) > 1 else None
+        if whole is None:
+            per_segment.append((segment, sentences))
+            continue
+        outcome = Outcome(sentence_key(segment.text, src), whole, MEMORY, "whole paragraph from the memory")
+        result.sentences.append(SentenceRecord(segment.index, segment.line + 1, outcome))
+        replacements[segment.index] = keep_dollar_lines(whole, segment.text)
     keys: list[str] = []
     seen: dict[str, int] = {}
     for _, sentences in per_segment:
@@ -44,8 +56,6 @@ def translate_markdown(text: str, translator: AdaptiveTranslator, src: str, tgt:
                 seen[key] = len(keys)
                 keys.append(key)
     outcomes = translator.translate(keys, src, tgt) if keys else []
-    result = DocumentTranslation(text, document)
-    replacements: dict[int, str] = {}
     for segment, sentences in per_segment:
         targets: list[str] = []
         unchanged = True
@@ -58,6 +68,7 @@ def translate_markdown(text: str, translator: AdaptiveTranslator, src: str, tgt:
             continue  # nothing changed: the original bytes, wrapping included
         separators = [segment.text[a.end : b.start] for a, b in zip(sentences, sentences[1:], strict=False)]
         replacements[segment.index] = join_sentences(targets, separators, tgt)
+    result.sentences.sort(key=lambda record: record.segment)
     result.text = document.render(replacements)
     return result
 

@@ -77,6 +77,10 @@ class AdaptiveTranslator:
         self.k = examples
         self.engine_calls = 0
 
+    def recall(self, source: str, src: str, tgt: str) -> str | None:
+        """A human translation of exactly ``source`` from the memory (e.g. a paragraph pair), or None."""
+        return self.memory.exact(source, src, tgt) if self.memory else None
+
     def translate(self, sources: Sequence[str], src: str, tgt: str) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(sources)
         pending: list[int] = []
