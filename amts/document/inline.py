@@ -154,6 +154,7 @@ def link_pairs(raw: str, taken: list[tuple[int, int]]) -> list[tuple[tuple[int, 
     return found
 
 
+@lru_cache(maxsize=1 << 15)  # parsing, sentence splitting and keys mask the same texts again
 def mask(raw: str) -> Masked:
     """Replace inline structure in ``raw`` by ``{1}``, ``{2}``, ... in order of appearance."""
     pieces: list[str] = []

@@ -86,9 +86,16 @@ class Sentence:
         return sentence_key(self.text, lang)
 
 
+_FOLDABLE_SPACE_RE = re.compile(r"^\s|\s$|\s\s|[^\S ]")
+
+
 @lru_cache(maxsize=1 << 15)
 def sentence_key(text: str, lang: str) -> str:
     """Fold the wrapping of prose only: whitespace inside math or code is structure and stays."""
+    if not _FOLDABLE_SPACE_RE.search(text):
+        # Single inner spaces only: masking cannot create more whitespace, so folding would give the
+        # masked text back and unmasking the text itself (most sentences on one line take this path).
+        return text
     masked = mask(text)
     return masked.unmask(normalize_space(masked.text, lang))
 
@@ -100,7 +107,7 @@ def clear_caches() -> None:
     lets a benchmark time a cold run again in the same process.
     """
     for cached in (_sentences_of, sentence_key, sentences._split_sentences, sentences.normalize_space,
-                   inline._analyse):
+                   inline._analyse, inline.mask):
         cached.cache_clear()
 
 
@@ -210,13 +217,27 @@ class _Lines:
         self.starts: list[int] = []
         self.bodies: list[str] = []
         self.eols: list[str] = []
+        self.end = base + len(text)
+        if "\r" not in text:  # the usual case: split on "\n" in C instead of a regex match per line
+            bodies = text.split("\n")
+            if not bodies[-1]:
+                bodies.pop()  # text ends with a line ending (or is empty): no unterminated last line
+            self.bodies = bodies
+            self.eols = ["\n"] * len(bodies)
+            if bodies and len(text) == sum(map(len, bodies)) + len(bodies) - 1:
+                self.eols[-1] = ""  # the last line has no line ending
+            pos = base
+            starts = self.starts
+            for body in bodies:
+                starts.append(pos)
+                pos += len(body) + 1
+            return
         for match in _LINE_RE.finditer(text):
             line = match.group(0)
             body = line.rstrip("\r\n")
             self.starts.append(base + match.start())
             self.bodies.append(body)
             self.eols.append(line[len(body) :])
-        self.end = base + len(text)
 
     def offset(self, line: int) -> int:
         return self.starts[line] if line < len(self.starts) else self.end
