@@ -235,3 +235,33 @@ def test_a_paragraph_pair_answers_the_whole_paragraph_without_the_engine():
     assert f"\n{human}\n" in translated.text
     assert [r.text for r in engine.requests] == ["Tea"]  # only the heading was sent
     assert translated.counts["memory"] == 1
+
+
+class SelfDoubtingEngine(ScriptedEngine):
+    """Distrusts its first answer for each sentence (as the llama engine does after back-translation)."""
+
+    always_review = True
+
+    def review_note(self, masked_source: str) -> tuple[bool, str]:
+        if self.attempts.get(masked_source, 0) <= 1:
+            return False, "back-translation similarity 0.40 below the threshold"
+        return True, "back-translation similarity 0.95"
+
+
+def test_an_engine_that_distrusts_its_output_is_retried_then_flagged_for_review():
+    engine = SelfDoubtingEngine(lambda request, attempt: chinese(request))
+    (outcome,) = AdaptiveTranslator(engine).translate([SOURCE], "en", "zh")
+    assert outcome.status == "engine" and outcome.needs_review
+    assert "0.95" in outcome.message and outcome.target.startswith("译文")
+    assert len(engine.requests) == 2
+
+
+def test_an_output_never_trusted_is_reported_and_the_source_kept():
+    class NeverTrusted(SelfDoubtingEngine):
+        def review_note(self, masked_source: str) -> tuple[bool, str]:
+            return False, "back-translation similarity 0.10 below the threshold"
+
+    (outcome,) = AdaptiveTranslator(NeverTrusted(lambda request, attempt: chinese(request))).translate(
+        [SOURCE], "en", "zh"
+    )
+    assert outcome.status == "failed" and outcome.target == SOURCE and "0.10" in outcome.message

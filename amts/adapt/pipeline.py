@@ -47,6 +47,8 @@ class Outcome:
     examples: list[Example] = field(default_factory=list)
     #: glossary terms of the source whose translation an engine output does not use (never for memory reuse)
     violations: list[Violation] = field(default_factory=list)
+    #: an engine output a person must look at even though it passed validation (weak engines)
+    needs_review: bool = False
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -144,8 +146,12 @@ class AdaptiveTranslator:
             target = m.unmask(out.strip())
         except PlaceholderError as error:
             return Outcome(source, source, FAILED, str(error), examples)
+        assert self.engine is not None
+        trusted, note = self.engine.review_note(request.text)
+        if not trusted:
+            return Outcome(source, source, FAILED, note, examples)
         if getattr(self.engine, "checks_script", True) and wrong_script(source, target, tgt):
             return Outcome(source, source, FAILED, f"output is not in the {tgt} script", examples)
         violations = missing_terms(request.glossary, strip_structure(target)) if request.glossary else []
-        message = "glossary: " + "; ".join(map(str, violations)) if violations else ""
-        return Outcome(source, target, ENGINE, message, examples, violations)
+        message = "; ".join(filter(None, ["glossary: " + "; ".join(map(str, violations)) if violations else "", note]))
+        return Outcome(source, target, ENGINE, message, examples, violations, needs_review=self.engine.always_review)

@@ -109,6 +109,7 @@ def translate(
                     totals["violations"] = totals.get("violations", 0) + sum(
                         len(r.outcome.violations) for r in result.sentences
                     )
+                    totals["review"] = totals.get("review", 0) + sum(r.outcome.needs_review for r in result.sentences)
                 atomic_write_text(source.output(out, lang), text)
                 progress.advance(task)
     console.print(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}")
@@ -123,8 +124,10 @@ def _summary(totals: dict[str, int]) -> str:
     labels = [("kept", "kept"), ("memory", "reused from memory"), ("engine", "translated"),
               ("untranslated", "untranslated"), ("failed", "failed")]
     parts = [f"{totals.get(status, 0)} {label}" for status, label in labels if status != "kept" or totals.get(status)]
-    parts += [f"{count} {status}" for status, count in sorted(totals.items()) if status not in dict(labels) | {"violations": ""}]
-    return f"{', '.join(parts)} sentences, {totals.get('violations', 0)} glossary violations"
+    parts += [f"{count} {status}" for status, count in sorted(totals.items())
+              if status not in dict(labels) | {"violations": "", "review": ""}]
+    review = f", {totals['review']} engine outputs flagged for review" if totals.get("review") else ""
+    return f"{', '.join(parts)} sentences, {totals.get('violations', 0)} glossary violations{review}"
 
 
 def _adaptation(

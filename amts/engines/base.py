@@ -58,6 +58,17 @@ class Engine(ABC):
     @abstractmethod
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]: ...
 
+    #: whether every output of this engine must be looked at by a person (weak models)
+    always_review: bool = False
+
+    def review_note(self, masked_source: str) -> tuple[bool, str]:
+        """(trusted, note) about this engine's last output for ``masked_source``.
+
+        An engine that checks its own output (e.g. by back-translation) says here that it does not
+        trust it; the adaptive layer then retries once and reports the sentence instead of using it.
+        """
+        return True, ""
+
     def supports(self, src: str, tgt: str) -> bool:
         """Whether this engine can translate the pair at all (checked before a job starts)."""
         return True

@@ -165,5 +165,14 @@ class LlamaEngine(Engine):
             return source  # not trusted: the pipeline keeps the source and reports it
         return output
 
+    def review_note(self, masked_source: str) -> tuple[bool, str]:
+        check = self.checks.get(masked_source)
+        if check is None:
+            return True, "small local model: review"
+        note = f"back-translation similarity {check.score:.2f} ({check.method})"  # type: ignore[attr-defined]
+        if not check.trusted:  # type: ignore[attr-defined]
+            return False, note + " below the threshold: not trusted"
+        return True, note + "; small local model: review"
+
     def close(self) -> None:
         self.model.close() if hasattr(self.model, "close") else None
