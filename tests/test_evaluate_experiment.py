@@ -33,9 +33,10 @@ class CountingEngine(Engine):
 def test_cached_engine_translates_each_request_once(tmp_path: Path) -> None:
     inner = CountingEngine()
     cached = CachedEngine(inner, tmp_path / "cache.sqlite")
-    assert cached.translate([Request("a"), Request("b"), Request("a")], "en", "zh") == ["<a>", "<b>", "<a>"]
+    assert cached.translate([Request("a"), Request("b")], "en", "zh") == ["<a>", "<b>"]
+    cached.new_round()
     assert cached.translate([Request("b"), Request("c")], "en", "zh") == ["<b>", "<c>"]
-    assert sorted(inner.seen) == ["a", "a", "b", "c"]  # "a" twice in one batch, never from the cache again
+    assert sorted(inner.seen) == ["a", "b", "c"]  # "b" came from the cache the second time
     cached.close()
     again_inner = CountingEngine()
     again = CachedEngine(again_inner, tmp_path / "cache.sqlite")
@@ -45,6 +46,18 @@ def test_cached_engine_translates_each_request_once(tmp_path: Path) -> None:
     again.translate([Request("a")], "en", "es")
     assert again_inner.seen == ["a"]
     assert again.hits == 2 and again.misses == 1
+
+
+def test_cached_engine_lets_a_retry_reach_the_engine(tmp_path: Path) -> None:
+    inner = CountingEngine()
+    cached = CachedEngine(inner, tmp_path / "cache.sqlite")
+    cached.translate([Request("a")], "en", "zh")
+    cached.translate([Request("a")], "en", "zh")  # the pipeline's retry within one document
+    assert inner.seen == ["a", "a"]
+    cached.new_round()  # next document: both attempts now come from the cache
+    cached.translate([Request("a")], "en", "zh")
+    cached.translate([Request("a")], "en", "zh")
+    assert inner.seen == ["a", "a"]
 
 
 @pytest.mark.d2l
@@ -90,6 +103,15 @@ def test_cli_experiment_writes_the_report(d2l: Path, eval_sections: list[str], t
     assert memory["direction"] == "zh-en" and memory["config"] == "none" and 0 < memory["corpus"]["bleu"] < 0.5
     assert list(memory["sections"]) == [eval_sections[1]]
     assert any(r["status"] == "not run" for r in rows)
+
+
+@pytest.mark.d2l
+def test_slow_engine_rows_limited_by_slow_configs_say_how_to_run_them(d2l: Path, eval_sections: list[str]) -> None:
+    rows, _ = run_experiment(d2l, ["llama"], sections=eval_sections[:1], directions=[("en", "zh"), ("zh", "en")],
+                             configs=["none"], slow_configs=["sentence"])
+    llama = [r for r in rows if r.system.startswith("llama")]
+    assert [(r.direction, r.status) for r in llama] == [(("en", "zh"), "not run"), (("zh", "en"), "skipped")]
+    assert "amts experiment --engine llama --direction en-zh --config none" in llama[0].note
 
 
 def test_cli_experiment_rejects_bad_options(tmp_path: Path) -> None:

@@ -116,6 +116,9 @@ def experiment_command(
     direction: list[str] = typer.Option(None, "--direction", help="en-zh and/or zh-en (default both)."),
     config: list[str] = typer.Option(None, "--config", help="none, paragraph and/or sentence (default all)."),
     section: list[str] = typer.Option(None, "--section", help="Limit to these of the five sections (relative path)."),
+    slow_config: list[str] = typer.Option(
+        None, "--slow-config", help="Configurations a slow engine (llama) runs; repeat (default: all). Others say 'not run'."
+    ),
     examples: int = typer.Option(4, "--examples", help="Retrieved pairs given to the engine per sentence."),
     cache: Path = typer.Option(None, "--cache", help="Engine output cache (default: <amts home>/cache/experiment.sqlite)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything again."),
@@ -138,6 +141,8 @@ def experiment_command(
     configs = config or list(CONFIGS)
     if bad := [c for c in configs if c not in CONFIGS]:
         fail(f"--config must be among {', '.join(CONFIGS)}, not {', '.join(bad)}")
+    if bad := [c for c in slow_config or [] if c not in CONFIGS]:
+        fail(f"--slow-config must be among {', '.join(CONFIGS)}, not {', '.join(bad)}")
     sections = section or list(SECTIONS)
     if bad := [s for s in sections if s not in SECTIONS]:
         fail(f"--section must be one of the five evaluation sections, not {', '.join(bad)}")
@@ -147,8 +152,10 @@ def experiment_command(
         rows, parallel = run_experiment(
             data, engines, network=network, sections=sections, directions=directions, configs=configs,
             examples=examples, cache=cache_path, progress=lambda message: status.update(message),
+            slow_configs=slow_config or None,
         )
-    command = "amts experiment" + "".join(f" --engine {e}" for e in (engine or [])) + (" --network" if network else "")
+    command = ("amts experiment" + "".join(f" --engine {e}" for e in (engine or []))
+               + "".join(f" --slow-config {c}" for c in (slow_config or [])) + (" --network" if network else ""))
     report = render_markdown(rows, parallel, data, sections, started, time.monotonic() - clock, command)
     atomic_write_text(out, report)
     if json_out is not None:

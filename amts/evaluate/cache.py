@@ -2,7 +2,8 @@
 
 Local LLMs take seconds per sentence; the experiment sends the same requests (same text, same
 retrieved examples) again on every run. Outputs are keyed by everything that can change them: engine
-name and options, language pair, masked text, examples and glossary. Stored in one SQLite file.
+name, model and options, language pair, masked text, examples and glossary, and which attempt it is
+(the adaptive pipeline retries a failed output once, and engines answer a retry differently).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -34,6 +36,12 @@ class CachedEngine(Engine):
         self.db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)")
         self.hits = 0
         self.misses = 0
+        self.asked: Counter[str] = Counter()
+
+    def new_round(self) -> None:
+        """Start a new document: within one, asking the same request again is the pipeline's retry,
+        which must reach the engine (its second attempt differs) and is cached as attempt 2."""
+        self.asked.clear()
 
     def key(self, request: Request, src: str, tgt: str) -> str:
         payload = json.dumps(
@@ -47,7 +55,11 @@ class CachedEngine(Engine):
         return self.inner.supports(src, tgt)
 
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
-        keys = [self.key(r, src, tgt) for r in requests]
+        keys = []
+        for request in requests:
+            key = self.key(request, src, tgt)
+            self.asked[key] += 1
+            keys.append(key if self.asked[key] == 1 else f"{key}#{self.asked[key]}")
         found: dict[str, str] = {}
         for key in set(keys):
             row = self.db.execute("SELECT output FROM translations WHERE key = ?", (key,)).fetchone()

@@ -58,12 +58,13 @@ class EngineSpec:
     package: str | None  # the library whose version the report prints
     network: bool = False  # needs a network service or an account: run only when asked
     only: tuple[str, str] | None = None  # slow engines run one direction only (the one they are for)
+    slow: bool = False  # seconds per sentence here: ``slow_configs`` can limit what it runs
 
 
 ENGINES = (
     EngineSpec("memory", "memory only (no MT engine)", None),
     EngineSpec("ctranslate2", "CTranslate2 local NMT", "ctranslate2"),
-    EngineSpec("llama", "llama.cpp local LLM", "llama-cpp-python", only=("en", "zh")),
+    EngineSpec("llama", "llama.cpp local LLM", "llama-cpp-python", only=("en", "zh"), slow=True),
     EngineSpec("apertium", "Apertium (rule-based)", None),
     EngineSpec("aws", "Amazon Translate", "boto3", network=True),
     EngineSpec("openai", "OpenAI-compatible LLM", "httpx", network=True),
@@ -169,6 +170,7 @@ def run_experiment(
     examples: int = 4,
     cache: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    slow_configs: Sequence[str] | None = None,
 ) -> tuple[list[Row], ParallelData]:
     """All rows of the table; engines that cannot run here get a row that says why and how to run them."""
     say = progress or (lambda _message: None)
@@ -191,6 +193,15 @@ def run_experiment(
                 rows.append(Row(spec.label, (src, tgt), "all", "all", "skipped",
                                 f"slow here: run for {spec.only[0].upper()}->{spec.only[1].upper()} only"))
                 continue
+            if spec.slow and slow_configs is not None:
+                for config, protocol in plan:
+                    if config not in slow_configs:
+                        command = f"amts experiment --engine {name} --direction {src}-{tgt} --config {config}"
+                        rows.append(Row(spec.label, (src, tgt), config, protocol, "not run",
+                                        f"slow engine limited by --slow-config: `{command}`"))
+                plan = [(c, p) for c, p in plan if c in slow_configs]
+                if not plan:
+                    continue
             engine = _open_engine(spec, src, tgt, cache)
             if isinstance(engine, str):
                 status, _, why = engine.partition(": ")
@@ -220,6 +231,8 @@ def _run_row(
             if config != "none":
                 memory = TranslationMemory(parallel.select(config, src, tgt, protocol, section), src, tgt)
             translator = AdaptiveTranslator(engine, memory=memory, examples=examples if engine else 0)
+            if isinstance(engine, CachedEngine):
+                engine.new_round()
             result = translate_markdown(source, translator, src, tgt)
             row.counts.update(result.counts)
             texts.append((section, result.text, reference))
