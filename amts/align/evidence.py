@@ -23,7 +23,7 @@ _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*(?![A-Za-z0-9_])")
 # a letter, so matching only long ones finds exactly the long words a match-everything pattern would.
 _LONG_LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]+[A-Za-z]")
 _SPACE_RE = re.compile(r"\s+")
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")  # runs, not single characters: fewer objects
 
 # Weights of shared evidence (cost units are -log probabilities).
 STRONG_MATCH = 1.6  # math, role, inline code, link target seen on both sides
@@ -161,7 +161,7 @@ def prose_length(prose: str, lang: str) -> float:
     compact = "".join(prose.split())
     if not is_cjk_language(lang):
         return float(len(compact))
-    cjk = len(_CJK_RE.findall(compact))
+    cjk = sum(map(len, _CJK_RUN_RE.findall(compact)))
     return CJK_CHAR_WEIGHT * cjk + LATIN_IN_CJK_WEIGHT * (len(compact) - cjk)
 
 
