@@ -114,6 +114,19 @@ def test_slow_engine_rows_limited_by_slow_configs_say_how_to_run_them(d2l: Path,
     assert "amts experiment --engine llama --direction en-zh --config none" in llama[0].note
 
 
+@pytest.mark.d2l
+def test_slow_engine_limited_to_some_sections_says_so(d2l: Path, eval_sections: list[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from amts.evaluate import experiment
+
+    monkeypatch.setattr(experiment, "ENGINES", (experiment.EngineSpec("memory", "memory (slow)", None, slow=True),))
+    rows, _ = run_experiment(d2l, ["memory"], sections=eval_sections[:2], directions=[("zh", "en")],
+                             configs=["none"], slow_sections=[eval_sections[1]])
+    (row,) = [r for r in rows if r.system == "memory (slow)"]
+    assert [d.relative for d in row.evaluation.documents] == [eval_sections[1]]
+    assert row.note.startswith("1 of 2 sections (bert-dataset)")
+
+
 def test_cli_experiment_rejects_bad_options(tmp_path: Path) -> None:
     runner = CliRunner()
     done = runner.invoke(app, ["experiment", "--data", str(tmp_path)])

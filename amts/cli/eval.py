@@ -119,6 +119,9 @@ def experiment_command(
     slow_config: list[str] = typer.Option(
         None, "--slow-config", help="Configurations a slow engine (llama) runs; repeat (default: all). Others say 'not run'."
     ),
+    slow_section: list[str] = typer.Option(
+        None, "--slow-section", help="Sections a slow engine (llama) translates; repeat (default: all five)."
+    ),
     examples: int = typer.Option(4, "--examples", help="Retrieved pairs given to the engine per sentence."),
     cache: Path = typer.Option(None, "--cache", help="Engine output cache (default: <amts home>/cache/experiment.sqlite)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything again."),
@@ -144,6 +147,8 @@ def experiment_command(
     if bad := [c for c in slow_config or [] if c not in CONFIGS]:
         fail(f"--slow-config must be among {', '.join(CONFIGS)}, not {', '.join(bad)}")
     sections = section or list(SECTIONS)
+    if bad := [x for x in slow_section or [] if x not in sections]:
+        fail(f"--slow-section must be one of the evaluated sections, not {', '.join(bad)}")
     if bad := [s for s in sections if s not in SECTIONS]:
         fail(f"--section must be one of the five evaluation sections, not {', '.join(bad)}")
     cache_path = None if no_cache else (cache or amts_home() / "cache" / "experiment.sqlite")
@@ -152,10 +157,11 @@ def experiment_command(
         rows, parallel = run_experiment(
             data, engines, network=network, sections=sections, directions=directions, configs=configs,
             examples=examples, cache=cache_path, progress=lambda message: status.update(message),
-            slow_configs=slow_config or None,
+            slow_configs=slow_config or None, slow_sections=slow_section or None,
         )
     command = ("amts experiment" + "".join(f" --engine {e}" for e in (engine or []))
-               + "".join(f" --slow-config {c}" for c in (slow_config or [])) + (" --network" if network else ""))
+               + "".join(f" --slow-config {c}" for c in (slow_config or []))
+               + "".join(f" --slow-section {x}" for x in (slow_section or [])) + (" --network" if network else ""))
     report = render_markdown(rows, parallel, data, sections, started, time.monotonic() - clock, command)
     atomic_write_text(out, report)
     if json_out is not None:

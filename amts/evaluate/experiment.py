@@ -171,6 +171,7 @@ def run_experiment(
     cache: Path | None = None,
     progress: Callable[[str], None] | None = None,
     slow_configs: Sequence[str] | None = None,
+    slow_sections: Sequence[str] | None = None,
 ) -> tuple[list[Row], ParallelData]:
     """All rows of the table; engines that cannot run here get a row that says why and how to run them."""
     say = progress or (lambda _message: None)
@@ -208,9 +209,14 @@ def run_experiment(
                 rows.append(Row(spec.label, (src, tgt), "all", "all", status, why))
                 continue
             try:
+                scope = [x for x in sections if x in slow_sections] if spec.slow and slow_sections else sections
                 for config, protocol in plan:
                     say(f"{spec.name} {src}->{tgt} {config} {protocol}")
-                    rows.append(_run_row(spec, engine, data, sections, src, tgt, config, protocol, parallel, examples))
+                    row = _run_row(spec, engine, data, scope, src, tgt, config, protocol, parallel, examples)
+                    if len(scope) < len(sections):  # not comparable with the corpus of the other rows
+                        row.note = (f"{len(scope)} of {len(sections)} sections ({', '.join(Path(x).stem for x in scope)}),"
+                                    " limited by --slow-section; compare per section")
+                    rows.append(row)
             finally:
                 if engine is not None:
                     engine.close()
