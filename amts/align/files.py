@@ -9,10 +9,11 @@ are removed from the target text.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,12 +124,29 @@ def align_trees(
             if progress:
                 progress(job[-1])
         return result
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for job, part in zip(jobs, pool.map(_align_job, jobs, chunksize=4), strict=True):
-            result.add(part)
+    # Largest files first, one at a time, so both cores stay busy to the end; results in file order.
+    by_size = sorted(range(len(jobs)), key=lambda i: -(jobs[i][0].stat().st_size + jobs[i][1].stat().st_size))
+    parts: dict[int, AlignmentResult] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        futures = {pool.submit(_align_job, jobs[i]): i for i in by_size}
+        for future in as_completed(futures):
+            parts[futures[future]] = future.result()
             if progress:
-                progress(job[-1])
+                progress(jobs[futures[future]][-1])
+    for i in range(len(jobs)):
+        result.add(parts[i])
     return result
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Workers come from a forkserver with the aligner already imported.
+
+    Plain fork is not safe here: a forked child of a process with threads (a progress bar, a server)
+    can deadlock on a lock some thread held.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["amts.align.files"])
+    return context
 
 
 def _align_job(job: tuple[Path, Path, str, str, str, str]) -> AlignmentResult:

@@ -12,6 +12,7 @@ what ``TER.corpus_score`` computes -- and callers that only need BLEU can leave 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -94,7 +95,8 @@ class Scorer:
         workers = min(self.workers, len(jobs))
         if workers <= 1:
             return [_segment_ter(job) for job in jobs]
-        with ProcessPoolExecutor(workers) as pool:  # pure-Python TER: one segment per core
+        # pure-Python TER: one segment per core; forkserver, as a forked child of a threaded process can deadlock
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             return list(pool.map(_segment_ter, jobs, chunksize=1))
 
     def score(
