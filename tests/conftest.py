@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,26 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def _check_structure_tool() -> Path | None:
+    """The shared structure checker (outside the repository, like the data)."""
+    candidates = [os.environ.get("AMTS_CHECK_STRUCTURE"), str(REPO.parent / "shared" / "tools" / "check_structure.py")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def check_structure() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run check_structure.py SRC OUT LANG [--expect-change]; skips when the tool is absent."""
+    tool = _check_structure_tool()
+    if tool is None:
+        pytest.skip("check_structure.py not found: set AMTS_CHECK_STRUCTURE or place it at ../shared/tools")
+
+    def run(src: Path, out: Path, lang: str, expect_change: bool = False) -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, str(tool), str(src), str(out), lang] + (["--expect-change"] if expect_change else [])
+        return subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+
+    return run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -21,14 +20,6 @@ needs_apertium = pytest.mark.skipif(
 )
 PH = re.compile(r"\{\d+\}")
 
-
-def check_structure_tool() -> Path:
-    """The shared structure checker of the foundation issue (outside the repository, like the data)."""
-    candidates = [os.environ.get("AMTS_CHECK_STRUCTURE"), str(REPO.parent / "shared" / "tools" / "check_structure.py")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    pytest.skip("check_structure.py not found: set AMTS_CHECK_STRUCTURE or place it at ../shared/tools")
 
 
 def test_missing_binary_is_a_clear_unavailable_error() -> None:
@@ -106,9 +97,10 @@ def test_failing_pipeline_reports_its_message(tmp_path: Path) -> None:
 @needs_apertium
 @pytest.mark.slow
 @pytest.mark.d2l
-def test_eval_sections_to_spanish_keep_all_structure(d2l: Path, eval_sections: list[str], tmp_path: Path) -> None:
+def test_eval_sections_to_spanish_keep_all_structure(
+    d2l: Path, eval_sections: list[str], tmp_path: Path, check_structure
+) -> None:
     """`amts translate --engine apertium` on the 5 evaluation sections: check_structure.py passes."""
-    tool = check_structure_tool()
     src, out = tmp_path / "en", tmp_path / "out"
     for section in eval_sections:
         (src / section).parent.mkdir(parents=True, exist_ok=True)
@@ -120,10 +112,7 @@ def test_eval_sections_to_spanish_keep_all_structure(d2l: Path, eval_sections: l
     )
     assert result.returncode == 0, result.stderr
     assert "0 failed" in " ".join(result.stderr.split())
-    check = subprocess.run(
-        [sys.executable, str(tool), str(src), str(out), "es", "--expect-change"],
-        capture_output=True, text=True, timeout=120,
-    )
+    check = check_structure(src, out, "es", expect_change=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "structure identical in 5/5 files" in check.stdout
     spanish = (out / eval_sections[3]).with_name("es." + Path(eval_sections[3]).name).read_text(encoding="utf-8")

@@ -90,11 +90,10 @@ def test_beam_size_one_is_greedy_and_still_valid() -> None:
 @needs_model
 @pytest.mark.d2l
 @pytest.mark.slow
-def test_section_zh_to_en_keeps_all_structure(d2l: Path, eval_sections: list[str], tmp_path: Path) -> None:
+def test_section_zh_to_en_keeps_all_structure(
+    d2l: Path, eval_sections: list[str], tmp_path: Path, check_structure
+) -> None:
     """`amts translate --engine ctranslate2` on one evaluation section: check_structure.py passes."""
-    from test_engine_apertium import check_structure_tool
-
-    tool = check_structure_tool()
     section = eval_sections[0]
     src, out = tmp_path / "zh", tmp_path / "out"
     (src / section).parent.mkdir(parents=True)
@@ -106,8 +105,7 @@ def test_section_zh_to_en_keeps_all_structure(d2l: Path, eval_sections: list[str
     )
     assert result.returncode == 0, result.stderr
     assert "0 failed" in " ".join(result.stderr.split())
-    check = subprocess.run([sys.executable, str(tool), str(src), str(out), "en", "--expect-change"],
-                           capture_output=True, text=True, timeout=120)
+    check = check_structure(src, out, "en", expect_change=True)
     assert check.returncode == 0, check.stdout
     english = (out / section).with_name("en." + Path(section).name).read_text(encoding="utf-8")
     assert not CJK.search(re.sub(r"```.*?```", "", english, flags=re.S)), "Chinese prose left in the output"

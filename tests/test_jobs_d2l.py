@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,14 +13,10 @@ from amts.jobs import JobStore, worker_alive
 from amts.jobs.model import DONE, RUNNING
 from amts.jobs.store import HEARTBEAT_STALE_SECONDS
 
-CHECK_STRUCTURE = Path(os.environ.get("AMTS_CHECK_STRUCTURE", Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_structure.py"))
-
 
 @pytest.mark.d2l
 @pytest.mark.slow
-def test_d2l_job_killed_and_resumed(d2l: Path, tmp_path: Path, store: Path) -> None:
-    if not CHECK_STRUCTURE.is_file():
-        pytest.skip(f"structure checker not found at {CHECK_STRUCTURE} (set AMTS_CHECK_STRUCTURE)")
+def test_d2l_job_killed_and_resumed(d2l: Path, tmp_path: Path, store: Path, check_structure) -> None:
     src = d2l / "en-master"
     sources = sorted(p.relative_to(src) for p in src.rglob("*.md"))
     assert len(sources) == 191
@@ -67,6 +61,5 @@ def test_d2l_job_killed_and_resumed(d2l: Path, tmp_path: Path, store: Path) -> N
         assert content_hash((out / task.output).read_text(encoding="utf-8")) == task.content_hash
     jobs.close()
     for lang in ("zh", "es"):
-        check = subprocess.run([sys.executable, str(CHECK_STRUCTURE), str(src), str(out), lang],
-                               capture_output=True, text=True, timeout=300)
+        check = check_structure(src, out, lang)
         assert check.returncode == 0, check.stdout + check.stderr
