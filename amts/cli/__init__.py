@@ -22,14 +22,14 @@ def _root() -> None:
 
 # Each entry: a module of amts.cli exposing ``register(app)``; it adds its commands or sub-groups.
 COMMAND_MODULES = [
-    "review",
     "translate",
-    "eval",
-    "job",
-    "pd",
     "align",
-    "sync",
+    "pd",
     "glossary",
+    "sync",
+    "job",
+    "eval",
+    "review",
     "demo",
 ]
 
