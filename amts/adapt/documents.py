@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from amts.adapt.pipeline import KEPT, MEMORY, AdaptiveTranslator, Outcome
+from amts.adapt.pipeline import MEMORY, AdaptiveTranslator, Outcome
 from amts.document import Document, join_sentences, keep_dollar_lines, parse_markdown, sentence_key
 
 
@@ -36,34 +36,29 @@ def translate_markdown(text: str, translator: AdaptiveTranslator, src: str, tgt:
     document = parse_markdown(text)
     result = DocumentTranslation(text, document)
     replacements: dict[int, str] = {}
-    per_segment = []
+    per_segment = []  # (segment, its sentences, their keys) still to translate sentence by sentence
     for segment in document.segments:
         sentences = segment.sentences(src)
         # A paragraph pair in the memory answers the whole paragraph, as the translator wrote it.
-        whole = translator.recall(sentence_key(segment.text, src), src, tgt) if len(sentences) > 1 else None
+        whole_key = sentence_key(segment.text, src) if len(sentences) > 1 else None
+        whole = translator.recall(whole_key, src, tgt) if whole_key is not None else None
         if whole is None:
-            per_segment.append((segment, sentences))
+            per_segment.append((segment, sentences, [sentence.key(src) for sentence in sentences]))
             continue
-        outcome = Outcome(sentence_key(segment.text, src), whole, MEMORY, "whole paragraph from the memory")
+        outcome = Outcome(whole_key, whole, MEMORY, "whole paragraph from the memory")
         result.sentences.append(SentenceRecord(segment.index, segment.line + 1, outcome))
         replacements[segment.index] = keep_dollar_lines(whole, segment.text)
-    keys: list[str] = []
-    seen: dict[str, int] = {}
-    for _, sentences in per_segment:
-        for sentence in sentences:
-            key = sentence.key(src)
-            if key not in seen:
-                seen[key] = len(keys)
-                keys.append(key)
-    outcomes = translator.translate(keys, src, tgt) if keys else []
-    for segment, sentences in per_segment:
+    # dict keeps first-seen order: each distinct sentence goes to the translator once
+    position = {key: i for i, key in enumerate(dict.fromkeys(k for _, _, keys in per_segment for k in keys))}
+    outcomes = translator.translate(list(position), src, tgt) if position else []
+    for segment, sentences, keys in per_segment:
         targets: list[str] = []
         unchanged = True
-        for sentence in sentences:
-            outcome = outcomes[seen[sentence.key(src)]]
+        for sentence, key in zip(sentences, keys, strict=True):
+            outcome = outcomes[position[key]]
             result.sentences.append(SentenceRecord(segment.index, segment.line + 1, outcome))
             targets.append(keep_dollar_lines(outcome.target, sentence.text))
-            unchanged &= outcome.target == sentence.key(src)
+            unchanged &= outcome.target == key
         if unchanged:
             continue  # nothing changed: the original bytes, wrapping included
         separators = [segment.text[a.end : b.start] for a, b in zip(sentences, sentences[1:], strict=False)]
@@ -71,7 +66,3 @@ def translate_markdown(text: str, translator: AdaptiveTranslator, src: str, tgt:
     result.sentences.sort(key=lambda record: record.segment)
     result.text = document.render(replacements)
     return result
-
-
-def mark_kept(outcome: Outcome) -> Outcome:
-    return Outcome(outcome.source, outcome.target, KEPT, outcome.message)
