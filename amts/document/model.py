@@ -8,7 +8,7 @@ the input byte for byte (line endings, trailing whitespace, BOM included).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -146,10 +146,6 @@ class Block:
     text: str
     segments: list[int] = field(default_factory=list)
 
-    @property
-    def translatable(self) -> bool:
-        return bool(self.segments)
-
 
 @dataclass
 class Document:
@@ -182,9 +178,6 @@ class Document:
 
     def block_segments(self, block: Block) -> list[Segment]:
         return [self.segments[i] for i in block.segments]
-
-    def iter_prose_blocks(self) -> Iterator[Block]:
-        return (b for b in self.blocks if b.segments)
 
 
 def keep_dollar_lines(target: str, source: str) -> str:
