@@ -17,6 +17,7 @@ from difflib import SequenceMatcher
 
 from amts.adapt import ENGINE, MEMORY, AdaptiveTranslator, Memory
 from amts.document import (
+    Block,
     Document,
     Segment,
     is_cjk_language,
@@ -27,7 +28,17 @@ from amts.document import (
 )
 from amts.engines import Example
 from amts.sync.aligning import Link, align_blocks, align_sentence_lists
-from amts.sync.diff import ADDED, DELETED, MECHANICAL, MODIFIED, MOVED, UNCHANGED, diff_blocks, diff_sentences
+from amts.sync.diff import (
+    ADDED,
+    DELETED,
+    MECHANICAL,
+    MODIFIED,
+    MOVED,
+    UNCHANGED,
+    BlockChange,
+    diff_blocks,
+    diff_sentences,
+)
 from amts.sync.tokens import propagate, token_change, wrap_text, wrapped_in_slide_marks
 
 KEPT = "kept"
@@ -162,67 +173,13 @@ class _Merger:
             done.add(link)
             self._unit(link, members, alive)
 
-    def _unit(self, link: Link, members, alive) -> None:  # noqa: ANN001
-        start, end = self.span_of[link]
-        body = self.ot.text[start:end]
-        tail = self.tail_of[link]
-        old_text = "".join(self.os.blocks[i].text for i in link.src)
-        if not alive:
-            note = "target-only blocks after it kept" if tail.strip() else ""
-            self.records.append(Record(STATUS_DELETED, False, old_text, None, body, None, note, anchor=len(self.parts)))
-            self.parts.append(tail.lstrip("\r\n") if tail.strip() else "")
-            return
-        kinds = {m.kind for m in members if m is not None}
-        new_blocks = [self.ns.blocks[m.new] for m in alive]
-        new_text = "".join(b.text for b in new_blocks)
-        if len(alive) == len(link.src) and kinds <= {UNCHANGED, MOVED}:
-            status = STATUS_MOVED if any(m.moved for m in alive) else KEPT
-            self._emit(body, Record(status, False, old_text, new_text, body, body))
-            self.parts.append(tail)
-            return
-        old_blocks = [self.os.blocks[i] for i in link.src]
-        tgt_blocks = [self.ot.blocks[j] for j in link.tgt]
-        if not any(b.segments for b in old_blocks + new_blocks):
-            merged = merge_lines(old_text, new_text, body)
-            note = "code/math updated from the new source"
-            if merged != new_text:
-                note += "; the translation's own lines kept where the source did not change"
-            self._emit(merged, Record(PROPAGATED, False, old_text, new_text, body, merged, note))
-            self.parts.append(tail)
-            return
-        old_segments = [self.os.segments[s] for b in old_blocks for s in b.segments]
-        new_segments = [self.ns.segments[s] for b in new_blocks for s in b.segments]
-        tgt_segments = [self.ot.segments[s] for b in tgt_blocks for s in b.segments]
-        same_kind = len(old_blocks) == len(new_blocks) == 1 and old_blocks[0].kind == new_blocks[0].kind
-        if same_kind and len(tgt_blocks) > 1:
-            # one source block linked to several target blocks: merge into the one shaped like it and
-            # leave the others (target-only additions the link swallowed) as they are
-            alike = [b for b in tgt_blocks if b.kind == old_blocks[0].kind and len(b.segments) == len(old_segments)]
-            if len(alike) == 1:
-                tgt_segments = [self.ot.segments[s] for s in alike[0].segments]
-        if tgt_segments and len(old_segments) == len(new_segments) == len(tgt_segments) and (
-            same_kind or len(old_blocks) == len(new_blocks)
-        ):
-            groups = [([o], [n], t) for o, n, t in zip(old_segments, new_segments, tgt_segments, strict=True)]
-        elif len(tgt_segments) == 1 and old_segments and new_segments and len(new_blocks) == 1:
-            groups = [(old_segments, new_segments, tgt_segments[0])]
-        elif same_kind and len(old_segments) == len(tgt_segments) > 1:
-            # a list or table gained or lost items: the new block's layout, the old items' translations
-            self.parts.append(self._merge_items(old_segments, new_segments, tgt_segments, new_blocks[0]))
-            self.parts.append(tail)
-            return
-        else:
-            self.records.append(Record(STATUS_DELETED, False, old_text, None, body, None,
-                                       "rewritten: translated anew below", anchor=len(self.parts)))
-            for block in new_blocks:
-                self._added_block(block.index)
-            self.parts.append(tail.lstrip("\r\n") if tail.strip() else "")
-            return
-        replacements: dict[int, Callable[[], str]] = {}
-        for olds, news, target in groups:
-            replacements[target.index] = self._merge_segment(olds, news, target)
-        self.parts.append(_render_range(self.ot, start, end, replacements))
-        self.parts.append(tail)
+    def _unit(self, link: Link, members: list[BlockChange | None], alive: list[BlockChange]) -> None:
+        """Run the unit rules in order (:data:`UNIT_RULES`); the first that returns True handled it."""
+        state = UnitState.of(self, link, members, alive)
+        for _name, rule in UNIT_RULES:
+            if rule(self, state):
+                return
+        raise AssertionError("the last unit rule handles every unit")  # pragma: no cover
 
     def _merge_items(self, olds: list[Segment], news: list[Segment], targets: list[Segment], block) -> Callable[[], str]:  # noqa: ANN001
         anchor = len(self.parts)
@@ -517,6 +474,161 @@ class _Merger:
             if found >= 0:
                 record.output_line = out.count("\n", 0, found) + 1
         return out
+
+
+# ---- the unit rules ---------------------------------------------------------------------------------
+# A unit is one group of old-source blocks with its translation (see :meth:`_Merger._build_units`).
+# Like markdown-it's block rules, each rule looks at the unit and either handles it completely (appends
+# its output parts and report records, returns True) or leaves it to the next rule.
+
+
+@dataclass
+class UnitState:
+    """Everything the unit rules look at: the linked old-source blocks, their changes, the translation."""
+
+    link: Link
+    members: list[BlockChange | None]  # the change of each old-source block of the link (None: none)
+    alive: list[BlockChange]  # the members that survive in the new source, in new order
+    start: int  # the unit's body in the old target text
+    end: int
+    body: str
+    tail: str  # what follows the body up to the next unit (blank lines, target-only blocks)
+    old_text: str
+    old_blocks: list[Block]
+    new_blocks: list[Block]
+    tgt_blocks: list[Block]
+
+    @classmethod
+    def of(cls, merger: _Merger, link: Link, members: list[BlockChange | None], alive: list[BlockChange]) -> UnitState:
+        start, end = merger.span_of[link]
+        return cls(link, members, alive, start, end, merger.ot.text[start:end], merger.tail_of[link],
+                   "".join(merger.os.blocks[i].text for i in link.src), [merger.os.blocks[i] for i in link.src],
+                   [merger.ns.blocks[m.new] for m in alive if m.new is not None],
+                   [merger.ot.blocks[j] for j in link.tgt])
+
+    @property
+    def new_text(self) -> str:
+        return "".join(b.text for b in self.new_blocks)
+
+    @property
+    def kinds(self) -> set[str]:
+        return {m.kind for m in self.members if m is not None}
+
+    @property
+    def same_kind(self) -> bool:
+        """One old block became one new block of the same kind (a paragraph stayed a paragraph)."""
+        return len(self.old_blocks) == len(self.new_blocks) == 1 and self.old_blocks[0].kind == self.new_blocks[0].kind
+
+    def segments(self, merger: _Merger) -> tuple[list[Segment], list[Segment], list[Segment]]:
+        """Old-source, new-source and target segments of the unit."""
+        olds = [merger.os.segments[s] for b in self.old_blocks for s in b.segments]
+        news = [merger.ns.segments[s] for b in self.new_blocks for s in b.segments]
+        tgts = [merger.ot.segments[s] for b in self.tgt_blocks for s in b.segments]
+        if self.same_kind and len(self.tgt_blocks) > 1:
+            # one source block linked to several target blocks: merge into the one shaped like it and
+            # leave the others (target-only additions the link swallowed) as they are
+            alike = [b for b in self.tgt_blocks if b.kind == self.old_blocks[0].kind and len(b.segments) == len(olds)]
+            if len(alike) == 1:
+                tgts = [merger.ot.segments[s] for s in alike[0].segments]
+        return olds, news, tgts
+
+    def trailing(self) -> str:
+        """The tail, without its leading blank lines when the body is gone (or "" when all blank)."""
+        return self.tail.lstrip("\r\n") if self.tail.strip() else ""
+
+
+def rule_deleted(merger: _Merger, unit: UnitState) -> bool:
+    """Every source block of the unit is gone: drop its translation, keep target-only blocks after it."""
+    if unit.alive:
+        return False
+    note = "target-only blocks after it kept" if unit.tail.strip() else ""
+    merger.records.append(Record(STATUS_DELETED, False, unit.old_text, None, unit.body, None, note,
+                                 anchor=len(merger.parts)))
+    merger.parts.append(unit.trailing())
+    return True
+
+
+def rule_unchanged(merger: _Merger, unit: UnitState) -> bool:
+    """Unchanged (or only moved) source: the old translation byte for byte."""
+    if len(unit.alive) != len(unit.link.src) or not unit.kinds <= {UNCHANGED, MOVED}:
+        return False
+    status = STATUS_MOVED if any(m.moved for m in unit.alive) else KEPT
+    merger._emit(unit.body, Record(status, False, unit.old_text, unit.new_text, unit.body, unit.body))
+    merger.parts.append(unit.tail)
+    return True
+
+
+def rule_code_or_math(merger: _Merger, unit: UnitState) -> bool:
+    """No prose on either side (code, math, structure): the new source merged line by line."""
+    if any(b.segments for b in unit.old_blocks + unit.new_blocks):
+        return False
+    new_text = unit.new_text
+    merged = merge_lines(unit.old_text, new_text, unit.body)
+    note = "code/math updated from the new source"
+    if merged != new_text:
+        note += "; the translation's own lines kept where the source did not change"
+    merger._emit(merged, Record(PROPAGATED, False, unit.old_text, new_text, unit.body, merged, note))
+    merger.parts.append(unit.tail)
+    return True
+
+
+def rule_segments_one_to_one(merger: _Merger, unit: UnitState) -> bool:
+    """As many segments in the old source, the new source and the translation: merge them pairwise."""
+    olds, news, tgts = unit.segments(merger)
+    if not (tgts and len(olds) == len(news) == len(tgts)
+            and (unit.same_kind or len(unit.old_blocks) == len(unit.new_blocks))):
+        return False
+    _merge_groups(merger, unit, [([o], [n], t) for o, n, t in zip(olds, news, tgts, strict=True)])
+    return True
+
+
+def rule_one_target_segment(merger: _Merger, unit: UnitState) -> bool:
+    """The translation is one segment and the new source one block: merge everything into it."""
+    olds, news, tgts = unit.segments(merger)
+    if not (len(tgts) == 1 and olds and news and len(unit.new_blocks) == 1):
+        return False
+    _merge_groups(merger, unit, [(olds, news, tgts[0])])
+    return True
+
+
+def rule_list_items(merger: _Merger, unit: UnitState) -> bool:
+    """A list or table gained or lost items: the new block's layout, the old items' translations."""
+    olds, news, tgts = unit.segments(merger)
+    if not (unit.same_kind and len(olds) == len(tgts) > 1):
+        return False
+    merger.parts.append(merger._merge_items(olds, news, tgts, unit.new_blocks[0]))
+    merger.parts.append(unit.tail)
+    return True
+
+
+def rule_rewritten(merger: _Merger, unit: UnitState) -> bool:
+    """Anything else: the old translation is reported deleted and the new blocks translated anew."""
+    merger.records.append(Record(STATUS_DELETED, False, unit.old_text, None, unit.body, None,
+                                 "rewritten: translated anew below", anchor=len(merger.parts)))
+    for block in unit.new_blocks:
+        merger._added_block(block.index)
+    merger.parts.append(unit.trailing())
+    return True
+
+
+def _merge_groups(merger: _Merger, unit: UnitState, groups: list[tuple[list[Segment], list[Segment], Segment]]) -> None:
+    replacements = {target.index: merger._merge_segment(olds, news, target) for olds, news, target in groups}
+    merger.parts.append(_render_range(merger.ot, unit.start, unit.end, replacements))
+    merger.parts.append(unit.tail)
+
+
+UnitRule = Callable[[_Merger, UnitState], bool]
+
+#: The unit rules, in the order they are tried (the last one always applies).
+UNIT_RULES: list[tuple[str, UnitRule]] = [
+    ("deleted", rule_deleted),
+    ("unchanged", rule_unchanged),
+    ("code_or_math", rule_code_or_math),
+    ("segments_one_to_one", rule_segments_one_to_one),
+    ("one_target_segment", rule_one_target_segment),
+    ("list_items", rule_list_items),
+    ("rewritten", rule_rewritten),
+]
 
 
 _AFTER_SLIDE_CLOSER = re.compile(r"(?<=[.!?])(?:\*\*[\])])\s+(?=\S)")
