@@ -119,7 +119,7 @@ def test_other_components_share_the_file(store: Path) -> None:
     assert Store(store).pairs("tm") == _pairs(2)
     with connect(store) as conn:
         rows = dict(conn.execute("SELECT component, version FROM amts_schema"))
-    assert rows == {"parallel_data": 1, "jobs-demo": 1}
+    assert rows == {"parallel_data": 2, "jobs-demo": 1}
 
 
 def test_a_newer_schema_is_refused(store: Path) -> None:
@@ -184,3 +184,62 @@ def test_concurrent_readers_and_writers_see_whole_versions(store: Path) -> None:
     info = memory.describe("tm")
     assert info.version == 11 and [v.version for v in info.versions] == list(range(1, 12))
     assert seen <= {300, 100, 150, 200, 250}
+
+
+def test_appends_are_deltas_not_copies(store: Path) -> None:
+    """A post-edit adds its pair: the store grows by the pair, never by a copy of the memory."""
+    memory = Store(store)
+    memory.create("book", _pairs(5000))
+    size_before = _size(store)
+    for n in range(20):
+        memory.append("book", [Pair(f"sentence {n * 7}", f"修改后的句子 {n}", "en", "zh", {})])
+    assert _size(store) - size_before < 60_000  # a copy per version would be 20 x 5000 member rows
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM pd_members").fetchone()[0] == 5000
+        assert conn.execute("SELECT COUNT(*) FROM pd_changes").fetchone()[0] == 20
+    pairs = memory.pairs("book")
+    assert len(pairs) == 5000  # each one replaced its source's pair, in place
+    assert pairs[7].target == "修改后的句子 1" and pairs[8].target == "句子 8"
+    assert memory.pairs("book", 1) == _pairs(5000)  # old versions read back unchanged
+    assert memory.pairs("book", 3)[7].target == "修改后的句子 1" and memory.pairs("book", 2)[7].target == "句子 7"
+    # an update is a snapshot again; appends after it are deltas on it
+    memory.update("book", _pairs(3))
+    memory.append("book", [Pair("new one", "新的", "en", "zh", {})])
+    assert [p.source for p in memory.pairs("book")] == ["sentence 0", "sentence 1", "sentence 2", "new one"]
+    assert [v.action for v in memory.describe("book").versions][-3:] == ["append", "update", "append"]
+
+
+def test_revert_undoes_one_append(store: Path) -> None:
+    memory = Store(store)
+    memory.create("tm", _pairs(3))
+    edited = memory.append("tm", [Pair("sentence 1", "改过的句子", "en", "zh", {})])
+    added = memory.append("tm", [Pair("brand new", "全新", "en", "zh", {})])
+    memory.revert("tm", edited.version)  # the replaced pair comes back in its place
+    assert memory.pairs("tm") == _pairs(3) + [Pair("brand new", "全新", "en", "zh", {"origin": "post-edited"})]
+    info = memory.revert("tm", added.version)  # an added pair goes away
+    assert memory.pairs("tm") == _pairs(3) and info.pair_count == 3 and info.versions[-1].action == "revert"
+    with pytest.raises(StoreError, match="not an append"):
+        memory.revert("tm", 1)
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
+    """A store written before deltas (schema 1) keeps its versions and takes deltas afterwards."""
+    from amts.memory.store import _schema_v1
+
+    path = tmp_path / "old.sqlite"
+    with connect(path) as conn:  # what the old code wrote: a snapshot per version
+        migrate(conn, "parallel_data", [_schema_v1])
+        conn.execute("INSERT INTO pd_resources VALUES (1, 'tm', '', 'en', 'zh', 'x', 'x', 1)")
+        conn.execute("INSERT INTO pd_versions VALUES (1, 1, 1, 'x', 'create')")
+        conn.execute("INSERT INTO pd_pairs VALUES (1, 1, 'a', '甲', '{}')")
+        conn.execute("INSERT INTO pd_members VALUES (1, 1, 0, 1)")
+    memory = Store(path)
+    memory.append("tm", [Pair("b", "乙", "en", "zh", {})])
+    assert [(p.source, p.target) for p in memory.pairs("tm")] == [("a", "甲"), ("b", "乙")]
+    assert [(p.source, p.target) for p in memory.pairs("tm", 1)] == [("a", "甲")]
+
+
+def _size(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.stat().st_size

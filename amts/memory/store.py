@@ -8,6 +8,10 @@ components can use :func:`migrate` the same way.
 Concurrency: WAL journal, so readers never block the writer nor see a half-written version; every
 write is one ``BEGIN IMMEDIATE`` transaction, and ``busy_timeout`` makes a second writer wait instead
 of failing. A version is immutable once committed: ``update``/``append`` add a new one, old ones stay.
+
+Versions made by ``create``/``update`` are snapshots (their ordered pair ids in ``pd_members``); an
+``append`` or ``revert`` is stored as a delta on the version before it (``pd_changes``: pairs added or
+replaced), so a review decision grows the store by its pair, not by a copy of the memory.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class VersionInfo:
     version: int
     pair_count: int
     created: str
-    #: how it was made: "create", "update" or "append"
+    #: how it was made: "create", "update", "append" or "revert"
     action: str
 
 
@@ -157,7 +161,24 @@ def _schema_v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-_MIGRATIONS: list[Migration] = [_schema_v1]
+def _schema_v2(conn: sqlite3.Connection) -> None:
+    """Versions as deltas: ``base`` names the version a delta applies to (NULL: a snapshot in pd_members)."""
+    for statement in (
+        "ALTER TABLE pd_versions ADD COLUMN base INTEGER",
+        # one row per change: pair_id added (replacing replaced_id in place), or replaced_id removed
+        """CREATE TABLE pd_changes (
+            resource_id INTEGER NOT NULL REFERENCES pd_resources(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            pair_id INTEGER REFERENCES pd_pairs(id) ON DELETE CASCADE,
+            replaced_id INTEGER REFERENCES pd_pairs(id) ON DELETE CASCADE,
+            PRIMARY KEY (resource_id, version, seq))""",
+        "CREATE INDEX pd_pairs_source ON pd_pairs(resource_id, source)",
+    ):
+        conn.execute(statement)
+
+
+_MIGRATIONS: list[Migration] = [_schema_v1, _schema_v2]
 
 
 def _now() -> str:
@@ -248,28 +269,51 @@ class Store:
             items.append(Pair(pair.source, pair.target, pair.src_lang, pair.tgt_lang, provenance))
         with self._write() as conn:
             resource_id, latest = self._check(conn, name, items)
-            previous = conn.execute(
-                "SELECT p.id, p.source FROM pd_members m JOIN pd_pairs p ON p.id = m.pair_id "
-                "WHERE m.resource_id = ? AND m.version = ? ORDER BY m.position",
-                (resource_id, latest),
-            ).fetchall()
+            current = _version_ids(conn, resource_id, latest)
+            present = set(current)
             new_ids = _insert_pairs(conn, resource_id, items)
-            # the last pair given for a source wins; replaced ones keep their place in the order
+            # the last pair given for a source wins; a replaced pair keeps its place in the order
             replacement = {pair.source: pair_id for pair, pair_id in zip(items, new_ids, strict=True)}
-            ids: list[int] = []
-            used: set[str] = set()
-            for pair_id, source in previous:
-                if source in replacement:
-                    if source not in used:
-                        ids.append(replacement[source])
-                        used.add(source)
-                else:
-                    ids.append(pair_id)
-            for pair in items:
-                if pair.source not in used:
-                    ids.append(replacement[pair.source])
-                    used.add(pair.source)
-            _add_version(conn, resource_id, latest + 1, ids, _now(), "append")
+            changes: list[tuple[int | None, int | None]] = []
+            for source, pair_id in replacement.items():
+                replaced = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT id FROM pd_pairs WHERE resource_id = ? AND source = ? AND id < ?",
+                        (resource_id, source, new_ids[0]),
+                    )
+                    if row[0] in present
+                ]
+                changes.append((pair_id, replaced[0] if replaced else None))
+                changes.extend((None, extra) for extra in replaced[1:])
+            _add_delta(conn, resource_id, latest, changes, _apply(current, changes), _now(), "append")
+        return self.describe(name)
+
+    def revert(self, name: str, version: int) -> ResourceInfo:
+        """A new version that undoes the delta ``version`` made: its pairs removed, the ones they replaced back.
+
+        Only what is still there is undone (a pair replaced again since stays as it is now).
+        """
+        with self._write() as conn:
+            row = conn.execute("SELECT id, latest FROM pd_resources WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise NotFound(f"no parallel data named {name!r}")
+            resource_id, latest = int(row[0]), int(row[1])
+            delta = conn.execute(
+                "SELECT pair_id, replaced_id FROM pd_changes WHERE resource_id = ? AND version = ? ORDER BY seq",
+                (resource_id, version),
+            ).fetchall()
+            if not delta:
+                raise StoreError(f"{name!r} v{version} is not an append: only appended pairs can be reverted")
+            current = _version_ids(conn, resource_id, latest)
+            present = set(current)
+            changes: list[tuple[int | None, int | None]] = []
+            for added, replaced in delta:
+                if added is not None and added in present:
+                    changes.append((replaced, added))
+                elif added is None and replaced is not None and replaced not in present:
+                    changes.append((replaced, None))
+            _add_delta(conn, resource_id, latest, changes, _apply(current, changes), _now(), "revert")
         return self.describe(name)
 
     def delete(self, name: str) -> None:
@@ -323,11 +367,14 @@ class Store:
                 wanted = latest if version is None else version
                 if not conn.execute("SELECT 1 FROM pd_versions WHERE resource_id = ? AND version = ?", (resource_id, wanted)).fetchone():
                     raise NotFound(f"{name!r} has no version {wanted} (latest is {latest})")
-                rows = conn.execute(
-                    "SELECT p.source, p.target, p.provenance FROM pd_members m JOIN pd_pairs p ON p.id = m.pair_id "
-                    "WHERE m.resource_id = ? AND m.version = ? ORDER BY m.position",
-                    (resource_id, wanted),
-                ).fetchall()
+                ids = _version_ids(conn, resource_id, wanted)
+                by_id = {
+                    row[0]: row[1:]
+                    for row in conn.execute(
+                        "SELECT id, source, target, provenance FROM pd_pairs WHERE resource_id = ?", (resource_id,)
+                    )
+                }
+                rows = [by_id[pair_id] for pair_id in ids]
             finally:
                 conn.execute("COMMIT")
         # one JSON parse for all provenance objects: ten times faster than one per row
@@ -370,6 +417,70 @@ def _add_version(conn: sqlite3.Connection, resource_id: int, version: int, ids: 
         (resource_id, version, len(ids), now, action),
     )
     conn.execute("UPDATE pd_resources SET latest = ?, updated = ? WHERE id = ?", (version, now, resource_id))
+
+
+def _add_delta(
+    conn: sqlite3.Connection,
+    resource_id: int,
+    base: int,
+    changes: list[tuple[int | None, int | None]],
+    ids: list[int],
+    now: str,
+    action: str,
+) -> None:
+    """Version ``base + 1`` as the ``changes`` to ``base``; ``ids`` is its resulting content (for the count)."""
+    version = base + 1
+    conn.executemany(
+        "INSERT INTO pd_changes (resource_id, version, seq, pair_id, replaced_id) VALUES (?, ?, ?, ?, ?)",
+        [(resource_id, version, seq, added, replaced) for seq, (added, replaced) in enumerate(changes)],
+    )
+    conn.execute(
+        "INSERT INTO pd_versions (resource_id, version, pair_count, created, action, base) VALUES (?, ?, ?, ?, ?, ?)",
+        (resource_id, version, len(ids), now, action, base),
+    )
+    conn.execute("UPDATE pd_resources SET latest = ?, updated = ? WHERE id = ?", (version, now, resource_id))
+
+
+def _apply(ids: list[int], changes: list[tuple[int | None, int | None]]) -> list[int]:
+    """``ids`` after ``changes``: (new, old) replaces old in place, (new, None) appends, (None, old) removes."""
+    out: list[int | None] = list(ids)
+    where = {pair_id: n for n, pair_id in enumerate(ids)}
+    for added, replaced in changes:
+        if replaced is not None and replaced in where:
+            position = where.pop(replaced)
+            out[position] = added
+            if added is not None:
+                where[added] = position
+        elif added is not None:
+            where[added] = len(out)
+            out.append(added)
+    return [pair_id for pair_id in out if pair_id is not None]
+
+
+def _version_ids(conn: sqlite3.Connection, resource_id: int, version: int) -> list[int]:
+    """The ordered pair ids of ``version``: its snapshot, or the nearest snapshot plus the deltas after it."""
+    # a delta always applies to the version just before it, so the chain is contiguous
+    row = conn.execute(
+        "SELECT MAX(version) FROM pd_versions WHERE resource_id = ? AND version <= ? AND base IS NULL",
+        (resource_id, version),
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise StoreError(f"no snapshot before version {version} of resource {resource_id}: the store is damaged")
+    wanted = int(row[0])
+    ids = [
+        row[0]
+        for row in conn.execute(
+            "SELECT pair_id FROM pd_members WHERE resource_id = ? AND version = ? ORDER BY position", (resource_id, wanted)
+        )
+    ]
+    if wanted == version:
+        return ids
+    changes: list[tuple[int | None, int | None]] = conn.execute(
+        "SELECT pair_id, replaced_id FROM pd_changes WHERE resource_id = ? AND version > ? AND version <= ? "
+        "ORDER BY version, seq",
+        (resource_id, wanted, version),
+    ).fetchall()
+    return _apply(ids, changes)
 
 
 def _describe(conn: sqlite3.Connection, name: str) -> ResourceInfo:
