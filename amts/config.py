@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from amts.errors import InputError
+
 CONFIG_NAME = "amts.toml"
 _BOOK_KEYS = {
     "src": str,
@@ -46,7 +48,7 @@ _BOOK_KEYS = {
 _TOP_KEYS = {"book", "engines", "engine"}
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A malformed ``amts.toml``: the message names the file and the key."""
 
 

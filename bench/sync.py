@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from amts.adapt import AdaptiveTranslator  # noqa: E402
+from amts.engines.testing import CountingEngine  # noqa: E402
 from amts.sync import merge_documents  # noqa: E402
-from amts.sync.counting import CountingEngine  # noqa: E402
 
 TARGET_SECONDS = 0.2
 

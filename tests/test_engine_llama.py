@@ -7,9 +7,10 @@ from collections import Counter
 
 import pytest
 
-from amts.engines import EngineUnavailable, Example, Request, get_engine
+from amts.engines import EngineUnavailable, Request, get_engine
 from amts.engines.ctranslate2 import default_model_dir
 from amts.engines.llama import default_model_path
+from amts.memory import Example
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python not installed: bash scripts/models.d/llama.sh builds it")
 PH = re.compile(r"\{\d+\}")

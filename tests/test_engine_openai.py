@@ -14,10 +14,10 @@ import pytest
 
 from amts.adapt import AdaptiveTranslator
 from amts.document import mask
-from amts.engines import EngineError, EngineUnavailable, Example, Request, get_engine
+from amts.engines import EngineError, EngineUnavailable, Request, get_engine
 from amts.engines.openai import OpenAIEngine, parse_translations
 from amts.engines.retry import RetriesExhausted, RetryPolicy
-from amts.memory import Glossary, Pair, TranslationMemory
+from amts.memory import Example, Glossary, Pair, TranslationMemory
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.05)
 Reply = Callable[[dict], tuple[int, dict | str, dict]]

@@ -8,10 +8,10 @@ import pytest
 
 from amts.adapt import AdaptiveTranslator
 from amts.document import normalize_space, parse_markdown
+from amts.engines.testing import CountingEngine
 from amts.sync import merge_documents
 from amts.sync.aligning import align_blocks
 from amts.sync.compare import compare_translations
-from amts.sync.counting import CountingEngine
 from amts.sync.diff import block_key
 from amts.sync.merge import source_sentences
 from amts.sync.tokens import prose_fingerprint

@@ -10,6 +10,7 @@ from amts.adapt.pipeline import (
     Glossary,
     Memory,
     Outcome,
+    Status,
     wrong_script,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "Glossary",
     "Memory",
     "Outcome",
+    "Status",
     "wrong_script",
 ]

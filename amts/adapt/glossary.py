@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amts.document import is_cjk_language, normalize_space, strip_structure
+from amts.errors import InputError
 from amts.fileio import atomic_write_text
 from amts.memory import Glossary as TermMatcher
 from amts.memory.pairs import Pair
@@ -43,7 +44,7 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 # ----------------------------------------------------------------------------------------- model
 
 
-class GlossaryError(ValueError):
+class GlossaryError(InputError):
     """A malformed glossary file; the message names the file and the line."""
 
 

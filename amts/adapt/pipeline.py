@@ -11,17 +11,26 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from amts.adapt.glossary import Violation, missing_terms
 from amts.document import PlaceholderError, is_cjk_language, mask, strip_structure
-from amts.engines import Engine, EngineError, Example, Request
+from amts.engines import Engine, EngineError, Request
+from amts.memory import Example
 
-KEPT = "kept"
-MEMORY = "memory"
-ENGINE = "engine"
-UNTRANSLATED = "untranslated"
-FAILED = "failed"
+
+class Status(StrEnum):
+    """Where one sentence's translation came from (compares equal to its plain string value)."""
+
+    KEPT = "kept"
+    MEMORY = "memory"
+    ENGINE = "engine"
+    UNTRANSLATED = "untranslated"
+    FAILED = "failed"
+
+
+KEPT, MEMORY, ENGINE, UNTRANSLATED, FAILED = Status
 
 
 class Memory(Protocol):
@@ -42,7 +51,7 @@ class Outcome:
 
     source: str
     target: str
-    status: str  # kept | memory | engine | untranslated | failed
+    status: Status
     message: str = ""
     examples: list[Example] = field(default_factory=list)
     #: glossary terms of the source whose translation an engine output does not use (never for memory reuse)

@@ -11,16 +11,12 @@ from rich.console import Console
 from amts.adapt import AdaptiveTranslator
 from amts.cli.common import fail, load_engine
 from amts.engines import EngineError
-from amts.engines import register as register_engine
 from amts.fileio import atomic_write_text
 from amts.home import store_path
 from amts.sync.report import SyncReport, markdown_path, to_markdown
 from amts.sync.runner import SyncError, SyncState, file_job, folder_jobs, git_jobs, origin_jobs, run_jobs
 
 console = Console(stderr=True)
-
-# A test engine that records every request; useful to count what sync sends to a real engine.
-register_engine("counting", "amts.sync.counting:CountingEngine")
 
 
 def sync(

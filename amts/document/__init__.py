@@ -12,11 +12,13 @@ from amts.document.model import (
     parse_markdown,
     sentence_key,
 )
+from amts.document.placeholders import PLACEHOLDER_RE
 from amts.document.reader import DocumentError, decode_markdown, read_markdown
 from amts.document.sentences import is_cjk_language, join_sentences, normalize_space, split_sentences
 
 __all__ = [
     "BLOCK_KINDS",
+    "PLACEHOLDER_RE",
     "Block",
     "Document",
     "DocumentError",

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from amts.engines.base import PLACEHOLDER_RE
+from amts.document.placeholders import PLACEHOLDER_RE
+from amts.errors import AmtsError
 
 # Order matters: earlier alternatives win where two could start at the same place.
 _INLINE_RE = re.compile(
@@ -39,7 +40,7 @@ _BARE_TARGET_RE = re.compile(r"\]\([^)\s]+")
 _REF_CLOSE_RE = re.compile(r"\]\[[^\]\n]*\]")
 
 
-class PlaceholderError(ValueError):
+class PlaceholderError(AmtsError, ValueError):
     """A translation lost, duplicated or invented a placeholder: it must not be written."""
 
     def __init__(self, missing: list[int], extra: list[int], duplicated: list[int]) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from amts.errors import InputError
 
-class DocumentError(ValueError):
+
+class DocumentError(InputError):
     """The input is not a readable Markdown document (missing, binary, not UTF-8)."""
 
 

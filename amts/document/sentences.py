@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from amts.engines.base import PLACEHOLDER_RE
+from amts.document.placeholders import PLACEHOLDER_RE
 
 ABBREVIATIONS = {
     "en": {

@@ -15,7 +15,8 @@ import subprocess
 from collections import Counter
 from collections.abc import Sequence
 
-from amts.engines.base import PLACEHOLDER_RE, Engine, EngineError, EngineUnavailable, Request
+from amts.document.placeholders import PLACEHOLDER_RE
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 
 #: ISO 639-1 pair -> apertium mode (``apertium -l`` lists what is installed)
 MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}

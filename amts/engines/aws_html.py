@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from amts.engines.base import PLACEHOLDER_RE
+from amts.document.placeholders import PLACEHOLDER_RE
 
 _SPAN_RE = re.compile(
     r"""<span\b[^>]*?\bdata-amts=["']?(\d+)["']?[^>]*>.*?</span\s*>""",

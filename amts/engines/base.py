@@ -7,30 +7,20 @@ unchanged. Validation of placeholders happens in :mod:`amts.document.inline`, no
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-PLACEHOLDER_RE = re.compile(r"\{(\d+)\}")
-"""What a placeholder looks like in masked text (kept here so engines can explain it in prompts)."""
+from amts.errors import ServiceError
+from amts.memory.pairs import Example
 
 
-class EngineError(RuntimeError):
+class EngineError(ServiceError):
     """An engine could not translate (misconfigured, unreachable, unsupported language pair...)."""
 
 
 class EngineUnavailable(EngineError):
     """The engine's software, model or credentials are not present on this machine."""
-
-
-@dataclass(frozen=True)
-class Example:
-    """A translation pair retrieved from the parallel data to steer the engine (few-shot / active custom)."""
-
-    source: str
-    target: str
-    score: float = 0.0
 
 
 @dataclass
@@ -79,27 +69,3 @@ class Engine(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release models, sessions or subprocesses."""
-
-
-EngineFactory = Callable[..., Engine]
-_REGISTRY: dict[str, tuple[str, str]] = {}
-
-
-def register(name: str, target: str) -> None:
-    """Register an engine by ``"module:Class"`` so heavy imports happen only when it is used."""
-    _REGISTRY[name] = (target.split(":")[0], target.split(":")[1])
-
-
-def engine_names() -> list[str]:
-    return sorted(_REGISTRY)
-
-
-def get_engine(name: str, **options: object) -> Engine:
-    """Instantiate the engine called ``name`` with its options (``EngineError`` if unknown)."""
-    import importlib
-
-    if name not in _REGISTRY:
-        raise EngineError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
-    module_name, class_name = _REGISTRY[name]
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(**options)

@@ -17,7 +17,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from amts.engines.base import PLACEHOLDER_RE, Engine, EngineError, EngineUnavailable, Request
+from amts.document.placeholders import PLACEHOLDER_RE
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 
 REPO = Path(__file__).resolve().parents[2]
 

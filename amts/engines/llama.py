@@ -20,8 +20,10 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from amts.engines.base import PLACEHOLDER_RE, Engine, EngineError, EngineUnavailable, Example, Request
+from amts.document.placeholders import PLACEHOLDER_RE
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.ctranslate2 import models_root
+from amts.memory.pairs import Example
 
 log = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u3400-\u9fff]")  # an English copy is the pipeline's wrong-script case, not ours

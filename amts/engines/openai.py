@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from amts.engines.base import Engine, EngineError, EngineUnavailable, Example, Request
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.retry import RetryPolicy, call_with_retry, parse_retry_after
+from amts.errors import AmtsError
+from amts.memory.pairs import Example
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LANGUAGE_NAMES = {
@@ -51,11 +53,11 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code.lower(), LANGUAGE_NAMES.get(code.split("-")[0].lower(), code))
 
 
-class AnswerError(ValueError):
+class AnswerError(AmtsError, ValueError):
     """The model answered, but not with exactly one translation per segment and nothing else."""
 
 
-class _TransientHTTP(Exception):
+class _TransientHTTP(AmtsError):
     def __init__(self, status: int, body: str, retry_after: float | None) -> None:
         self.status, self.retry_after = status, retry_after
         super().__init__(f"HTTP {status}: {body[:200]}")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from amts.engines.base import PLACEHOLDER_RE, EngineError
+from amts.document.placeholders import PLACEHOLDER_RE
+from amts.engines.base import EngineError
 
 #: below this, an output is reported rather than trusted (per method: the scales differ)
 THRESHOLDS = {"e5": 0.86, "chrf": 0.35}

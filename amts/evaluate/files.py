@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from amts.errors import InputError
 from amts.tree import discover, strip_language_prefix
 
 
-class MatchError(ValueError):
+class MatchError(InputError):
     """The inputs cannot be compared (missing path, nothing in common)."""
 
 

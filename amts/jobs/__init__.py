@@ -4,7 +4,6 @@
 (:mod:`amts.jobs.worker`); ``run_job`` is that worker's body; ``JobStore`` reads job state.
 """
 
-from amts.engines import register as _register_engine
 from amts.jobs.control import log_path, resume_job, spawn_worker, start_job, stop_job
 from amts.jobs.locations import Location, open_location, output_relative
 from amts.jobs.model import (
@@ -24,9 +23,6 @@ from amts.jobs.model import (
 )
 from amts.jobs.runner import default_workers, run_job
 from amts.jobs.store import JobStore, worker_alive
-
-# The benchmark engine: registered here (not in amts.engines) because only jobs and their bench use it.
-_register_engine("cpu-bound", "amts.jobs.cpu_engine:CpuBoundEngine")
 
 __all__ = [
     "ACTIVE_STATES",

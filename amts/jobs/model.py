@@ -4,28 +4,42 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
-# Job states, as ``describe_text_translation_job`` reports them.
-SUBMITTED = "SUBMITTED"
-IN_PROGRESS = "IN_PROGRESS"
-COMPLETED = "COMPLETED"
-COMPLETED_WITH_ERROR = "COMPLETED_WITH_ERROR"
-FAILED = "FAILED"
-STOPPED = "STOPPED"
-JOB_STATES = (SUBMITTED, IN_PROGRESS, COMPLETED, COMPLETED_WITH_ERROR, FAILED, STOPPED)
+from amts.errors import AmtsError
+
+
+class JobState(StrEnum):
+    """Job states, as ``describe_text_translation_job`` reports them."""
+
+    SUBMITTED = "SUBMITTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    COMPLETED_WITH_ERROR = "COMPLETED_WITH_ERROR"
+    FAILED = "FAILED"
+    STOPPED = "STOPPED"
+
+
+class TaskState(StrEnum):
+    """Task states: one task is one (target language, document)."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"  # claimed by a worker process, translation under way
+    STAGED = "STAGED"  # translation recorded in the store, output being written
+    DONE = "DONE"  # output written with the recorded content hash
+    ERROR = "FAILED"  # this document failed; the job goes on
+
+
+SUBMITTED, IN_PROGRESS, COMPLETED, COMPLETED_WITH_ERROR, FAILED, STOPPED = JobState
+JOB_STATES = tuple(JobState)
 ACTIVE_STATES = (SUBMITTED, IN_PROGRESS)
 TERMINAL_STATES = (COMPLETED, COMPLETED_WITH_ERROR, FAILED, STOPPED)
 
-# Task states: one task is one (target language, document).
-PENDING = "PENDING"
-RUNNING = "RUNNING"  # claimed by a worker process, translation under way
-STAGED = "STAGED"  # translation recorded in the store, output being written
-DONE = "DONE"  # output written with the recorded content hash
-ERROR = "FAILED"  # this document failed; the job goes on
-TASK_STATES = (PENDING, RUNNING, STAGED, DONE, ERROR)
+PENDING, RUNNING, STAGED, DONE, ERROR = TaskState
+TASK_STATES = tuple(TaskState)
 
 
-class JobError(RuntimeError):
+class JobError(AmtsError, RuntimeError):
     """A job cannot be created, found, resumed or stopped (one-line reason)."""
 
 

@@ -1,7 +1,7 @@
 """Parallel data: file formats, a versioned store and translation-memory retrieval."""
 
 from amts.memory.formats import FORMATS, FormatError, format_for, read_pairs, write_pairs
-from amts.memory.pairs import Pair
+from amts.memory.pairs import Example, Pair
 from amts.memory.retrieval import Glossary, Match, TranslationMemory, origin_rank
 from amts.memory.store import (
     AlreadyExists,
@@ -16,6 +16,7 @@ from amts.memory.store import (
 __all__ = [
     "FORMATS",
     "AlreadyExists",
+    "Example",
     "FormatError",
     "Glossary",
     "Match",

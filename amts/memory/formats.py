@@ -23,6 +23,7 @@ from typing import IO, Any
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
+from amts.errors import InputError
 from amts.fileio import atomic_write_text
 from amts.memory.pairs import Pair
 
@@ -37,7 +38,7 @@ _INT_RE = re.compile(r"^-?\d{1,18}$")
 _FLOAT_RE = re.compile(r"^-?\d+\.\d+(?:[eE][-+]?\d+)?$")
 
 
-class FormatError(ValueError):
+class FormatError(InputError):
     """A parallel-data file (or pairs to write) that cannot be read or represented.
 
     ``line`` is the 1-based line of the offending row/element when known, ``path`` the file.

@@ -26,9 +26,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from amts.document import mask, normalize_space
-from amts.engines import Example
-from amts.engines.base import PLACEHOLDER_RE
-from amts.memory.pairs import Pair
+from amts.document.placeholders import PLACEHOLDER_RE
+from amts.memory.pairs import Example, Pair
 
 if TYPE_CHECKING:
     from amts.memory.store import Store

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from amts.errors import InputError
 from amts.memory.pairs import Pair
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -33,7 +34,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 BUSY_TIMEOUT_MS = 10_000
 
 
-class StoreError(ValueError):
+class StoreError(InputError):
     """A store operation that cannot be done as asked (bad name, wrong languages, no pairs...)."""
 
 

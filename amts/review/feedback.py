@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amts.engines import Example
-from amts.memory import Glossary, NotFound, Pair, Store, TranslationMemory
+from amts.memory import Example, Glossary, NotFound, Pair, Store, TranslationMemory
 
 
 class StoreFeedback:

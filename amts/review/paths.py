@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from amts.errors import AmtsError
 
-class OutsideRootError(PermissionError):
+
+class OutsideRootError(AmtsError, PermissionError):
     """A path resolves (after ``..`` and symlinks) to somewhere outside the project root."""
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from amts.document import mask, parse_markdown
+from amts.errors import InputError
 from amts.review.paths import OutsideRootError, ProjectRoot
 
 # Statuses of the sync report contract whose target a reviewer should look at even if the report
@@ -19,7 +20,7 @@ REVIEW_STATUSES = {"translated", "fuzzy", "untranslated", "added"}
 _OPTIONAL_SPANS = {"[**", "**]", "(**", "**)", "[", "![", "<br>", "<br/>"}
 
 
-class QueueError(ValueError):
+class QueueError(InputError):
     """The thing to review cannot be read: one line saying what and where."""
 
 

@@ -9,10 +9,12 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+from amts.errors import AmtsError
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-class RemoteBindingError(PermissionError):
+class RemoteBindingError(AmtsError, PermissionError):
     """Binding to a non-loopback address was asked for without ``allow_remote``."""
 
 

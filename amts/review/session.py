@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Protocol
 
 from amts.document import normalize_space
-from amts.engines import Example
+from amts.errors import AmtsError, InputError
 from amts.fileio import atomic_write_bytes
-from amts.memory import Pair
+from amts.memory import Example, Pair
 from amts.review.queue import ReviewItem, ReviewQueue, check_item, structure_problems
 from amts.review.state import ACCEPTED, EDITED, REJECTED, Decision, ReviewState, now
 
@@ -29,7 +29,7 @@ class Feedback(Protocol):
     def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]: ...
 
 
-class ConflictError(Exception):
+class ConflictError(AmtsError):
     """The output file is not as the reviewer saw it: nothing was written."""
 
     def __init__(self, message: str, current_hash: str) -> None:
@@ -37,7 +37,7 @@ class ConflictError(Exception):
         self.current_hash = current_hash
 
 
-class EditError(ValueError):
+class EditError(InputError):
     """The edited text cannot be written as it is (empty, splits the paragraph, loses structure)."""
 
     def __init__(self, message: str, forceable: bool = False) -> None:

@@ -10,18 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from enum import StrEnum
 
 from rapidfuzz import fuzz
 
 from amts.document import Block, Document, normalize_space
 from amts.sync.tokens import prose_fingerprint, token_change
 
-UNCHANGED = "unchanged"
-MECHANICAL = "mechanical"  # only math, code, roles, links, slide marks, numbers changed
-MODIFIED = "modified"
-ADDED = "added"
-DELETED = "deleted"
-MOVED = "moved"
+
+class Change(StrEnum):
+    """How a block or sentence changed between two source versions."""
+
+    UNCHANGED = "unchanged"
+    MECHANICAL = "mechanical"  # only math, code, roles, links, slide marks, numbers changed
+    MODIFIED = "modified"
+    ADDED = "added"
+    DELETED = "deleted"
+    MOVED = "moved"
+
+
+UNCHANGED, MECHANICAL, MODIFIED, ADDED, DELETED, MOVED = Change
 
 PAIR_THRESHOLD = 0.5
 MOVE_THRESHOLD = 0.8

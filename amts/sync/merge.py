@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from enum import StrEnum
 
 from amts.adapt import ENGINE, MEMORY, AdaptiveTranslator, Memory
 from amts.document import (
@@ -26,7 +27,7 @@ from amts.document import (
     parse_markdown,
     strip_structure,
 )
-from amts.engines import Example
+from amts.memory import Example
 from amts.sync.aligning import Link, align_blocks, align_sentence_lists
 from amts.sync.diff import (
     ADDED,
@@ -41,15 +42,22 @@ from amts.sync.diff import (
 )
 from amts.sync.tokens import propagate, token_change, wrap_text, wrapped_in_slide_marks
 
-KEPT = "kept"
-PROPAGATED = "propagated"
-TRANSLATED = "translated"
-FUZZY = "fuzzy"
-UNTRANSLATED = "untranslated"
-STATUS_ADDED = "added"
-STATUS_DELETED = "deleted"
-STATUS_MOVED = "moved"
-STATUSES = (KEPT, PROPAGATED, TRANSLATED, FUZZY, UNTRANSLATED, STATUS_ADDED, STATUS_DELETED, STATUS_MOVED)
+
+class RecordStatus(StrEnum):
+    """What the merge did with one sentence of the new source (compares equal to its string value)."""
+
+    KEPT = "kept"
+    PROPAGATED = "propagated"
+    TRANSLATED = "translated"
+    FUZZY = "fuzzy"
+    UNTRANSLATED = "untranslated"
+    ADDED = "added"
+    DELETED = "deleted"
+    MOVED = "moved"
+
+
+KEPT, PROPAGATED, TRANSLATED, FUZZY, UNTRANSLATED, STATUS_ADDED, STATUS_DELETED, STATUS_MOVED = RecordStatus
+STATUSES = tuple(RecordStatus)
 
 
 @dataclass

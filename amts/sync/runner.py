@@ -17,12 +17,13 @@ from pathlib import Path
 
 from amts.adapt import AdaptiveTranslator
 from amts.document import DocumentError, read_markdown
+from amts.errors import AmtsError
 from amts.fileio import atomic_write_text
 from amts.sync.merge import merge_documents
 from amts.sync.report import FileReport, SyncReport
 
 
-class SyncError(RuntimeError):
+class SyncError(AmtsError, RuntimeError):
     """Bad input for a sync run (missing files, not a git repository, ...): nothing was written."""
 
 
