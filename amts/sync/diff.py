@@ -83,7 +83,7 @@ def _pair_by_similarity(olds: Sequence[Block], news: Sequence[Block], lang: str)
     """Monotonic pairing maximising total similarity above the threshold (small DP over one region)."""
     if not olds or not news:
         return []
-    return _pair_matrix([[_similarity(a, b, lang) for b in news] for a in olds])
+    return pair_matrix([[_similarity(a, b, lang) for b in news] for a in olds])
 
 
 def _region_changes(olds, news, pairs, old: Document, new: Document, lang: str) -> list[BlockChange]:  # noqa: ANN001
@@ -154,7 +154,7 @@ def diff_sentences(old: Sequence[str], new: Sequence[str], lang: str) -> list[tu
             out.extend((UNCHANGED, i, j) for i, j in zip(range(i1, i2), range(j1, j2), strict=True))
             continue
         sim = [[fuzz.ratio(old[i], new[j]) / 100.0 for j in range(j1, j2)] for i in range(i1, i2)]
-        pairs = _pair_matrix(sim)
+        pairs = pair_matrix(sim)
         i, j = 0, 0
         for pi, pj in [*pairs, (i2 - i1, j2 - j1)]:
             out.extend((DELETED, i1 + k, None) for k in range(i, pi))
@@ -165,7 +165,7 @@ def diff_sentences(old: Sequence[str], new: Sequence[str], lang: str) -> list[tu
     return out
 
 
-def _pair_matrix(sim: list[list[float]]) -> list[tuple[int, int]]:
+def pair_matrix(sim: list[list[float]]) -> list[tuple[int, int]]:
     n = len(sim)
     m = len(sim[0]) if n else 0
     if not n or not m:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from enum import StrEnum
 
 from amts.adapt import ENGINE, MEMORY, AdaptiveTranslator, Memory
@@ -40,6 +39,7 @@ from amts.sync.diff import (
     diff_blocks,
     diff_sentences,
 )
+from amts.sync.lines import merge_code, reuse_lines, translated_lines
 from amts.sync.tokens import propagate, token_change, wrap_text, wrapped_in_slide_marks
 
 
@@ -133,6 +133,9 @@ class _Merger:
         self.parts: list[Part] = []
         self.records: list[Record] = []
         self.pending: list[_Pending] = []
+        # translated code lines whose block went away: (old source line, translation, its record)
+        self.orphans: list[tuple[str, str, Record]] = []
+        self.added_code: list[tuple[int, Record]] = []  # parts holding code blocks the new source added
         self.joiner = "" if is_cjk_language(tgt) else " "
 
     # ---- units of the old target ----------------------------------------------------------------
@@ -180,6 +183,36 @@ class _Merger:
                 continue  # the group is merged where its first surviving block is
             done.add(link)
             self._unit(link, members, alive)
+        self._reuse_orphans()
+
+    def collect_orphans(self, unit: UnitState, record: Record) -> None:
+        """Remember the translated lines of the unit's code blocks, which the new source removed."""
+        old_code = "".join(b.text for b in unit.old_blocks if not b.segments)
+        tgt_code = "".join(b.text for b in unit.tgt_blocks if not b.segments)
+        if old_code and tgt_code:
+            self.orphans.extend((source, line, record) for source, line in translated_lines(old_code, tgt_code))
+
+    def _reuse_orphans(self) -> None:
+        """A translated code line whose block went away is reused where the new source added its source
+        line; one whose source line survives elsewhere but could not be placed is flagged for review."""
+        if not self.orphans:
+            return
+        waiting: dict[str, list[str]] = {}
+        for source, line, _record in self.orphans:
+            waiting.setdefault(source.strip(), []).append(line)
+        for index, record in self.added_code:
+            text, used = reuse_lines(self.parts[index], waiting)  # type: ignore[arg-type]
+            if used:
+                self.parts[index] = text
+                record.target_new = text
+                record.note += f"; {len(used)} translated line(s) reused from a removed block"
+        left = {line for lines in waiting.values() for line in lines}
+        surviving = {line.strip() for line in self.ns.text.splitlines()}
+        for source, line, record in self.orphans:
+            if line in left and source.strip() in surviving:
+                record.needs_review = True
+                record.note = "; ".join(filter(None, [record.note, "translated line not carried over (its "
+                                                      f"source line is elsewhere in the new source): {line.strip()}"]))
 
     def _unit(self, link: Link, members: list[BlockChange | None], alive: list[BlockChange]) -> None:
         """Run the unit rules in order (:data:`UNIT_RULES`); the first that returns True handled it."""
@@ -354,8 +387,9 @@ class _Merger:
         gap = _gap_after(self.ns, index)
         anchor = len(self.parts)
         if not block.segments:
-            self._emit(block.text, Record(STATUS_ADDED, False, None, block.text, None, block.text,
-                                          "structure added from the new source"))
+            self.added_code.append((len(self.parts), Record(STATUS_ADDED, False, None, block.text, None, block.text,
+                                                            "structure added from the new source")))
+            self._emit(block.text, self.added_code[-1][1])
             self.parts.append(gap)
             return
         replacements: dict[int, Callable[[], str]] = {}
@@ -550,8 +584,9 @@ def rule_deleted(merger: _Merger, unit: UnitState) -> bool:
     if unit.alive:
         return False
     note = "target-only blocks after it kept" if unit.tail.strip() else ""
-    merger.records.append(Record(STATUS_DELETED, False, unit.old_text, None, unit.body, None, note,
-                                 anchor=len(merger.parts)))
+    record = Record(STATUS_DELETED, False, unit.old_text, None, unit.body, None, note, anchor=len(merger.parts))
+    merger.records.append(record)
+    merger.collect_orphans(unit, record)
     merger.parts.append(unit.trailing())
     return True
 
@@ -571,11 +606,17 @@ def rule_code_or_math(merger: _Merger, unit: UnitState) -> bool:
     if any(b.segments for b in unit.old_blocks + unit.new_blocks):
         return False
     new_text = unit.new_text
-    merged = merge_lines(unit.old_text, new_text, unit.body)
-    note = "code/math updated from the new source"
-    if merged != new_text:
-        note += "; the translation's own lines kept where the source did not change"
-    merger._emit(merged, Record(PROPAGATED, False, unit.old_text, new_text, unit.body, merged, note))
+    merged = merge_code(unit.old_text, new_text, unit.body)
+    notes = ["code/math updated from the new source"]
+    if merged.kept:
+        notes.append(f"{merged.kept} translated line(s) kept")
+    if merged.updated:
+        notes.append(f"{merged.updated} translated line(s) given the new code")
+    for _source, line, why in merged.lost:
+        notes.append(f"translated line not carried over ({why}): {line.strip()}")
+    record = Record(PROPAGATED, bool(merged.lost), unit.old_text, new_text, unit.body, merged.text, "; ".join(notes))
+    merger._emit(merged.text, record)
+    merger.orphans.extend((source, line, record) for source, line, why in merged.lost if why.endswith("removed"))
     merger.parts.append(unit.tail)
     return True
 
@@ -611,8 +652,10 @@ def rule_list_items(merger: _Merger, unit: UnitState) -> bool:
 
 def rule_rewritten(merger: _Merger, unit: UnitState) -> bool:
     """Anything else: the old translation is reported deleted and the new blocks translated anew."""
-    merger.records.append(Record(STATUS_DELETED, False, unit.old_text, None, unit.body, None,
-                                 "rewritten: translated anew below", anchor=len(merger.parts)))
+    record = Record(STATUS_DELETED, False, unit.old_text, None, unit.body, None, "rewritten: translated anew below",
+                    anchor=len(merger.parts))
+    merger.records.append(record)
+    merger.collect_orphans(unit, record)
     for block in unit.new_blocks:
         merger._added_block(block.index)
     merger.parts.append(unit.trailing())
@@ -702,52 +745,6 @@ def _render_range(doc: Document, start: int, end: int, replacements: dict[int, C
         return "".join(out)
 
     return render
-
-
-def merge_lines(old_source: str, new_source: str, target: str) -> str:
-    """Code/math: the new source, keeping the translation's own lines where the source did not change.
-
-    Translators translate code comments; a line (or a run of comment lines) of the old translation
-    survives when the old-source lines it stands for are unchanged in the new source.
-    """
-    if target == old_source:
-        return new_source
-    old = old_source.splitlines(keepends=True)
-    tgt = target.splitlines(keepends=True)
-    new = new_source.splitlines(keepends=True)
-    # chunks of the old source with their counterpart in the target: equal lines one by one,
-    # differing runs (translated comments) as a whole; target-only lines join the chunk before
-    chunks: list[tuple[int, int, int, int]] = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, old, tgt, autojunk=False).get_opcodes():
-        if op == "equal":
-            chunks.extend((i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1))
-        elif i2 > i1:
-            chunks.append((i1, i2, j1, j2))
-        elif chunks:
-            a1, a2, b1, _ = chunks[-1]
-            chunks[-1] = (a1, a2, b1, j2)
-        else:
-            chunks.append((0, 0, j1, j2))
-    unchanged = [False] * len(old)
-    new_of_old: dict[int, int] = {}
-    for op, i1, i2, j1, _j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if op == "equal":
-            for k in range(i2 - i1):
-                unchanged[i1 + k] = True
-                new_of_old[i1 + k] = j1 + k
-    out: list[str] = []
-    next_new = 0
-    for a1, a2, b1, b2 in chunks:
-        if a1 == a2 or not all(unchanged[a1:a2]):
-            continue
-        first_new, last_new = new_of_old[a1], new_of_old[a2 - 1]
-        if first_new < next_new or last_new - first_new != a2 - a1 - 1:
-            continue
-        out.extend(new[next_new:first_new])  # new or changed lines before this chunk
-        out.extend(tgt[b1:b2])
-        next_new = last_new + 1
-    out.extend(new[next_new:])
-    return "".join(out)
 
 
 def merge_documents(
