@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from amts.memory import FORMATS, FormatError, Pair, read_pairs, write_pairs
+from amts.memory import FormatError, Pair, read_pairs, write_pairs
 from amts.memory.formats import format_for
 
 TRICKY = [
@@ -23,14 +23,28 @@ TRICKY = [
 ]
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", ["tmx", "jsonl"])
 def test_round_trip_keeps_every_character(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"pairs.{fmt}"
-    assert write_pairs(TRICKY, path) == len(TRICKY)
+    report = write_pairs(TRICKY, path)
+    assert report.written == len(TRICKY) and report.changes == []
     back = read_pairs(path)
     assert [(p.source, p.target, p.src_lang, p.tgt_lang) for p in back] == [
         (p.source, p.target, p.src_lang, p.tgt_lang) for p in TRICKY
     ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_amazon_ready_round_trip_changes_only_what_the_report_says(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"pairs.{fmt}"
+    report = write_pairs(TRICKY, path)
+    assert report.written == len(TRICKY)
+    assert report.changes == ["2 fields had line breaks folded to spaces", "3 fields escaped (leading + - = @ -> \\)"]
+    assert "folded" in report.summary() and report.summary().startswith("8 pairs written (")
+    back = read_pairs(path)
+    expected = [(" ".join(p.source.split("\n")).replace("\r", "").strip(), p.target.replace("\n", " ").strip()) for p in TRICKY]
+    expected[4] = ("line one line two three", "第一行 第二行")
+    assert [(p.source, p.target) for p in back] == expected  # the leading "-"/"=" escapes are taken off on reading
 
 
 @pytest.mark.parametrize("fmt", ["tmx", "jsonl"])
@@ -50,10 +64,11 @@ def test_csv_follows_the_amazon_translate_layout(tmp_path: Path) -> None:
     assert lines[1] == '"Hello, ""world"", again",你好，“世界”，再见'
 
 
-def test_tsv_leaves_ordinary_quotes_bare(tmp_path: Path) -> None:
+def test_tsv_doubles_quotes_as_amazon_requires(tmp_path: Path) -> None:
     path = tmp_path / "p.tsv"
     write_pairs([Pair('say "hi" now', "说“嗨”", "en", "zh")], path)
-    assert path.read_text(encoding="utf-8") == 'en\tzh\nsay "hi" now\t说“嗨”\n'
+    assert path.read_text(encoding="utf-8") == 'en\tzh\n"say ""hi"" now"\t说“嗨”\n'
+    assert read_pairs(path)[0].source == 'say "hi" now'
 
 
 def test_tmx_is_valid_xml_with_props(tmp_path: Path) -> None:

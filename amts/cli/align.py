@@ -56,10 +56,12 @@ def align(
     except DocumentError as error:
         fail(str(error))
     try:
-        write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt)
+        written = write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt)
     except (FormatError, OSError) as error:
         fail(f"{out}: {error}")
     _summary(result, granularity, out)
+    if written.changes:
+        console.print(f"{out_format} made Amazon-ready: {written.summary()}", highlight=False)
 
 
 def _summary(result: AlignmentResult, granularity: str, out: Path) -> None:

@@ -148,13 +148,13 @@ def export(
     except StoreError as error:
         fail(str(error))
     try:
-        write_pairs(pairs, out if out else sys.stdout, chosen, src_lang=info.src_lang, tgt_lang=info.tgt_lang)
+        written = write_pairs(pairs, out if out else sys.stdout, chosen, src_lang=info.src_lang, tgt_lang=info.tgt_lang)
     except FormatError as error:
         fail(f"cannot export {name} as {chosen}: {error}")
     except OSError as error:
         fail(f"{out}: {error.strerror or error}")
-    if out:
-        _err.print(f"exported {len(pairs)} pairs of {name} v{version or info.version} -> {out}")
+    where = f" -> {out}" if out else ""
+    _err.print(f"exported {name} v{version or info.version} as {chosen}: {written.summary()}{where}", highlight=False)
 
 
 @pd_app.command("delete")

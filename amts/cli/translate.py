@@ -18,6 +18,7 @@ from amts.document.notebook import markdown_cells, translate_notebook
 from amts.engines import Engine
 from amts.fileio import atomic_write_text
 from amts.home import store_path
+from amts.languages import same_language
 from amts.memory import Store, StoreError, TranslationMemory
 from amts.tree import discover
 
@@ -155,12 +156,14 @@ def _adaptation(
                 info = Store(path).describe(name)
             except StoreError as error:
                 fail(f"parallel data {name!r}: {error}")
-            if (info.src_lang != src or info.tgt_lang not in tgt) and from_config:
+            # BCP 47 tags by language: a zh-CN resource (e.g. a TMX from another tool) serves --tgt zh
+            served = next((lang for lang in tgt if same_language(info.tgt_lang, lang)), None)
+            if (not same_language(info.src_lang, src) or served is None) and from_config:
                 console.print(f"[yellow]warning[/] parallel data {name} (book config) is {info.src_lang}->{info.tgt_lang}: not used")
                 continue
-            if info.src_lang != src or info.tgt_lang not in tgt:
+            if not same_language(info.src_lang, src) or served is None:
                 fail(f"parallel data {name!r} is {info.src_lang}->{info.tgt_lang}, not {src}->{'/'.join(tgt)}")
-            by_pair.setdefault(info.tgt_lang, []).append(name)
+            by_pair.setdefault(served, []).append(name)
         for lang, chosen in by_pair.items():
             if len(chosen) == 1:
                 memories[lang] = TranslationMemory.from_store(Store(path), chosen[0])

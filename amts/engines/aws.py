@@ -21,6 +21,7 @@ from typing import Any
 from amts.engines.aws_html import from_html, to_html
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.retry import RetryPolicy, call_with_retry
+from amts.memory.formats.amazon import FORBIDDEN_FIELD_START
 
 #: error codes Amazon (Translate and S3) returns for throttling or transient server trouble
 TRANSIENT_CODES = frozenset(
@@ -40,8 +41,6 @@ TRANSIENT_CODES = frozenset(
 )
 #: TranslateText accepts at most 10,000 bytes of UTF-8 per call
 MAX_TEXT_BYTES = 10_000
-#: fields of Amazon's CSV formats may not start with these (CSV-injection guard)
-FORBIDDEN_FIELD_START = "+-=@"
 
 
 def is_transient(error: BaseException) -> bool:

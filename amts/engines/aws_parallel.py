@@ -1,121 +1,47 @@
 """Our parallel data -> an Amazon Translate parallel data resource (CSV in S3, create or update).
 
-Amazon's rules for the CSV, and what amts does about each:
-
-* one pair a line, no newline inside a field -> wrapping is folded, every run of whitespace is one space;
-* ``"`` inside a field is doubled -> the :mod:`csv` writer quotes and doubles;
-* a field may not start with ``+ - = @`` (spreadsheet-formula guard; Markdown lists and negative
-  numbers hit it) -> the character gets a Markdown backslash escape (``\\-``), which renders the
-  same, so the example still means what it meant;
-* a source field over 1,000 bytes makes Amazon *silently* skip the line -> such a pair is split into
-  sentence pairs when both sides have the same number of sentences, otherwise it is dropped; both
-  cases are counted and reported, never silent.
+Amazon's rules for the CSV (line breaks, quotes, leading ``+ - = @``, 1,000-byte fields, repeated
+sources) are applied by :mod:`amts.memory.formats.amazon`, the same code every CSV/TSV export uses;
+its report counts every pair changed, split or dropped.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from amts.document import split_sentences
-from amts.engines.aws import FORBIDDEN_FIELD_START, aws_call, error_code, make_client
+from amts.engines.aws import aws_call, error_code, make_client
 from amts.engines.base import EngineError
 from amts.engines.retry import RetryPolicy
+from amts.memory.formats.amazon import (
+    MAX_FIELD_BYTES,
+    AmazonReport,
+    amazon_table,
+    escape_field,
+    unescape_field,
+)
 from amts.memory.pairs import Pair
 
-MAX_SOURCE_BYTES = 1000
+MAX_SOURCE_BYTES = MAX_FIELD_BYTES
+ParallelDataReport = AmazonReport
 
-
-@dataclass
-class ParallelDataReport:
-    """How the pairs became CSV lines: nothing Amazon would skip is sent without a count here."""
-
-    written: int = 0
-    escaped: int = 0
-    split: int = 0  # long pairs split into sentence pairs
-    dropped_long: list[str] = field(default_factory=list)  # sources (truncated) dropped as too long
-    dropped_empty: int = 0
-    duplicates: int = 0
-
-    def summary(self) -> str:
-        parts = [f"{self.written} pairs written"]
-        if self.escaped:
-            parts.append(f"{self.escaped} fields escaped (leading + - = @)")
-        if self.split:
-            parts.append(f"{self.split} long pairs split into sentences")
-        if self.dropped_long:
-            parts.append(f"{len(self.dropped_long)} pairs dropped (source over {MAX_SOURCE_BYTES} bytes)")
-        if self.dropped_empty:
-            parts.append(f"{self.dropped_empty} empty pairs dropped")
-        if self.duplicates:
-            parts.append(f"{self.duplicates} duplicates dropped")
-        return ", ".join(parts)
-
-
-def escape_field(text: str) -> tuple[str, bool]:
-    """One line, single spaces; a leading ``+ - = @`` gets a Markdown backslash escape."""
-    folded = " ".join(text.split())
-    if folded and folded[0] in FORBIDDEN_FIELD_START:
-        return "\\" + folded, True
-    return folded, False
-
-
-def unescape_field(text: str) -> str:
-    """Inverse of the leading-character escape (for reading our own CSV back)."""
-    if len(text) >= 2 and text[0] == "\\" and text[1] in FORBIDDEN_FIELD_START:
-        return text[1:]
-    return text
-
-
-def _split_long(source: str, target: str, src: str, tgt: str) -> list[tuple[str, str]] | None:
-    """Sentence pairs of a too-long pair when both sides split into the same number of sentences."""
-    sources = [source[s.start : s.end].strip() for s in split_sentences(source, src)]
-    targets = [target[s.start : s.end].strip() for s in split_sentences(target, tgt)]
-    if len(sources) < 2 or len(sources) != len(targets):
-        return None
-    if any(len(s.encode("utf-8")) > MAX_SOURCE_BYTES for s in sources):
-        return None
-    return list(zip(sources, targets, strict=True))
+__all__ = [
+    "MAX_SOURCE_BYTES",
+    "ParallelDataReport",
+    "escape_field",
+    "parallel_data_csv",
+    "publish_parallel_data",
+    "unescape_field",
+]
 
 
 def parallel_data_csv(pairs: Iterable[Pair], src: str, tgt: str) -> tuple[bytes, ParallelDataReport]:
     """The CSV Amazon Translate imports (header ``src,tgt``), and a report of every change made."""
-    report = ParallelDataReport()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([src, tgt])
-    seen: set[tuple[str, str]] = set()
-    for pair in pairs:
-        if pair.src_lang != src or pair.tgt_lang != tgt:
-            continue
-        source, target = " ".join(pair.source.split()), " ".join(pair.target.split())
-        if not source or not target:
-            report.dropped_empty += 1
-            continue
-        chunks = [(source, target)]
-        if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
-            chunks = _split_long(source, target, src, tgt) or []
-            if chunks:
-                report.split += 1
-            else:
-                report.dropped_long.append(source[:80])
-                continue
-        for chunk_source, chunk_target in chunks:
-            field_source, escaped_source = escape_field(chunk_source)
-            field_target, escaped_target = escape_field(chunk_target)
-            if (field_source, field_target) in seen:
-                report.duplicates += 1
-                continue
-            seen.add((field_source, field_target))
-            report.escaped += escaped_source + escaped_target
-            writer.writerow([field_source, field_target])
-            report.written += 1
-    return buffer.getvalue().encode("utf-8"), report
+    text, report = amazon_table(pairs, src, tgt, ",")
+    return text.encode("utf-8"), report
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:

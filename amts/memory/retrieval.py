@@ -27,6 +27,7 @@ from rapidfuzz.distance import Levenshtein
 
 from amts.document import mask, normalize_space
 from amts.document.placeholders import PLACEHOLDER_RE
+from amts.languages import same_language
 from amts.memory.pairs import Example, Pair
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class TranslationMemory:
         self.min_match = min_match
         best: dict[str, tuple[int, Pair]] = {}
         for pair in pairs:
-            if pair.src_lang != src_lang or pair.tgt_lang != tgt_lang:
+            if not self._serves(pair.src_lang, pair.tgt_lang):
                 continue
             key = normalize_space(pair.source, src_lang)
             rank = origin_rank(pair.provenance)
@@ -172,9 +173,15 @@ class TranslationMemory:
 
     # ------------------------------------------------------------------------------- lookups
 
+    def _serves(self, src: str, tgt: str) -> bool:
+        """Whether this memory is for ``src``->``tgt``: BCP 47 tags by language (``zh-CN`` serves ``zh``)."""
+        if src == self.src_lang and tgt == self.tgt_lang:
+            return True
+        return same_language(src, self.src_lang) and same_language(tgt, self.tgt_lang)
+
     def exact(self, source: str, src: str, tgt: str) -> str | None:
         """The stored translation of ``source`` (whitespace-normalised), or None."""
-        if src != self.src_lang or tgt != self.tgt_lang:
+        if not self._serves(src, tgt):
             return None
         found = self._exact.get(source)  # keys are normalised: a hit on the raw text is a hit
         if found is None:
@@ -221,7 +228,7 @@ class TranslationMemory:
 
     def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]:
         """The ``k`` best fuzzy matches as engine examples (score = match percentage)."""
-        if src != self.src_lang or tgt != self.tgt_lang:
+        if not self._serves(src, tgt):
             return []
         return [m.example() for m in self.matches(source, k)]
 
