@@ -22,6 +22,18 @@ to the file. Options given on the command line always win over the file. Unknown
     [engine.openai]                # options passed to an engine
     base_url = "http://127.0.0.1:8080/v1"
     model = "qwen2.5-7b-instruct"
+
+    [check]                        # amts check: what the edition may add to the source's structure
+    source = "../d2l-en"           # the source book, when only translated files are named (pre-commit)
+    allow_tabs = ["paddle"]        # frameworks only this edition has (#@tab paddle cells)
+    own_links = ["https://discuss.d2l.ai/t/"]  # link targets the edition points at its own pages
+    strict = false                 # inline math/code differences: warnings (false) or errors (true)
+
+    [update]                       # amts update: keep this edition in sync with the source repository
+    source = "../d2l-en"           # a git checkout of the source book
+    source_url = "https://github.com/d2l-ai/d2l-en"   # recorded in the state, shown in reports
+    ref = "origin/master"          # what to sync to (default: the checkout's HEAD)
+    report = ".amts/update-report.json"
 """
 
 from __future__ import annotations
@@ -45,7 +57,9 @@ _BOOK_KEYS = {
     "store": str,
     "examples": int,
 }
-_TOP_KEYS = {"book", "engines", "engine"}
+_CHECK_KEYS = {"source": str, "origin_suffix": str, "allow_tabs": list, "own_links": list, "strict": bool}
+_UPDATE_KEYS = {"source": str, "source_url": str, "ref": str, "report": str, "origin_suffix": str}
+_TOP_KEYS = {"book", "engines", "engine", "check", "update"}
 
 
 class ConfigError(InputError):
@@ -67,6 +81,8 @@ class BookConfig:
     glossary: Path | None = None
     store: Path | None = None
     examples: int | None = None
+    check: dict[str, Any] = field(default_factory=dict)  # [check], paths resolved
+    update: dict[str, Any] = field(default_factory=dict)  # [update], paths resolved
 
     def engine_for(self, tgt: str) -> str | None:
         """The engine for one target language: ``[engines]`` entry, else the book default."""
@@ -144,7 +160,26 @@ def parse_config(data: Mapping[str, Any], path: Path) -> BookConfig:
     if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
         raise bad("engine", "must hold one table of options per engine, e.g. [engine.openai]")
     config.engine_options = {name: dict(values) for name, values in options.items()}
+    config.check = _table(data, "check", _CHECK_KEYS, base, ("source",), bad)
+    config.update = _table(data, "update", _UPDATE_KEYS, base, ("source", "report"), bad)
     return config
+
+
+def _table(data: Mapping[str, Any], name: str, keys: dict[str, type], base: Path, paths: tuple[str, ...],
+           bad: Any) -> dict[str, Any]:  # noqa: ANN401
+    """A checked command table (``[check]``, ``[update]``): known keys, right types, paths resolved."""
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise bad(name, "must be a table")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        kind = keys.get(key)
+        if kind is None:
+            raise bad(f"{name}.{key}", f"unknown key (known: {', '.join(sorted(keys))})")
+        if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
+            raise bad(f"{name}.{key}", f"must be a {'list of strings' if kind is list else kind.__name__}")
+        out[key] = (base / Path(value).expanduser()).resolve() if key in paths else value
+    return out
 
 
 def book_config(explicit: Path | None = None, book: Path | None = None) -> BookConfig:

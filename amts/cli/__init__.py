@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "pd",
     "glossary",
     "sync",
+    "check",
     "job",
     "eval",
     "review",

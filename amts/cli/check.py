@@ -1,0 +1,123 @@
+"""``amts check``: the structure of translated files against their sources, for translators' pull requests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from amts.cli.common import fail
+from amts.config import ConfigError, book_config
+from amts.document import DocumentError
+from amts.document.structure import CheckProfile, Problem, TreeCheck, check_file, check_trees
+
+console = Console(stderr=True)
+
+#: exit code when structure problems were found (0: none; 2: bad input)
+PROBLEMS_FOUND = 1
+
+
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="SOURCE TARGET (files or folders); or only translated files "
+                                                     "with --origin-suffix or a [check] source in amts.toml.")],
+    allow_tab: Annotated[list[str] | None, typer.Option("--allow-tab", help="A framework only the translation has "
+                                                        "(its #@tab cells may be added), e.g. paddle.")] = None,
+    own_link: Annotated[list[str] | None, typer.Option("--own-link", help="Prefix of link targets the translation "
+                                                       "points at its own pages, e.g. https://discuss.d2l.ai/t/.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Inline math and inline code differences are errors too.")] = False,
+    origin_suffix: Annotated[str | None, typer.Option("--origin-suffix", help="d2lbook: the source of X.md is "
+                                                      "X<suffix>.md beside it.")] = None,
+    source: Annotated[Path | None, typer.Option("--source", help="The source book; then every path is translated.")] = None,
+    translated: Annotated[bool, typer.Option("--translated", help="Every path is a translated file or folder; the "
+                                             "sources come from amts.toml's [check] (for pre-commit).")] = False,
+    github: Annotated[bool | None, typer.Option("--github/--no-github", help="Print GitHub Actions annotations "
+                                                "(default: when GITHUB_ACTIONS=true).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: amts.toml here or above the files).")] = None,
+) -> None:
+    """Compare each translated file's structure (code, math, labels, references, tabs, link targets,
+    headings, notebook cells) with its source: one ``file:line: message`` per problem, exit 1 if any."""
+    try:
+        book = book_config(config, paths[-1] if paths else None)
+    except ConfigError as error:
+        fail(str(error))
+    settings = book.check
+    profile = CheckProfile(
+        extra_tabs=frozenset(allow_tab or settings.get("allow_tabs", [])),
+        own_links=tuple(own_link or settings.get("own_links", [])),
+        strict_inline=strict or bool(settings.get("strict", False)),
+    )
+    source_root = source or settings.get("source")
+    origin_suffix = origin_suffix if origin_suffix is not None else settings.get("origin_suffix")
+    result = TreeCheck()
+    try:
+        if translated or source is not None or origin_suffix is not None:
+            if origin_suffix is None and source_root is None:
+                fail("--translated needs --source, --origin-suffix or a [check] source in amts.toml")
+            for path in paths:
+                _check_translated(path, origin_suffix, source_root, book.path, profile, result)
+        elif len(paths) == 2:
+            result = check_trees(paths[0], paths[1], profile)
+        else:
+            fail("give SOURCE TARGET, or translated files with --translated, --source or --origin-suffix")
+    except DocumentError as error:
+        fail(str(error))
+    annotate = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
+    for problem in result.problems:
+        typer.echo(problem.annotation() if annotate else str(problem))
+    for rel in result.without_source:
+        console.print(f"[yellow]no source[/] {rel}", highlight=False, soft_wrap=True)
+    console.print(result.summary(), highlight=False, soft_wrap=True)
+    if any(problem.severity == "error" for problem in result.problems):
+        raise typer.Exit(PROBLEMS_FOUND)
+
+
+def _check_translated(path: Path, origin_suffix: str | None, source_root: Path | None, config_path: Path | None,
+                      profile: CheckProfile, result: TreeCheck) -> None:
+    """One translated file or folder whose source is found by the d2lbook suffix or under ``source_root``."""
+    if not path.exists():
+        fail(f"{path}: no such file or directory")
+    if origin_suffix is not None:
+        if path.is_dir():
+            _merge(result, check_trees(path, path, profile, origin_suffix=origin_suffix))
+            return
+        if path.stem.endswith(origin_suffix):
+            return  # the source itself (pre-commit passes every changed file)
+        origin = path.with_name(path.stem + origin_suffix + path.suffix)
+        if not origin.is_file():
+            result.without_source.append(str(path))
+            return
+        result.problems.extend(check_file(origin, path, profile, str(path)))
+        result.checked += 1
+        return
+    assert source_root is not None
+    root = config_path.parent if config_path is not None else Path.cwd()
+    try:
+        rel = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        fail(f"{path}: not inside the translated book {root}")
+    if path.is_dir():
+        _merge(result, check_trees(source_root / rel, path, profile))
+        return
+    counterpart = source_root / rel
+    if not counterpart.is_file():
+        result.without_source.append(str(path))
+        return
+    result.problems.extend(check_file(counterpart, path, profile, str(path)))
+    result.checked += 1
+
+
+def _merge(result: TreeCheck, part: TreeCheck) -> None:
+    result.problems.extend(part.problems)
+    result.checked += part.checked
+    result.untranslated.extend(part.untranslated)
+    result.without_source.extend(part.without_source)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(check)
+
+
+__all__ = ["PROBLEMS_FOUND", "Problem", "check", "register"]
