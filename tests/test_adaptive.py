@@ -14,7 +14,7 @@ from amts.adapt.documents import translate_markdown
 from amts.adapt.glossary import Glossary, Term
 from amts.cli import app
 from amts.document import mask
-from amts.engines import Engine, Request
+from amts.engines import Engine, Request, Translation
 from amts.memory import Pair, Store, TranslationMemory
 
 runner = CliRunner()
@@ -240,12 +240,14 @@ def test_a_paragraph_pair_answers_the_whole_paragraph_without_the_engine():
 class SelfDoubtingEngine(ScriptedEngine):
     """Distrusts its first answer for each sentence (as the llama engine does after back-translation)."""
 
-    always_review = True
+    def results(self, requests: Sequence[Request], src: str, tgt: str) -> list[Translation]:
+        return [self.judge(request.text, text)
+                for request, text in zip(requests, self.translate(requests, src, tgt), strict=True)]
 
-    def review_note(self, masked_source: str) -> tuple[bool, str]:
+    def judge(self, masked_source: str, text: str) -> Translation:
         if self.attempts.get(masked_source, 0) <= 1:
-            return False, "back-translation similarity 0.40 below the threshold"
-        return True, "back-translation similarity 0.95"
+            return Translation(text, False, "back-translation similarity 0.40 below the threshold", True)
+        return Translation(text, True, "back-translation similarity 0.95", True)
 
 
 def test_an_engine_that_distrusts_its_output_is_retried_then_flagged_for_review():
@@ -258,8 +260,8 @@ def test_an_engine_that_distrusts_its_output_is_retried_then_flagged_for_review(
 
 def test_an_output_never_trusted_is_reported_and_the_source_kept():
     class NeverTrusted(SelfDoubtingEngine):
-        def review_note(self, masked_source: str) -> tuple[bool, str]:
-            return False, "back-translation similarity 0.10 below the threshold"
+        def judge(self, masked_source: str, text: str) -> Translation:
+            return Translation(text, False, "back-translation similarity 0.10 below the threshold", True)
 
     (outcome,) = AdaptiveTranslator(NeverTrusted(lambda request, attempt: chinese(request))).translate(
         [SOURCE], "en", "zh"

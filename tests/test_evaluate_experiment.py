@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from amts.adapt import AdaptiveTranslator
 from amts.cli import app
 from amts.engines import Engine, Request
+from amts.engines.llama import LlamaEngine
+from amts.engines.quality import QualityCheck
 from amts.evaluate.cache import CachedEngine
 from amts.evaluate.experiment import run_experiment
 
@@ -161,3 +164,40 @@ def test_bench_all_tolerates_broken_and_missing_scripts(tmp_path: Path) -> None:
     assert rows[3]["note"] == "script missing"
     table = bench_all.format_table(rows)
     assert "speed" in table and "MISSED" in table and table.count("\n") == len(rows) + 1
+
+
+class ScriptedLlama(LlamaEngine):
+    """The real llama engine class (its flags, its judgement of outputs) with a scripted model:
+    the first answer per sentence fails the back-translation check, the second passes."""
+
+    def __init__(self) -> None:  # no model: ``_one`` below stands in for the GGUF and the checker
+        self.checks = {}
+        self.calls: list[str] = []
+        self.model = None
+
+    def _one(self, request: Request, src: str, tgt: str) -> str:
+        self.calls.append(request.text)
+        attempt = self.calls.count(request.text)
+        output = f"译文{attempt}。"
+        score = 0.10 if attempt == 1 else 0.95
+        self.checks[request.text] = QualityCheck(request.text, output, "back", score, "chrf")
+        return output
+
+
+def test_a_cached_llama_engine_keeps_its_review_flag_and_back_translation_veto(tmp_path: Path) -> None:
+    outcomes = []
+    for run in range(2):  # the second run answers from the cache alone
+        inner = ScriptedLlama()
+        cached = CachedEngine(inner, tmp_path / "cache.sqlite")
+        assert cached.always_review and inner.always_review
+        (outcome,) = AdaptiveTranslator(cached).translate(["A plain sentence."], "en", "zh")
+        outcomes.append(outcome)
+        assert inner.calls == (["A plain sentence."] * 2 if run == 0 else [])
+        cached.close()
+    for outcome in outcomes:
+        # the first answer was vetoed (the pipeline retried), the second is used and flagged for review
+        assert outcome.status == "engine" and outcome.target == "译文2。"
+        assert outcome.needs_review and "back-translation similarity 0.95" in outcome.message
+    cache = CachedEngine(ScriptedLlama(), tmp_path / "cache.sqlite")
+    (first,) = cache.results([Request("A plain sentence.")], "en", "zh")
+    assert not first.trusted and "below the threshold" in first.note and first.review

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from amts.adapt.glossary import Violation, missing_terms
 from amts.document import PlaceholderError, is_cjk_language, mask, strip_structure
-from amts.engines import Engine, EngineError, Request
+from amts.engines import Engine, EngineError, Request, Translation
 from amts.memory import Example
 
 
@@ -136,31 +136,31 @@ class AdaptiveTranslator:
         glossary = self.glossary.terms_for(source) if self.glossary else {}
         return Request(masked_text, tuple(examples), glossary)
 
-    def _call(self, requests: list[Request], src: str, tgt: str) -> list[str]:
+    def _call(self, requests: list[Request], src: str, tgt: str) -> list[Translation]:
         assert self.engine is not None
-        out: list[str] = []
+        out: list[Translation] = []
         size = max(1, self.engine.batch_size)
         for start in range(0, len(requests), size):
             batch = requests[start : start + size]
             self.engine_calls += len(batch)
-            translated = self.engine.translate(batch, src, tgt)
+            translated = self.engine.results(batch, src, tgt)
             if len(translated) != len(batch):
                 raise EngineError(f"{self.engine.name} returned {len(translated)} outputs for {len(batch)} inputs")
             out.extend(translated)
         return out
 
-    def _validate(self, source: str, m, out: str, tgt: str, request: Request) -> Outcome:  # noqa: ANN001
+    def _validate(self, source: str, m, out: Translation, tgt: str, request: Request) -> Outcome:  # noqa: ANN001
         examples = list(request.examples)
         try:
-            target = m.unmask(out.strip())
+            target = m.unmask(out.text.strip())
         except PlaceholderError as error:
             return Outcome(source, source, FAILED, str(error), examples)
         assert self.engine is not None
-        trusted, note = self.engine.review_note(request.text)
-        if not trusted:
+        note = out.note
+        if not out.trusted:
             return Outcome(source, source, FAILED, note, examples)
         if getattr(self.engine, "checks_script", True) and wrong_script(source, target, tgt):
             return Outcome(source, source, FAILED, f"output is not in the {tgt} script", examples)
         violations = missing_terms(request.glossary, strip_structure(target)) if request.glossary else []
         message = "; ".join(filter(None, ["glossary: " + "; ".join(map(str, violations)) if violations else "", note]))
-        return Outcome(source, target, ENGINE, message, examples, violations, needs_review=self.engine.always_review)
+        return Outcome(source, target, ENGINE, message, examples, violations, needs_review=out.review)

@@ -1,7 +1,7 @@
 """Translation engines behind one interface (see :mod:`amts.engines.base`), listed in one table
 (:mod:`amts.engines.registry`)."""
 
-from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request, Translation
 from amts.engines.registry import ENGINES, engine_class, engine_names, get_engine
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "EngineError",
     "EngineUnavailable",
     "Request",
+    "Translation",
     "engine_class",
     "engine_names",
     "get_engine",

@@ -32,11 +32,29 @@ class Request:
     glossary: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Translation:
+    """What an engine answers for one request: the text, and whether (and why) it can be trusted.
+
+    ``trusted=False``: the engine itself doubts the output (e.g. back-translation disagrees); the
+    adaptive layer retries once, then keeps the source and reports the sentence. ``review``: usable,
+    but a person must look at it (weak models). ``note`` says why, for the report.
+    """
+
+    text: str
+    trusted: bool = True
+    note: str = ""
+    review: bool = False
+
+
 class Engine(ABC):
     """Translate a batch of masked segments from ``src`` to ``tgt`` (ISO 639-1 codes).
 
-    ``translate`` returns one string per request, in order. It may raise :class:`EngineError`
-    for the whole batch; per-segment quality problems are found by the caller's validation.
+    :meth:`results` answers one :class:`Translation` per request, in order; it is what the adaptive
+    layer and wrappers (caches) call. Most engines only implement :meth:`translate` (one string per
+    request) and declare ``always_review``; an engine that judges its own outputs overrides
+    :meth:`results`. Either may raise :class:`EngineError` for the whole batch; per-segment quality
+    problems are found by the caller's validation.
     """
 
     name: str = "engine"
@@ -45,19 +63,17 @@ class Engine(ABC):
     #: whether outputs are real translations (checked for the target script); false for test engines
     checks_script: bool = True
 
-    @abstractmethod
-    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]: ...
-
     #: whether every output of this engine must be looked at by a person (weak models)
     always_review: bool = False
 
-    def review_note(self, masked_source: str) -> tuple[bool, str]:
-        """(trusted, note) about this engine's last output for ``masked_source``.
+    @abstractmethod
+    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
+        """The output texts alone, one per request."""
 
-        An engine that checks its own output (e.g. by back-translation) says here that it does not
-        trust it; the adaptive layer then retries once and reports the sentence instead of using it.
-        """
-        return True, ""
+    def results(self, requests: Sequence[Request], src: str, tgt: str) -> list[Translation]:
+        """One :class:`Translation` per request (default: the texts, flagged by ``always_review``)."""
+        return [Translation(text, review=self.always_review)
+                for text in self.translate(requests, src, tgt)]
 
     def supports(self, src: str, tgt: str) -> bool:
         """Whether this engine can translate the pair at all (checked before a job starts)."""

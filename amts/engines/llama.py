@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from amts.document.placeholders import PLACEHOLDER_RE
-from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request, Translation
 from amts.engines.ctranslate2 import models_root
 from amts.memory.pairs import Example
 
@@ -128,7 +128,20 @@ class LlamaEngine(Engine):
         return "\n".join(lines)
 
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
-        return [self._one(request, src, tgt) for request in requests]
+        return [result.text for result in self.results(requests, src, tgt)]
+
+    def results(self, requests: Sequence[Request], src: str, tgt: str) -> list[Translation]:
+        """Every output is for review; en->zh outputs carry their back-translation check."""
+        return [self._judged(request.text, self._one(request, src, tgt)) for request in requests]
+
+    def _judged(self, masked_source: str, output: str) -> Translation:
+        check = self.checks.get(masked_source)
+        if check is None:
+            return Translation(output, note="small local model: review", review=True)
+        note = f"back-translation similarity {check.score:.2f} ({check.method})"  # type: ignore[attr-defined]
+        if not check.trusted:  # type: ignore[attr-defined]
+            return Translation(output, trusted=False, note=note + " below the threshold: not trusted", review=True)
+        return Translation(output, note=note + "; small local model: review", review=True)
 
     def _one(self, request: Request, src: str, tgt: str) -> str:
         if not request.text.strip():
@@ -166,15 +179,6 @@ class LlamaEngine(Engine):
                         check.score, check.method, source, output, check.back_translation)
             return source  # not trusted: the pipeline keeps the source and reports it
         return output
-
-    def review_note(self, masked_source: str) -> tuple[bool, str]:
-        check = self.checks.get(masked_source)
-        if check is None:
-            return True, "small local model: review"
-        note = f"back-translation similarity {check.score:.2f} ({check.method})"  # type: ignore[attr-defined]
-        if not check.trusted:  # type: ignore[attr-defined]
-            return False, note + " below the threshold: not trusted"
-        return True, note + "; small local model: review"
 
     def close(self) -> None:
         self.model.close() if hasattr(self.model, "close") else None

@@ -4,6 +4,8 @@ Local LLMs take seconds per sentence; the experiment sends the same requests (sa
 retrieved examples) again on every run. Outputs are keyed by everything that can change them: engine
 name, model and options, language pair, masked text, examples and glossary, and which attempt it is
 (the adaptive pipeline retries a failed output once, and engines answer a retry differently).
+The whole :class:`~amts.engines.Translation` is kept -- text, trust, note and review flag -- so a
+cached llama run keeps its review flag and its back-translation veto.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from amts.engines import Engine, Request
+from amts.engines import Engine, Request, Translation
 
 _MODEL_ATTRIBUTES = ("model_dir", "model_path", "model", "model_name")
 
@@ -28,12 +30,17 @@ class CachedEngine(Engine):
         self.name = inner.name
         self.batch_size = inner.batch_size
         self.checks_script = inner.checks_script
+        self.always_review = inner.always_review
         # which model answers matters as much as the engine: a new model must not reuse old outputs
         model = {attr: str(getattr(inner, attr)) for attr in _MODEL_ATTRIBUTES if getattr(inner, attr, None)}
         self.identity = json.dumps([inner.name, dict(options or {}), model], sort_keys=True, default=str)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path)
         self.db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)")
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(translations)")}
+        for column, kind in (("trusted", "INTEGER"), ("note", "TEXT"), ("review", "INTEGER")):
+            if column not in columns:  # caches written before results carried them: NULL = the engine's default
+                self.db.execute(f"ALTER TABLE translations ADD COLUMN {column} {kind}")
         self.hits = 0
         self.misses = 0
         self.asked: Counter[str] = Counter()
@@ -55,25 +62,34 @@ class CachedEngine(Engine):
         return self.inner.supports(src, tgt)
 
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
+        return [result.text for result in self.results(requests, src, tgt)]
+
+    def results(self, requests: Sequence[Request], src: str, tgt: str) -> list[Translation]:
         keys = []
         for request in requests:
             key = self.key(request, src, tgt)
             self.asked[key] += 1
             keys.append(key if self.asked[key] == 1 else f"{key}#{self.asked[key]}")
-        found: dict[str, str] = {}
+        found: dict[str, Translation] = {}
         for key in set(keys):
-            row = self.db.execute("SELECT output FROM translations WHERE key = ?", (key,)).fetchone()
+            row = self.db.execute("SELECT output, trusted, note, review FROM translations WHERE key = ?",
+                                  (key,)).fetchone()
             if row is not None:
-                found[key] = row[0]
+                text, trusted, note, review = row
+                found[key] = Translation(text, True if trusted is None else bool(trusted), note or "",
+                                         self.always_review if review is None else bool(review))
         missing = [i for i, key in enumerate(keys) if key not in found]
         self.hits += len(requests) - len(missing)
         self.misses += len(missing)
         if missing:
-            outputs = self.inner.translate([requests[i] for i in missing], src, tgt)
+            outputs = self.inner.results([requests[i] for i in missing], src, tgt)
             with self.db:  # committed per batch: an interrupted run keeps what it paid for
                 for i, output in zip(missing, outputs, strict=True):
                     found[keys[i]] = output
-                    self.db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?)", (keys[i], output))
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO translations (key, output, trusted, note, review) VALUES (?, ?, ?, ?, ?)",
+                        (keys[i], output.text, int(output.trusted), output.note, int(output.review)),
+                    )
         return [found[key] for key in keys]
 
     def close(self) -> None:
