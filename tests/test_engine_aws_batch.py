@@ -15,9 +15,10 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
+from amts.adapt.batch import translate_files_with_job
 from amts.engines import EngineError
 from amts.engines.aws import make_client
-from amts.engines.aws_batch import AwsBatchJob, BatchJobFailed, translate_files_with_job
+from amts.engines.aws_batch import AwsBatchJob, BatchJobFailed
 from amts.engines.aws_parallel import publish_parallel_data
 from amts.engines.retry import RetryPolicy
 from amts.memory.pairs import Pair

@@ -14,12 +14,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from amts.engines.aws_html import from_html, to_html
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
+from amts.engines.pacing import Pacer, ordered_map
 from amts.engines.retry import RetryPolicy, call_with_retry
 from amts.memory.formats.amazon import FORBIDDEN_FIELD_START
 
@@ -39,6 +39,22 @@ TRANSIENT_CODES = frozenset(
         "LimitExceededException",  # e.g. too many concurrent batch jobs: wait and try again
     }
 )
+#: error codes that mean the credentials themselves are wrong: retrying cannot help
+CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredTokenException",
+        "ExpiredToken",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "AccessDeniedException",
+        "AccessDenied",
+        "MissingAuthenticationTokenException",
+    }
+)
+#: seconds to wait for a TCP connection: an unreachable endpoint is reported, not waited for
+CONNECT_TIMEOUT = 5.0
 #: TranslateText accepts at most 10,000 bytes of UTF-8 per call
 MAX_TEXT_BYTES = 10_000
 
@@ -68,17 +84,28 @@ def error_code(error: BaseException) -> str:
     return error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
 
 
+def connection_failed(error: BaseException) -> bool:
+    """Nothing answered at all (refused, no route, no DNS, connect timeout)."""
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+    return isinstance(error, ConnectTimeoutError | EndpointConnectionError)
+
+
 def make_client(
     service: str, region: str | None = None, profile: str | None = None, timeout: float = 30.0
 ) -> Any:
-    """A boto3 client with botocore retries off (amts retries) and explicit timeouts."""
+    """A boto3 client with botocore retries off (amts retries) and explicit timeouts.
+
+    The endpoint is boto3's own setting, so ``AWS_ENDPOINT_URL_TRANSLATE`` / ``AWS_ENDPOINT_URL_S3``
+    (or ``endpoint_url`` in a profile) point amts at a local or private endpoint.
+    """
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, NoRegionError, ProfileNotFound
 
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=timeout,
+        connect_timeout=min(timeout, CONNECT_TIMEOUT),
         read_timeout=timeout,
     )
     try:
@@ -94,21 +121,50 @@ def make_client(
         raise EngineUnavailable(f"{service}: {error}") from error
 
 
-def aws_call(client: Any, operation: str, policy: RetryPolicy, **params: Any) -> dict[str, Any]:
-    """Call one API operation with the retry policy; credential problems become EngineUnavailable."""
-    from botocore.exceptions import NoCredentialsError, PartialCredentialsError
+def aws_call(
+    client: Any,
+    operation: str,
+    policy: RetryPolicy,
+    on_retry: Any = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Call one API operation with the retry policy.
+
+    Fails fast with :class:`EngineUnavailable`: no credentials, credentials AWS refuses (expired,
+    unknown, wrong signature), or an endpoint this client never reached (no network, wrong URL) --
+    retrying those for a minute would only hide them. Once the endpoint has answered, a dropped
+    connection is transient like throttling.
+    """
+    from botocore.exceptions import ClientError, NoCredentialsError, PartialCredentialsError
+
+    def transient(error: BaseException) -> bool:
+        if connection_failed(error) and not getattr(client, "_amts_reached", False):
+            return False
+        return is_transient(error)
+
+    def call() -> dict[str, Any]:
+        answer = getattr(client, operation)(**params)
+        client._amts_reached = True
+        return answer
 
     try:
-        return call_with_retry(
-            lambda: getattr(client, operation)(**params),
-            policy=policy,
-            transient=is_transient,
-            what=operation,
-        )
+        return call_with_retry(call, policy=policy, transient=transient, what=operation, on_retry=on_retry)
     except (NoCredentialsError, PartialCredentialsError) as error:
         raise EngineUnavailable(
             f"no AWS credentials found by boto3's standard chain (environment, ~/.aws profile, SSO, role): {error}"
         ) from error
+    except ClientError as error:
+        if error_code(error) in CREDENTIAL_CODES:
+            client._amts_reached = True
+            raise EngineUnavailable(
+                f"AWS refused the credentials ({error_code(error)}): "
+                f"{error.response.get('Error', {}).get('Message', '')}"
+            ) from error
+        raise
+    except Exception as error:
+        if connection_failed(error):
+            raise EngineUnavailable(f"cannot reach {client.meta.endpoint_url}: {error}") from error
+        raise
 
 
 def name_list(value: str | Sequence[str] | None) -> list[str]:
@@ -151,6 +207,7 @@ class AwsTranslateEngine(Engine):
         profanity: bool = False,
         brevity: bool = False,
         concurrency: int = 4,
+        requests_per_minute: float | None = None,
         retries: int = 5,
         backoff: float = 0.5,
         max_backoff: float = 20.0,
@@ -162,6 +219,7 @@ class AwsTranslateEngine(Engine):
         self.terminology = name_list(terminology)
         self.settings = translate_settings(formality, profanity, brevity)
         self.concurrency = max(1, int(concurrency))
+        self.pacer = Pacer(requests_per_minute)
         self.policy = policy or RetryPolicy.from_options(retries, backoff, max_backoff)
         if batch_size:
             self.batch_size = int(batch_size)
@@ -179,18 +237,21 @@ class AwsTranslateEngine(Engine):
                 params["TerminologyNames"] = self.terminology
             if self.settings:
                 params["Settings"] = self.settings
+            self.pacer.acquire()
             try:
-                answer = aws_call(self.client, "translate_text", self.policy, **params)
+                answer = aws_call(self.client, "translate_text", self.policy, on_retry=self._throttled, **params)
             except EngineError:
                 raise
             except Exception as error:  # a botocore ClientError that is not transient
                 raise EngineError(f"aws: translate_text {src}->{tgt}: {error}") from error
             return from_html(answer["TranslatedText"])
 
-        if self.concurrency == 1 or len(requests) <= 1:
-            return [one(r) for r in requests]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
-            return list(pool.map(one, requests))
+        return ordered_map(one, requests, self.concurrency)
+
+    def _throttled(self, attempt: int, error: BaseException, wait: float) -> None:
+        """Throttling tells every thread to hold back, not only the one that was refused."""
+        if error_code(error) in TRANSIENT_CODES:
+            self.pacer.pause(wait)
 
 
 @dataclass

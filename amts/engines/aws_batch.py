@@ -21,7 +21,7 @@ from typing import Any
 
 from amts.engines.aws import aws_call, make_client, name_list, translate_settings
 from amts.engines.aws_html import from_html_document, to_html_document
-from amts.engines.aws_parallel import as_engine_error, split_s3_uri
+from amts.engines.aws_parallel import as_engine_error, check_bucket_region, split_s3_uri
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.retry import RetryPolicy
 from amts.fileio import atomic_write_bytes
@@ -57,11 +57,40 @@ def our_name(relative: str, tgt: str) -> str:
     return posixpath.join(folder, f"{tgt}.{name}")
 
 
-class AwsBatchJob:
-    """Run one batch translation job over many documents and target languages.
+@dataclass
+class Submission:
+    """A started Amazon job and where its files are: enough to re-attach to it after a crash."""
 
-    ``bucket``/``prefix`` hold the job's input and output (``<prefix>/<job>/input/`` and ``.../output/``);
-    ``role_arn`` is the IAM role Amazon Translate assumes to read and write them.
+    job_id: str
+    run_key: str  # <prefix>/<run>: input under <run_key>/input/, output under <run_key>/output/
+    bucket: str
+
+    @property
+    def input_key(self) -> str:
+        return f"{self.run_key}/input/"
+
+    @property
+    def output_key(self) -> str:
+        return f"{self.run_key}/output/"
+
+
+def job_name(run_key: str) -> str:
+    """The Amazon job name of a run: unique, and how a run whose job id was lost is found again."""
+    return "amts-" + run_key.rsplit("/", 1)[-1]
+
+
+def billed_characters(documents: Mapping[str, Sequence[str]]) -> int:
+    """Characters of prose Amazon will translate (and bill) per target language for these segments."""
+    return sum(len(segment) for segments in documents.values() for segment in segments)
+
+
+class AwsBatchJob:
+    """Run batch translation jobs over many documents and target languages.
+
+    ``bucket``/``prefix`` hold each job's input and output (``<prefix>/<run>/input/`` and ``.../output/``);
+    ``role_arn`` is the IAM role Amazon Translate assumes to read and write them. :meth:`run` does the
+    whole round trip; :meth:`submit`, :meth:`wait`, :meth:`stop` and :meth:`download` are its steps,
+    for callers that record the job id and re-attach to it later (``amts job``).
     """
 
     def __init__(
@@ -98,6 +127,7 @@ class AwsBatchJob:
         )
         self.sleep = sleep
         self.progress = progress or (lambda message: None)
+        self._region_checked = False
 
     def run(
         self,
@@ -110,52 +140,95 @@ class AwsBatchJob:
 
         With ``download_to``, Amazon's raw HTML outputs are also saved there under our names.
         """
+        submission = self.submit(documents, src, targets)
+        details = self.wait(submission.job_id)
+        return self.finish(submission, details, documents, targets, download_to)
+
+    def submit(
+        self,
+        documents: Mapping[str, Sequence[str]],
+        src: str,
+        targets: Sequence[str],
+        parallel_data: Sequence[str] | None = None,
+    ) -> Submission:
+        """Upload the documents as HTML and start the job (``parallel_data`` overrides the default)."""
+        submission = self.upload(documents, src)
+        self.start(submission, src, targets, parallel_data)
+        return submission
+
+    def upload(self, documents: Mapping[str, Sequence[str]], src: str) -> Submission:
+        """Write one HTML input per document under a new run folder; the job is not started yet."""
         if not documents:
             raise EngineError("aws batch: nothing to translate")
-        run_key = f"{self.prefix}/{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        input_key, output_key = f"{run_key}/input/", f"{run_key}/output/"
+        self.check_region()
+        run_key = f"{self.prefix}/{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}".lstrip("/")
+        submission = Submission("", run_key, self.bucket)
         for relative, segments in documents.items():
             body = to_html_document(segments, src).encode("utf-8")
-            key = input_key + relative + INPUT_SUFFIX
+            key = submission.input_key + relative + INPUT_SUFFIX
             as_engine_error(
                 f"upload s3://{self.bucket}/{key}",
                 lambda k=key, b=body: aws_call(
-                    self.s3,
-                    "put_object",
-                    self.policy,
-                    Bucket=self.bucket,
-                    Key=k,
-                    Body=b,
-                    ContentType="text/html",
+                    self.s3, "put_object", self.policy, Bucket=self.bucket, Key=k, Body=b, ContentType="text/html"
                 ),
             )
-        self.progress(f"uploaded {len(documents)} document(s) to s3://{self.bucket}/{input_key}")
-        job_id = self._start(
-            f"s3://{self.bucket}/{input_key}", f"s3://{self.bucket}/{output_key}", src, targets, run_key
+        self.progress(f"uploaded {len(documents)} document(s) to s3://{self.bucket}/{submission.input_key}")
+        return submission
+
+    def start(
+        self, submission: Submission, src: str, targets: Sequence[str], parallel_data: Sequence[str] | None = None
+    ) -> str:
+        """Start the job over an uploaded run; its name is :func:`job_name` of the run (to find it again)."""
+        submission.job_id = self._start(
+            f"s3://{self.bucket}/{submission.input_key}",
+            f"s3://{self.bucket}/{submission.output_key}",
+            src,
+            targets,
+            submission.run_key,
+            self.parallel_data if parallel_data is None else list(parallel_data),
         )
-        self.progress(f"started Amazon Translate job {job_id}")
-        details = self._wait(job_id)
+        self.progress(f"started Amazon Translate job {submission.job_id}")
+        return submission.job_id
+
+    def check_region(self) -> None:
+        """The bucket must be in the Region of the Translate endpoint (Amazon refuses it otherwise)."""
+        if not self._region_checked:
+            check_bucket_region(self.s3, self.bucket, self.translate.meta.region_name, self.policy)
+            self._region_checked = True
+
+    def finish(
+        self,
+        submission: Submission,
+        details: Mapping[str, Any],
+        documents: Mapping[str, Sequence[str]],
+        targets: Sequence[str],
+        download_to: Path | None = None,
+    ) -> BatchResult:
+        """Raise for FAILED/STOPPED; otherwise download what the job produced."""
         status = details.get("JobStatus", "")
         if status in ("FAILED", "STOPPED"):
-            raise BatchJobFailed(job_id, status, details.get("Message", ""))
-        result = BatchResult(job_id, status, details=details)
-        self._download(output_key, documents, targets, result, download_to)
+            raise BatchJobFailed(submission.job_id, status, details.get("Message", ""))
+        result = BatchResult(submission.job_id, status, details=dict(details))
+        self.download(submission, documents, targets, result, download_to)
         if status == "COMPLETED_WITH_ERROR":
-            self.progress(f"job {job_id} completed with errors: {details.get('Message', '')}".rstrip(": "))
+            message = details.get("Message", "")
+            self.progress(f"job {submission.job_id} completed with errors" + (f": {message}" if message else ""))
         return result
 
-    def _start(self, input_uri: str, output_uri: str, src: str, targets: Sequence[str], run_key: str) -> str:
+    def _start(
+        self, input_uri: str, output_uri: str, src: str, targets: Sequence[str], run_key: str, parallel_data: list[str]
+    ) -> str:
         params: dict[str, Any] = {
-            "JobName": "amts-" + run_key.rsplit("/", 1)[-1],
+            "JobName": job_name(run_key),
             "InputDataConfig": {"S3Uri": input_uri, "ContentType": "text/html"},
             "OutputDataConfig": {"S3Uri": output_uri},
             "DataAccessRoleArn": self.role_arn,
             "SourceLanguageCode": src,
             "TargetLanguageCodes": list(targets),
-            "ClientToken": uuid.uuid4().hex,
+            "ClientToken": uuid.uuid4().hex,  # the same token on a retry: Amazon starts one job, not two
         }
-        if self.parallel_data:
-            params["ParallelDataNames"] = self.parallel_data
+        if parallel_data:
+            params["ParallelDataNames"] = parallel_data
         if self.terminology:
             params["TerminologyNames"] = self.terminology
         if self.settings:
@@ -166,21 +239,63 @@ class AwsBatchJob:
         )
         return answer["JobId"]
 
-    def _wait(self, job_id: str) -> dict[str, Any]:
+    def describe(self, job_id: str) -> dict[str, Any]:
+        answer = as_engine_error(
+            f"job {job_id}",
+            lambda: aws_call(self.translate, "describe_text_translation_job", self.policy, JobId=job_id),
+        )
+        return dict(answer.get("TextTranslationJobProperties", {}))
+
+    def find(self, job_name: str) -> list[dict[str, Any]]:
+        """The jobs called ``job_name`` (all pages of ``list_text_translation_jobs``), oldest first."""
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"Filter": {"JobName": job_name}, "MaxResults": 100}
+            if token:
+                params["NextToken"] = token
+            page = as_engine_error(
+                "list jobs",
+                lambda p=params: aws_call(self.translate, "list_text_translation_jobs", self.policy, **p),
+            )
+            found.extend(page.get("TextTranslationJobPropertiesList", []))
+            token = page.get("NextToken")
+            if not token:
+                return found
+
+    def stop(self, job_id: str) -> str:
+        """Ask Amazon to stop the job; returns the state it reports (STOP_REQUESTED, or already final)."""
+        answer = as_engine_error(
+            f"stop job {job_id}",
+            lambda: aws_call(self.translate, "stop_text_translation_job", self.policy, JobId=job_id),
+        )
+        return answer.get("JobStatus", "")
+
+    def wait(
+        self,
+        job_id: str,
+        should_stop: Callable[[], bool] | None = None,
+        on_state: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll with backoff until the job is final; ``should_stop()`` true asks Amazon to stop it."""
         started = time.monotonic()
         last = ""
+        stopping = False
         for delay in self.poll.delays():
-            answer = as_engine_error(
-                f"job {job_id}",
-                lambda: aws_call(self.translate, "describe_text_translation_job", self.policy, JobId=job_id),
-            )
-            details = dict(answer.get("TextTranslationJobProperties", {}))
+            details = self.describe(job_id)
             status = details.get("JobStatus", "")
             if status != last:
                 self.progress(f"job {job_id}: {status}")
                 last = status
+                if on_state:
+                    on_state(details)
             if status in FINISHED:
                 return details
+            if should_stop and not stopping and should_stop():
+                stopping = True
+                self.progress(f"job {job_id}: stop requested")
+                self.stop(job_id)
+                continue  # look again at once
             if self.poll.deadline is not None and time.monotonic() - started + delay > self.poll.deadline:
                 raise EngineError(
                     f"Amazon Translate job {job_id} still {status} after {self.poll.deadline:.0f}s"
@@ -188,14 +303,15 @@ class AwsBatchJob:
             self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _download(
+    def download(
         self,
-        output_key: str,
+        submission: Submission,
         documents: Mapping[str, Sequence[str]],
         targets: Sequence[str],
         result: BatchResult,
         download_to: Path | None,
     ) -> None:
+        output_key = submission.output_key
         keys: list[str] = []
         token: str | None = None
         while True:
@@ -250,7 +366,7 @@ def _job_relative(path: str) -> str | None:
 
 class AwsBatchEngine(Engine):
     """The batch job as an :class:`Engine`: one job per ``translate`` call (slow, but parallel data
-    applies). For a whole book in one job use :class:`AwsBatchJob` directly."""
+    applies). For a whole book use ``amts job start --engine aws-batch`` (one job per language pair)."""
 
     name = "aws-batch"
     batch_size = 100_000
@@ -282,84 +398,3 @@ class AwsBatchEngine(Engine):
                 f"Amazon Translate job {result.job_id} returned no output for {lost} of {len(outputs)} segments"
             )
         return [out for out in outputs if out is not None]
-
-
-#: what a segment Amazon lost is replayed as: ``{0}`` is never a valid placeholder, so validation fails
-_LOST = "{0}"
-LOST_MESSAGE = "no output for this sentence in the Amazon Translate job"
-
-
-class _ReplayEngine(Engine):
-    """Hands the adaptive layer the outputs a finished batch job already produced."""
-
-    name = "aws-batch"
-    batch_size = 100_000
-
-    def __init__(self, outputs: Mapping[str, str | None]) -> None:
-        self.outputs = outputs
-
-    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
-        return [self.outputs.get(r.text) or _LOST for r in requests]
-
-
-@dataclass
-class BookBatchResult:
-    job: BatchResult
-    written: list[Path] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)  # "<file>:<line>: <status>: <message>"
-
-
-def translate_files_with_job(
-    files: Mapping[str, str],
-    src: str,
-    targets: Sequence[str],
-    job: AwsBatchJob,
-    out: Path,
-    memory: Any = None,
-    download_to: Path | None = None,
-) -> BookBatchResult:
-    """Translate many Markdown files (relative path -> text) in ONE batch job and write
-    ``out/<dir>/<tgt>.<name>``; sentences with an exact match in ``memory`` are never sent."""
-    from amts.adapt import AdaptiveTranslator
-    from amts.adapt.documents import translate_markdown
-    from amts.document import mask, parse_markdown
-    from amts.fileio import atomic_write_text
-
-    documents: dict[str, list[str]] = {}
-    for relative, text in files.items():
-        seen: dict[str, None] = {}
-        for segment in parse_markdown(text).segments:
-            for sentence in segment.sentences(src):
-                key = sentence.key(src)
-                if memory is not None and all(memory.exact(key, src, tgt) is not None for tgt in targets):
-                    continue
-                masked = mask(key)
-                if masked.has_prose:
-                    seen.setdefault(masked.text, None)
-        if seen:
-            documents[relative] = list(seen)
-    result = BookBatchResult(
-        job.run(documents, src, targets, download_to) if documents else BatchResult("", "SKIPPED")
-    )
-    for tgt in targets:
-        outputs: dict[str, str | None] = {}
-        for relative, segments in documents.items():
-            translated = result.job.translations.get(tgt, {}).get(relative, [None] * len(segments))
-            outputs.update(zip(segments, translated, strict=True))
-        translator = AdaptiveTranslator(_ReplayEngine(outputs), memory=memory, examples=0)
-        for relative, text in files.items():
-            done = translate_markdown(text, translator, src, tgt)
-            target_path = out / our_name(relative, tgt)
-            atomic_write_text(target_path, done.text)
-            result.written.append(target_path)
-            for status, count in done.counts.items():
-                result.counts[status] = result.counts.get(status, 0) + count
-            for record in done.problems():
-                lost = outputs.get(mask(record.outcome.source).text) is None
-                message = LOST_MESSAGE if lost else record.outcome.message
-                record.outcome.message = message
-                result.problems.append(
-                    f"{our_name(relative, tgt)}:{record.line}: {record.outcome.status}: {message}"
-                )
-    return result

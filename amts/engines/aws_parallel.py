@@ -52,6 +52,25 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
+def check_bucket_region(s3: Any, bucket: str, region: str | None, policy: RetryPolicy | None = None) -> str:
+    """The bucket's Region; an error in one line when it is not ``region``.
+
+    Amazon Translate reads parallel data and job files only from buckets in the Region of the
+    endpoint it is called at ("the folder must be in the same Region as the API endpoint").
+    """
+    answer = as_engine_error(
+        f"S3 bucket {bucket}", lambda: aws_call(s3, "head_bucket", policy or RetryPolicy(), Bucket=bucket)
+    )
+    headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    found = answer.get("BucketRegion") or headers.get("x-amz-bucket-region") or "us-east-1"
+    if region and found != region:
+        raise EngineError(
+            f"S3 bucket {bucket} is in {found} but Amazon Translate is called in {region}; Amazon reads only "
+            f"buckets in its own Region: use --region {found} or a bucket in {region}"
+        )
+    return found
+
+
 @dataclass
 class ParallelDataResult:
     name: str
@@ -78,6 +97,7 @@ def publish_parallel_data(
     wait: bool = True,
     poll: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    progress: Callable[[str], None] | None = None,
 ) -> ParallelDataResult:
     """Upload the pairs as CSV to ``s3_uri`` (a key ending in .csv, or a prefix) and create or update
     the parallel data resource ``name`` from it; with ``wait``, poll until Amazon finished importing.
@@ -92,6 +112,7 @@ def publish_parallel_data(
     uri = f"s3://{bucket}/{key}"
     s3 = s3 or make_client("s3", region, profile)
     translate = translate or make_client("translate", region, profile)
+    check_bucket_region(s3, bucket, translate.meta.region_name, policy)
     as_engine_error(
         f"upload {uri}",
         lambda: aws_call(s3, "put_object", policy, Bucket=bucket, Key=key, Body=data, ContentType="text/csv"),
@@ -116,10 +137,27 @@ def publish_parallel_data(
     )
     if wait:
         result.properties = wait_for_parallel_data(
-            translate, name, updating=exists, policy=policy, poll=poll, sleep=sleep
+            translate, name, updating=exists, policy=policy, poll=poll, sleep=sleep, progress=progress
         )
         result.status = result.properties.get("Status", result.status)
     return result
+
+
+def list_parallel_data(translate: Any, policy: RetryPolicy | None = None) -> list[dict[str, Any]]:
+    """Every parallel data resource of the account in the client's Region (all pages)."""
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"MaxResults": 100}
+        if token:
+            params["NextToken"] = token
+        page = as_engine_error(
+            "list parallel data", lambda p=params: aws_call(translate, "list_parallel_data", policy or RetryPolicy(), **p)
+        )
+        found.extend(page.get("ParallelDataPropertiesList", []))
+        token = page.get("NextToken")
+        if not token:
+            return found
 
 
 def wait_for_parallel_data(
@@ -130,16 +168,21 @@ def wait_for_parallel_data(
     policy: RetryPolicy,
     poll: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Poll ``get_parallel_data`` with backoff until the import finished; a failure raises with its message."""
     poll = poll or RetryPolicy(base_delay=5, max_delay=60, multiplier=1.5, jitter=False, deadline=3600)
     started = time.monotonic()
+    last = None
     for delay in poll.delays():
         answer = as_engine_error(
             f"parallel data {name!r}", lambda: aws_call(translate, "get_parallel_data", policy, Name=name)
         )
         props = dict(answer.get("ParallelDataProperties", {}))
         state = props.get("LatestUpdateAttemptStatus") if updating else props.get("Status")
+        if progress and state != last:
+            progress(f"parallel data {name}: {state}")
+        last = state
         if state == "ACTIVE":
             return props
         if state == "FAILED":
