@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "glossary",
     "sync",
     "check",
+    "update",
     "job",
     "eval",
     "review",

@@ -1,0 +1,101 @@
+"""``amts update``: bring a translated edition to the source's newest commit, from its recorded state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from amts.adapt import AdaptiveTranslator
+from amts.cli.common import fail, load_engine
+from amts.cli.sync import _memory
+from amts.config import ConfigError, book_config
+from amts.engines import EngineError
+from amts.errors import AmtsError
+from amts.sync.edition import STATE_NAME
+from amts.sync.update import DEFAULT_REPORT, Outcome, commit_update, init_state, update_edition
+
+console = Console(stderr=True)
+
+#: the exit code of each outcome; failures exit 2 (bad input) or 3 (a service failed), bugs 1
+EXIT_CODES = {Outcome.UP_TO_DATE: 0, Outcome.REVIEW: 4, Outcome.SYNCED: 5}
+
+
+def update(
+    edition: Annotated[Path, typer.Argument(help="The translated edition (default: the current folder).")] = Path("."),
+    source_repo: Annotated[Path | None, typer.Option("--source-repo", help="Git checkout of the source book "
+                                                     "(default: [update] source in amts.toml).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Source revision to sync to (default: [update] ref, "
+                                           "else the checkout's HEAD).")] = None,
+    init: Annotated[str | None, typer.Option("--init", help="Only record that the edition matches this source "
+                                             "commit (the first time, or to re-base by hand).")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="The source repository's address, recorded in the state.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="Engine for changed sentences; 'memory' = none "
+                                               "(default: amts.toml, else memory).")] = None,
+    parallel_data: Annotated[str | None, typer.Option("--parallel-data", help="Parallel data set used as memory.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help=f"The JSON report (and .md beside it); default "
+                                                f"EDITION/{DEFAULT_REPORT}.")] = None,
+    commit: Annotated[bool, typer.Option("--commit", help="Commit the synced files, report and state in the "
+                                         "edition's git repository.")] = False,
+    src: Annotated[str | None, typer.Option("--src", help="Source language (default: amts.toml, else en).")] = None,
+    tgt: Annotated[str | None, typer.Option("--tgt", help="Target language (default: amts.toml's first).")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="amts store file (parallel data).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: EDITION/amts.toml).")] = None,
+) -> None:
+    """Sync the whole edition from the source commit recorded in amts-state.toml to the newest one.
+
+    Exit codes: 0 nothing to do (already synced), 4 synced and sentences need review, 5 synced with
+    mechanical changes only, 2 bad input, 3 an engine or service failed."""
+    if not edition.is_dir():
+        fail(f"{edition}: not a folder")
+    try:
+        book = book_config(config if config else (edition / "amts.toml" if (edition / "amts.toml").is_file() else None),
+                           edition)
+    except ConfigError as error:
+        fail(str(error))
+    settings = book.update
+    source = source_repo or settings.get("source")
+    if source is None:
+        fail("give --source-repo (a git checkout of the source book), or [update] source in amts.toml")
+    state_path = edition / STATE_NAME
+    try:
+        if init is not None:
+            state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path)
+            console.print(f"recorded: {edition} is synced to {state.commit[:12]} ({state_path})", highlight=False)
+            return
+        src_lang = src or book.src or "en"
+        tgt_lang = tgt or (book.tgt[0] if book.tgt else None)
+        if tgt_lang is None:
+            fail("give --tgt, or [book] tgt in amts.toml")
+        engine_name = engine or book.engine_for(tgt_lang) or "memory"
+        translator = AdaptiveTranslator(
+            None if engine_name == "memory" else load_engine(engine_name, src_lang, tgt_lang,
+                                                             **book.options_for(engine_name)),
+            memory=_memory(parallel_data or book.parallel_data, store or book.store))
+        try:
+            result = update_edition(
+                edition, source, translator, src=src_lang, tgt=tgt_lang, engine=engine_name,
+                to=to or settings.get("ref", "HEAD"), state_path=state_path,
+                report_path=report or settings.get("report") or edition / DEFAULT_REPORT,
+                origin_suffix=settings.get("origin_suffix", "_origin"),
+                progress=lambda label: console.print(f"syncing {label}", highlight=False))
+        finally:
+            if translator.engine is not None:
+                translator.engine.close()
+        if commit and result.outcome is not Outcome.UP_TO_DATE:
+            commit_hash = commit_update(edition, result, state_path)
+            console.print(f"committed {commit_hash[:12]}", highlight=False)
+    except (AmtsError, EngineError) as error:
+        fail(f"{error}", getattr(error, "exit_code", 2))
+    for line in result.skipped:
+        console.print(f"[yellow]not synced[/] {line}", highlight=False, soft_wrap=True)
+    console.print(result.summary_line(), highlight=False, soft_wrap=True)
+    if result.report_path is not None:
+        console.print(f"report: {result.report_path} (summary: {result.report_path.with_suffix('.md')})", highlight=False)
+    raise typer.Exit(EXIT_CODES[result.outcome])
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(update)

@@ -1,0 +1,74 @@
+"""The recorded sync state of a translated edition: which source repository and commit it is synced to.
+
+It lives in the translation repository as ``amts-state.toml`` beside ``amts.toml`` -- a separate file,
+because amts rewrites it after every update while ``amts.toml`` is written by people (and keeps their
+comments). It is small, plain TOML, written atomically, and meant to be read in a pull request's diff::
+
+    # Written by `amts update`: the source commit this edition is synced to.
+    [source]
+    url = "https://github.com/d2l-ai/d2l-en"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    synced_at = "2026-12-02T11:00:00Z"
+    report = ".amts/update-report.json"
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from amts.errors import InputError
+from amts.fileio import atomic_write_text
+
+STATE_NAME = "amts-state.toml"
+
+
+class StateError(InputError):
+    """A state file amts cannot read: the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class EditionState:
+    """Where the edition's source is and the commit of it that the translation matches."""
+
+    commit: str
+    url: str = ""
+    synced_at: str = ""
+    report: str = ""
+
+    def advanced(self, commit: str, report: str = "") -> EditionState:
+        """The state after syncing to ``commit`` now."""
+        now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return EditionState(commit, self.url, now, report or self.report)
+
+
+def read_state(path: Path) -> EditionState | None:
+    """The recorded state, ``None`` when the file does not exist; :class:`StateError` when it is malformed."""
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise StateError(f"{path}: not valid TOML: {error}") from None
+    source = data.get("source")
+    if not isinstance(source, dict) or not isinstance(source.get("commit"), str) or not source["commit"]:
+        raise StateError(f"{path}: needs a [source] table with the synced commit (commit = \"...\")")
+    unknown = sorted(set(source) - {"commit", "url", "synced_at", "report"})
+    if unknown:
+        raise StateError(f"{path}: source.{unknown[0]}: unknown key")
+    return EditionState(source["commit"], str(source.get("url", "")), str(source.get("synced_at", "")),
+                        str(source.get("report", "")))
+
+
+def write_state(path: Path, state: EditionState) -> None:
+    """Write the state file atomically (a crash leaves the previous state, never half a file)."""
+    lines = ["# Written by `amts update`: the source commit this edition is synced to.",
+             "# Change it by hand only to re-base the edition on another commit.", "[source]"]
+    for key in ("url", "commit", "synced_at", "report"):
+        value = getattr(state, key)
+        if value:
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")  # a JSON string is a TOML string
+    atomic_write_text(path, "\n".join(lines) + "\n")

@@ -1,0 +1,149 @@
+"""``amts update``: sync a whole translated edition from its recorded source commit to a newer one.
+
+The edition records the source commit it matches (:mod:`amts.sync.edition`). An update lists the
+Markdown files that changed in the source repository since then, merges each into its translation as
+``amts sync --source-repo`` does, writes the translations in place (and d2lbook ``_origin`` files),
+the report and then the new state -- the state last, so an interrupted update is simply run again. A
+second update to the same commit finds the state already there and does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from amts.adapt import AdaptiveTranslator
+from amts.document import read_markdown
+from amts.fileio import atomic_write_text
+from amts.sync.edition import STATE_NAME, EditionState, StateError, read_state, write_state
+from amts.sync.report import SyncReport, markdown_path, to_markdown
+from amts.sync.runner import SyncError, git_jobs, run_jobs
+
+DEFAULT_REPORT = ".amts/update-report.json"
+
+
+class Outcome(StrEnum):
+    """What an update did; the command line turns it into its exit code."""
+
+    UP_TO_DATE = "up to date"  # nothing to do: already synced to that commit
+    SYNCED = "synced"  # new commit recorded; every change was carried over mechanically
+    REVIEW = "review needed"  # synced; some sentences were translated or flagged for a reviewer
+
+
+@dataclass
+class UpdateResult:
+    outcome: Outcome
+    old_commit: str
+    new_commit: str
+    report: SyncReport | None = None
+    changed: list[str] = field(default_factory=list)  # files written, relative to the edition root
+    skipped: list[str] = field(default_factory=list)  # changed in the source but not synced (and why)
+    report_path: Path | None = None
+
+    def summary_line(self) -> str:
+        if self.outcome is Outcome.UP_TO_DATE:
+            return f"up to date: already synced to {self.new_commit[:12]}; nothing to do"
+        assert self.report is not None
+        return (f"synced {self.old_commit[:12]}..{self.new_commit[:12]}: {len(self.changed)} file(s) changed, "
+                f"{len(self.skipped)} skipped; {self.report.summary_line()}")
+
+
+def resolve_commit(repo: Path, rev: str) -> str:
+    """The full hash of ``rev`` in ``repo`` (:class:`SyncError` if it is not a commit there)."""
+    done = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SyncError(f"{repo}: no commit {rev!r} (or not a git repository)")
+    return done.stdout.strip()
+
+
+def update_edition(
+    edition: Path,
+    source_repo: Path,
+    translator: AdaptiveTranslator | None,
+    *,
+    src: str,
+    tgt: str,
+    engine: str = "memory",
+    to: str = "HEAD",
+    state_path: Path | None = None,
+    report_path: Path | None = None,
+    origin_suffix: str = "_origin",
+    progress: Callable[[str], None] | None = None,
+) -> UpdateResult:
+    """Sync ``edition`` (a folder laid out like the source book) to ``to`` in ``source_repo``."""
+    state_path = state_path or edition / STATE_NAME
+    state = read_state(state_path)
+    if state is None:
+        raise StateError(f"{state_path}: no recorded state; start with `amts update --init COMMIT`, the source "
+                         "commit the edition is translated from")
+    new_commit = resolve_commit(source_repo, to)
+    old_commit = resolve_commit(source_repo, state.commit)
+    if new_commit == old_commit:
+        return UpdateResult(Outcome.UP_TO_DATE, old_commit, new_commit)
+    report_path = report_path or edition / DEFAULT_REPORT
+    report = SyncReport(src, tgt, engine)
+    with tempfile.TemporaryDirectory(prefix="amts-update-") as staging:
+        # outputs go to a staging folder first (sync's in-place mode keeps .bak files; git keeps history)
+        jobs, skipped = git_jobs(source_repo, old_commit, new_commit, edition, Path(staging), origin_suffix)
+        run_jobs(jobs, translator, report, state=None, setup=engine, progress=progress)
+        changed: list[str] = []
+        for job, file_report in zip(jobs, report.files, strict=True):
+            file_report.output = job.label  # relative to the edition root, as review and links want
+            text = read_markdown(job.output)
+            if text != read_markdown(job.old_target):
+                atomic_write_text(job.old_target, text)
+                changed.append(job.label)
+            origin = job.old_target.with_name(job.old_target.stem + origin_suffix + job.old_target.suffix)
+            if origin.is_file() and read_markdown(origin) != job.new_source:
+                atomic_write_text(origin, job.new_source)
+                changed.append(origin.relative_to(edition).as_posix())
+    data = report.to_json()
+    data["update"] = {"source": state.url or str(source_repo), "from": old_commit, "to": new_commit,
+                      "changed": changed, "skipped": skipped}
+    atomic_write_text(report_path, _dumps(data))
+    atomic_write_text(markdown_path(report_path), to_markdown(data) + _skipped_markdown(old_commit, new_commit, skipped))
+    relative_report = report_path.resolve().relative_to(edition.resolve()).as_posix() \
+        if report_path.resolve().is_relative_to(edition.resolve()) else str(report_path)
+    write_state(state_path, state.advanced(new_commit, relative_report))
+    review = any(segment["needs_review"] for entry in data["files"] for segment in entry["segments"])
+    return UpdateResult(Outcome.REVIEW if review else Outcome.SYNCED, old_commit, new_commit, report, changed,
+                        skipped, report_path)
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _skipped_markdown(old: str, new: str, skipped: list[str]) -> str:
+    lines = ["", f"Source commits: {old[:12]}..{new[:12]}.", ""]
+    if skipped:
+        lines += ["## Not synced", "", *(f"- {line}" for line in skipped), ""]
+    return "\n".join(lines)
+
+
+def init_state(edition: Path, source_repo: Path, commit: str, url: str = "", state_path: Path | None = None) -> EditionState:
+    """Record that ``edition`` is synced to ``commit`` (the first time, or to re-base by hand)."""
+    state = EditionState(resolve_commit(source_repo, commit), url).advanced(resolve_commit(source_repo, commit))
+    write_state(state_path or edition / STATE_NAME, state)
+    return state
+
+
+def commit_update(edition: Path, result: UpdateResult, state_path: Path, message: str | None = None) -> str:
+    """Commit the files the update wrote, its report and state in the edition's git repository; the hash."""
+    paths = [edition / rel for rel in result.changed] + [state_path]
+    if result.report_path is not None:
+        paths += [result.report_path, markdown_path(result.report_path)]
+    subject = message or f"Sync with the source at {result.new_commit[:12]} (amts update)"
+    body = result.summary_line()
+    for args in (["add", "--", *map(str, paths)], ["commit", "-q", "-m", subject, "-m", body, "--", *map(str, paths)]):
+        done = subprocess.run(["git", "-C", str(edition), *args], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SyncError(f"{edition}: git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+    return subprocess.run(["git", "-C", str(edition), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()

@@ -1,0 +1,166 @@
+"""``amts update`` end to end on local git repositories: a source book with commits, a translation behind it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from amts.cli import app
+from amts.sync.edition import EditionState, StateError, read_state, write_state
+
+runner = CliRunner()
+
+INTRO_EN = """# Introduction
+
+Machine learning finds patterns in data. It needs examples.
+
+The loss is $L = \\sum_i l_i$ over $n$ examples.
+"""
+
+INTRO_ZH = """# 引言
+
+机器学习在数据中寻找模式。它需要样本。
+
+损失是 $n$ 个样本上的 $L = \\sum_i l_i$。
+"""
+
+OPS_EN = """# Operations
+
+Tensors support addition.
+
+```{.python .input}
+x = 1  # one
+```
+"""
+
+OPS_ZH = """# 运算
+
+张量支持加法。
+
+```{.python .input}
+x = 1  # 一
+```
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit_files(repo: Path, files: dict[str, str], message: str) -> str:
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text, encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: Path) -> dict:
+    for key in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{key}_NAME", "Test")
+        monkeypatch.setenv(f"GIT_{key}_EMAIL", "test@example.org")
+    en, zh = tmp_path / "en", tmp_path / "zh"
+    for repo in (en, zh):
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+    first = commit_files(en, {"chapter/intro.md": INTRO_EN, "chapter/ops.md": OPS_EN}, "first")
+    # the English changes: a sentence edited, a paragraph added, a formula changed
+    second = commit_files(en, {
+        "chapter/intro.md": INTRO_EN.replace("It needs examples.", "It needs many examples.")
+        .replace("$L = \\sum_i l_i$", "$L = \\frac{1}{n} \\sum_i l_i$") + "\nModels generalize from data.\n",
+    }, "second")
+    # only mechanical: a formula; and a brand-new section that has no translation yet
+    third = commit_files(en, {
+        "chapter/ops.md": OPS_EN.replace("x = 1  # one", "x = 2  # one"),
+        "chapter/new.md": "# New\n\nA new section.\n",
+    }, "third")
+    commit_files(zh, {"chapter/intro.md": INTRO_ZH, "chapter/ops.md": OPS_ZH,
+                      "amts.toml": '[book]\nsrc = "en"\ntgt = ["zh"]\n\n[update]\nsource = "../en"\n'
+                                   'source_url = "https://example.org/book-en"\n'}, "translation")
+    monkeypatch.chdir(zh)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    return {"en": en, "zh": zh, "first": first, "second": second, "third": third}
+
+
+def test_update_syncs_commits_records_and_is_idempotent(books: dict) -> None:
+    zh = books["zh"]
+    missing = runner.invoke(app, ["update"])
+    assert missing.exit_code == 2 and "no recorded state" in missing.output
+    init = runner.invoke(app, ["update", "--init", books["first"][:8]])
+    assert init.exit_code == 0, init.output
+    git(zh, "add", "amts-state.toml")
+    git(zh, "commit", "-q", "-m", "record the source commit")
+    before = git(zh, "rev-parse", "HEAD")
+
+    result = runner.invoke(app, ["update", "--to", books["second"], "--commit"])
+    assert result.exit_code == 4, result.output  # synced, sentences to review
+    state = read_state(zh / "amts-state.toml")
+    assert state is not None and state.commit == books["second"] and state.url == "https://example.org/book-en"
+    assert state.report == ".amts/update-report.json"
+    # the right commit: one new commit on top, holding exactly the synced file, the report and the state
+    assert git(zh, "rev-parse", "HEAD~1") == before
+    committed = set(git(zh, "show", "--name-only", "--format=", "HEAD").splitlines())
+    assert committed == {"chapter/intro.md", "amts-state.toml", ".amts/update-report.json", ".amts/update-report.md"}
+    assert books["second"][:12] in git(zh, "log", "-1", "--format=%s")
+    assert git(zh, "status", "--porcelain") == ""
+    intro = (zh / "chapter" / "intro.md").read_text(encoding="utf-8")
+    assert intro.startswith("# 引言\n\n机器学习在数据中寻找模式。")  # the unchanged sentence kept byte for byte
+    assert "$L = \\frac{1}{n} \\sum_i l_i$" in intro  # the formula propagated without an engine
+    assert "Models generalize from data." in intro  # added, untranslated with the memory engine: to review
+    assert (zh / "chapter" / "ops.md").read_text(encoding="utf-8") == OPS_ZH  # unchanged in the source
+    report = json.loads((zh / ".amts" / "update-report.json").read_text(encoding="utf-8"))
+    assert report["update"]["from"] == books["first"] and report["update"]["to"] == books["second"]
+    assert [entry["output"] for entry in report["files"]] == ["chapter/intro.md"]
+    statuses = {segment["status"] for segment in report["files"][0]["segments"]}
+    assert {"kept", "propagated", "untranslated"} <= statuses
+    assert report["words_to_review"] > 0
+    assert "Sync report" in (zh / ".amts" / "update-report.md").read_text(encoding="utf-8")
+
+    again = runner.invoke(app, ["update", "--to", books["second"], "--commit"])
+    assert again.exit_code == 0, again.output
+    assert "nothing to do" in again.output
+    assert git(zh, "rev-parse", "HEAD~1") == before and git(zh, "status", "--porcelain") == ""
+
+
+def test_update_to_head_reports_new_sections_and_mechanical_changes(books: dict) -> None:
+    zh = books["zh"]
+    write_state(zh / "amts-state.toml", EditionState(books["second"], "https://example.org/book-en"))
+    result = runner.invoke(app, ["update"])  # to the source checkout's HEAD
+    assert result.exit_code == 5, result.output  # synced, nothing for a reviewer: code change propagated
+    assert "not synced chapter/new.md: no translation" in result.output
+    assert "x = 2  # 一" in (zh / "chapter" / "ops.md").read_text(encoding="utf-8")  # translated comment kept
+    assert read_state(zh / "amts-state.toml").commit == books["third"]
+    summary = (zh / ".amts" / "update-report.md").read_text(encoding="utf-8")
+    assert "## Not synced" in summary and "chapter/new.md" in summary
+    assert runner.invoke(app, ["update"]).exit_code == 0
+
+
+def test_update_errors_are_one_line_and_write_nothing(books: dict) -> None:
+    zh = books["zh"]
+    write_state(zh / "amts-state.toml", EditionState("0" * 40))
+    result = runner.invoke(app, ["update"])
+    assert result.exit_code == 2 and "no commit '0000000000" in result.output
+    assert read_state(zh / "amts-state.toml").commit == "0" * 40
+    assert not (zh / ".amts").exists()
+    (zh / "amts-state.toml").write_text("[source]\nurl = 1\n", encoding="utf-8")
+    with pytest.raises(StateError):
+        read_state(zh / "amts-state.toml")
+    bad = runner.invoke(app, ["update"])
+    assert bad.exit_code == 2 and "amts-state.toml" in bad.output
+
+
+def test_state_file_is_plain_toml_for_people(tmp_path: Path) -> None:
+    path = tmp_path / "amts-state.toml"
+    write_state(path, EditionState("abc", 'https://example.org/"quoted"', "2026-01-01T00:00:00Z", "r.json"))
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Written by `amts update`")
+    assert tomllib.loads(text)["source"] == {"url": 'https://example.org/"quoted"', "commit": "abc",
+                                             "synced_at": "2026-01-01T00:00:00Z", "report": "r.json"}
+    assert read_state(path) == EditionState("abc", 'https://example.org/"quoted"', "2026-01-01T00:00:00Z", "r.json")
