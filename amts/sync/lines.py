@@ -13,7 +13,8 @@ successor in the new source (equal lines, then similar ones). Then the new sourc
   new source line is written and the old translated line is returned in :attr:`LineMerge.lost`, so
   the caller reports it for review. Nothing disappears silently.
 
-Lines the translator added (no source line) follow the source line before them.
+Lines the translator added (no source line) follow the source line before them, unless the new
+source now has them itself.
 """
 
 from __future__ import annotations
@@ -172,10 +173,11 @@ def merge_code(old_source: str, new_source: str, target: str) -> LineMerge:
     extra: dict[int, list[str]] = {}
     t2o = {t: o for o, t in o2t.items()}
     last = -1
+    provided = set(new) - set(old)  # lines the new source brings itself (a translator may have had them first)
     for t, line in enumerate(tgt):
         if t in t2o:
             last = t2o[t]
-        else:
+        elif line not in provided:
             extra.setdefault(last, []).append(line)
     n2o = {n: o for o, n in o2n.items()}
     result = LineMerge("")

@@ -664,8 +664,44 @@ def rule_rewritten(merger: _Merger, unit: UnitState) -> bool:
 
 def _merge_groups(merger: _Merger, unit: UnitState, groups: list[tuple[list[Segment], list[Segment], Segment]]) -> None:
     replacements = {target.index: merger._merge_segment(olds, news, target) for olds, news, target in groups}
-    merger.parts.append(_render_range(merger.ot, unit.start, unit.end, replacements))
+    framed = _merge_frame(merger, unit, groups[0][2].block) if len(unit.old_blocks) == len(unit.new_blocks) == 1 else None
+    if framed is None:
+        merger.parts.append(_render_range(merger.ot, unit.start, unit.end, replacements))
+    else:
+        head, tail, block = framed
+        first, last = merger.ot.block_segments(block)[0], merger.ot.block_segments(block)[-1]
+        merger.parts.append(merger.ot.text[unit.start : block.start] + head)
+        merger.parts.append(_render_range(merger.ot, first.start, last.end, replacements))
+        merger.parts.append(tail + merger.ot.text[block.end : unit.end])
     merger.parts.append(unit.tail)
+
+
+def frame(doc: Document, block: Block) -> tuple[str, str]:
+    """The structure around a block's prose: what comes before its first segment (``:begin_tab:`` line,
+    heading marks, list marker) and after its last one (``:label:`` and ``:end_tab:`` lines...)."""
+    segments = doc.block_segments(block)
+    if not segments:
+        return block.text, ""
+    return doc.text[block.start : segments[0].start], doc.text[segments[-1].end : block.end]
+
+
+def _merge_frame(merger: _Merger, unit: UnitState, target_block: int) -> tuple[str, str, Block] | None:
+    """Tab wrappers and labels the source added, removed or renamed around a paragraph, carried into
+    its translation (a line merge of the structure before and after the prose); None when unchanged."""
+    old_head, old_tail = frame(merger.os, unit.old_blocks[0])
+    new_head, new_tail = frame(merger.ns, unit.new_blocks[0])
+    if (old_head, old_tail) == (new_head, new_tail) or not unit.new_blocks[0].segments:
+        return None
+    block = merger.ot.blocks[target_block]
+    tgt_head, tgt_tail = frame(merger.ot, block)
+    head, tail = merge_code(old_head, new_head, tgt_head), merge_code(old_tail, new_tail, tgt_tail)
+    lost = head.lost + tail.lost
+    notes = ["structure around the paragraph updated from the new source"]
+    notes += [f"translated structure line not carried over ({why}): {line.strip()}" for _s, line, why in lost]
+    merger.records.append(Record(PROPAGATED, bool(lost), old_head + "…" + old_tail, new_head + "…" + new_tail,
+                                 tgt_head + "…" + tgt_tail, head.text + "…" + tail.text, "; ".join(notes),
+                                 anchor=len(merger.parts)))
+    return head.text, tail.text, block
 
 
 UnitRule = Callable[[_Merger, UnitState], bool]

@@ -1,0 +1,50 @@
+"""Tab wrappers and labels that the source adds, removes or renames are carried into the translation."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from amts.sync import merge_documents
+
+FRAME_RE = re.compile(r":(?:label|eqlabel|begin_tab):`[^`]*`|:end_tab:")
+
+
+def _frame_tokens(text: str) -> Counter[str]:
+    return Counter(FRAME_RE.findall(text))
+
+
+def test_wrapper_added_and_label_renamed() -> None:
+    old = "# T\n\nSome text here.\n\n![A figure.](f.svg)\n:label:`fig_a`\n"
+    new = "# T\n\n:begin_tab:`pytorch`\nSome text here.\n:end_tab:\n\n![A figure.](f.svg)\n:label:`fig_b`\n"
+    tgt = "# 标题\n\n这里有一些文字。\n\n![一个图。](f.svg)\n:label:`fig_a`\n"
+    result = merge_documents(old, new, tgt, None)
+    assert result.text == "# 标题\n\n:begin_tab:`pytorch`\n这里有一些文字。\n:end_tab:\n\n![一个图。](f.svg)\n:label:`fig_b`\n"
+    assert not any(r.needs_review for r in result.records)
+
+
+def test_wrapper_removed() -> None:
+    old = ":begin_tab:`mxnet`\nOnly for MXNet.\n:end_tab:\n"
+    new = "Only for MXNet.\n"
+    tgt = ":begin_tab:`mxnet`\n仅适用于MXNet。\n:end_tab:\n"
+    assert merge_documents(old, new, tgt, None).text == "仅适用于MXNet。\n"
+
+
+@pytest.mark.d2l
+@pytest.mark.parametrize("rel", [
+    "chapter_recurrent-modern/lstm.md",  # lstm_0 -> fig_lstm_0, and a wrapper added
+    "chapter_convolutional-neural-networks/lenet.md",
+    "chapter_preliminaries/autograd.md",
+    "chapter_recurrent-modern/deep-rnn.md",
+])
+def test_real_wrappers_and_labels_follow_the_source(d2l: Path, rel: str) -> None:
+    old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
+    assert _frame_tokens(old) != _frame_tokens(new)
+    expected = _frame_tokens(zh)
+    expected.update(_frame_tokens(new))
+    expected.subtract(_frame_tokens(old))
+    result = merge_documents(old, new, zh, None)
+    assert _frame_tokens(result.text) == +expected
