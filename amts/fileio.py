@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+_written: list[Path] = []
+
+
+def written_files() -> list[Path]:
+    """Every file this process wrote, in order (what Ctrl-C reports)."""
+    return list(_written)
+
+
+def forget_written() -> None:
+    """Start a new record (each command run in one process, e.g. in tests, reports its own writes)."""
+    _written.clear()
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -13,6 +24,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    import tempfile
+
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -24,3 +38,4 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _written.append(path)

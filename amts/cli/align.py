@@ -5,15 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from amts.align import GRANULARITIES, AlignmentResult, align_files, align_trees, match_files
 from amts.cli.common import fail
+from amts.cli.console import out as say
 from amts.document import DocumentError
 from amts.memory.formats import FORMATS, FormatError, format_for, write_pairs
-
-console = Console(stderr=True)
 
 
 def align(
@@ -47,11 +44,10 @@ def align(
             total = len(match_files(src_dir, tgt_dir, tgt)[0])
             if not total:
                 fail(f"no files of {src_dir} match a file of {tgt_dir}")
-            with Progress(console=console, transient=True) as progress:
-                task = progress.add_task("aligning", total=total)
+            with say.progress(total, "aligning") as progress:
                 result = align_trees(
                     src_dir, tgt_dir, src, tgt, granularity,
-                    progress=lambda _name: progress.advance(task), workers=workers,
+                    progress=lambda name: progress.advance(name), workers=workers,
                 )
     except DocumentError as error:
         fail(str(error))
@@ -59,6 +55,7 @@ def align(
         written = write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt)
     except (FormatError, OSError) as error:
         fail(f"{out}: {error}")
+    say.written(out)
     _summary(result, granularity, out)
     if written.changes:
         console.print(f"{out_format} made Amazon-ready: {written.summary()}", highlight=False)
@@ -66,11 +63,12 @@ def align(
 
 def _summary(result: AlignmentResult, granularity: str, out: Path) -> None:
     shapes = ", ".join(f"{shape} {count}" for shape, count in sorted(result.shapes.items())) or "none"
-    console.print(f"aligned {result.files} file(s): {len(result.pairs)} {granularity} pairs ({shapes}) -> {out}")
     for label, names in (("source", result.unmatched_src), ("target", result.unmatched_tgt)):
         if names:
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-            console.print(f"[yellow]unmatched {label} files ({len(names)}):[/] {shown}", highlight=False)
+            say.warning(f"unmatched {label} files ({len(names)}): {shown}", files=names)
+    say.summary(f"aligned {result.files} file(s): {len(result.pairs)} {granularity} pairs ({shapes}) -> {out}",
+                files=result.files, pairs=len(result.pairs), out=str(out))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-import typer
-from rich.console import Console
+from amts.errors import AmtsError
 
-from amts.engines import Engine, EngineError, get_engine
+if TYPE_CHECKING:
+    from amts.engines import Engine
 
-_err = Console(stderr=True)
+
+class CommandError(AmtsError):
+    """A command cannot go on; printed as one line (see :func:`amts.cli.report_error`)."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = code
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print a one-line error and exit non-zero."""
-    _err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
+    """Stop the command with a one-line error and exit code ``code`` (README "Exit codes")."""
+    raise CommandError(message, code)
 
 
 def load_engine(name: str, src: str, tgt: str, **options: object) -> Engine:
+    from amts.engines import EngineError, get_engine
+
     try:
         engine = get_engine(name, **options)
     except EngineError as error:
-        fail(str(error))
+        fail(str(error), getattr(error, "exit_code", 2))
     if not engine.supports(src, tgt):
         fail(f"engine {name!r} cannot translate {src}->{tgt}")
     return engine

@@ -6,11 +6,9 @@ import tempfile
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from amts.cli.common import fail
-
-console = Console()
+from amts.cli.console import out as say
 
 
 def demo(
@@ -21,7 +19,7 @@ def demo(
 
     target = workdir or Path(tempfile.mkdtemp(prefix="amts-demo-"))
     try:
-        run_demo(target, say=lambda line: console.print(line, highlight=False, soft_wrap=True))
+        run_demo(target, say=say.data)
     except FileExistsError as error:
         fail(str(error))
 

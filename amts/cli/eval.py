@@ -8,10 +8,9 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from amts.cli.common import fail
+from amts.cli.console import out as say
 from amts.document import DocumentError
 from amts.evaluate import Evaluation, MatchError, evaluate_paths
 from amts.evaluate.experiment import (
@@ -26,9 +25,6 @@ from amts.evaluate.experiment import (
 from amts.evaluate.metrics import METRICS
 from amts.fileio import atomic_write_text
 from amts.home import amts_home
-
-console = Console()
-err = Console(stderr=True)
 
 FORMATS = ("table", "json", "csv")
 
@@ -57,12 +53,12 @@ def eval_command(
     if unknown:
         fail(f"--metrics: unknown metric {', '.join(unknown)}; choose from {', '.join(METRICS)}")
     try:
-        with err.status("aligning and scoring..."):
+        with say.status("aligning and scoring..."):
             evaluation = evaluate_paths(hyp, ref, tgt, strip_markup=strip_markup, only=only or None, metrics=chosen)
     except (MatchError, DocumentError) as error:
         fail(str(error))
     if output_format == "json":
-        console.print_json(json.dumps({"src_lang": src_lang, **evaluation.to_dict()}, ensure_ascii=False))
+        say.data(json.dumps({"src_lang": src_lang, **evaluation.to_dict()}, ensure_ascii=False, indent=2))
     elif output_format == "csv":
         typer.echo(evaluation.to_csv(), nl=False)
     else:
@@ -70,32 +66,28 @@ def eval_command(
 
 
 def print_table(evaluation: Evaluation, title: str) -> None:
-    table = Table(title=f"{title}: {evaluation.corpus.segments} aligned paragraphs"
-                  + (" (prose only)" if evaluation.strip_markup else ""))
-    for column in ("file", "paragraphs", "BLEU", "BLEU x100", "chrF", "TER", "unaligned hyp/ref"):
-        table.add_column(column, justify="left" if column == "file" else "right")
+    rows: list[tuple] = []
     for doc in evaluation.documents:
         s = doc.scores
-        table.add_row(
-            doc.relative, str(s.segments), f"{s.bleu_unit:.3f}", f"{s.bleu:.1f}", _fmt(s.chrf), _fmt(s.ter),
+        rows.append((
+            doc.relative, s.segments, f"{s.bleu_unit:.3f}", f"{s.bleu:.1f}", _fmt(s.chrf), _fmt(s.ter),
             f"{len(doc.alignment.unaligned_hyp_lines)}/{len(doc.alignment.unaligned_ref_lines)}",
-        )
+        ))
     c = evaluation.corpus
     hyp_left, ref_left = evaluation.unaligned
-    table.add_section()
-    table.add_row(
-        "corpus", str(c.segments), f"{c.bleu_unit:.3f}", f"{c.bleu:.1f}", _fmt(c.chrf), _fmt(c.ter),
-        f"{hyp_left}/{ref_left}", style="bold",
-    )
-    table.add_row("mean of documents", "", f"{evaluation.mean_bleu:.3f}", f"{evaluation.mean_bleu * 100:.1f}", "", "", "")
-    console.print(table)
+    rows.append(("corpus", c.segments, f"{c.bleu_unit:.3f}", f"{c.bleu:.1f}", _fmt(c.chrf), _fmt(c.ter),
+                 f"{hyp_left}/{ref_left}"))
+    rows.append(("mean of documents", "", f"{evaluation.mean_bleu:.3f}", f"{evaluation.mean_bleu * 100:.1f}", "", "", ""))
+    say.table(("file", "paragraphs", "BLEU", "BLEU x100", "chrF", "TER", "unaligned hyp/ref"), rows,
+              title=f"{title}: {evaluation.corpus.segments} aligned paragraphs"
+              + (" (prose only)" if evaluation.strip_markup else ""))
     for name, signature in evaluation.signatures.items():
-        console.print(f"{name} signature: {signature}", highlight=False)
-    console.print(f"paragraph alignment: {evaluation.aligner}", highlight=False)
+        say.data(f"{name} signature: {signature}")
+    say.data(f"paragraph alignment: {evaluation.aligner}")
     for name in evaluation.only_in_hyp:
-        err.print(f"[yellow]no reference[/] for {name}", highlight=False)
+        say.warning(f"no reference for {name}")
     for name in evaluation.only_in_ref:
-        err.print(f"[yellow]no hypothesis[/] for {name}", highlight=False)
+        say.warning(f"no hypothesis for {name}")
 
 
 def _fmt(value: float | None) -> str:
@@ -153,7 +145,7 @@ def experiment_command(
         fail(f"--section must be one of the five evaluation sections, not {', '.join(bad)}")
     cache_path = None if no_cache else (cache or amts_home() / "cache" / "experiment.sqlite")
     started, clock = now(), time.monotonic()
-    with err.status("starting...") as status:
+    with say.status("starting...") as status:
         rows, parallel = run_experiment(
             data, engines, network=network, sections=sections, directions=directions, configs=configs,
             examples=examples, cache=cache_path, progress=lambda message: status.update(message),
@@ -166,16 +158,16 @@ def experiment_command(
     atomic_write_text(out, report)
     if json_out is not None:
         atomic_write_text(json_out, json.dumps([row.to_dict() for row in rows], ensure_ascii=False, indent=1) + "\n")
-    table = Table(title="BLEU (0-1), corpus over the aligned paragraphs of the sections")
-    for column in ("direction", "system", "parallel data", "protocol", "BLEU", "mean", "status"):
-        table.add_column(column)
+    table = []
     for row in rows:
         ev = row.evaluation
-        table.add_row(row.direction_label, row.system, row.config, row.protocol,
+        table.append((row.direction_label, row.system, row.config, row.protocol,
                       f"{ev.corpus.bleu_unit:.3f}" if ev else "", f"{ev.mean_bleu:.3f}" if ev else "",
-                      row.status if row.status == "ok" else f"{row.status}: {row.note}")
-    console.print(table)
-    console.print(f"wrote {out}", highlight=False)
+                      row.status if row.status == "ok" else f"{row.status}: {row.note}"))
+    say.table(("direction", "system", "parallel data", "protocol", "BLEU", "mean", "status"), table,
+              title="BLEU (0-1), corpus over the aligned paragraphs of the sections")
+    say.written(out)
+    say.summary(f"wrote {out}")
 
 
 def register(app: typer.Typer) -> None:

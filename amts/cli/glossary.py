@@ -6,14 +6,13 @@ from collections import Counter
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from amts.adapt.glossary import Glossary, GlossaryError, mine
 from amts.cli.common import fail
+from amts.cli.console import out as say
 from amts.home import store_path
 from amts.memory import FormatError, NotFound, Pair, Store, StoreError, read_pairs
 
-console = Console(stderr=True, soft_wrap=True)
 glossary_app = typer.Typer(help="Term glossaries: mine them from parallel data, edit them as CSV.", no_args_is_help=True)
 
 
@@ -29,7 +28,7 @@ def mine_command(
     pairs = _pairs(parallel_data, file, store)
     if not pairs:
         fail("no pairs to mine")
-    with console.status(f"mining {len(pairs)} pairs"):
+    with say.status(f"mining {len(pairs)} pairs"):
         glossary = mine(pairs, min_count=min_count)
     try:
         glossary.save(out)
@@ -37,7 +36,8 @@ def mine_command(
         fail(f"{out}: cannot write: {error.strerror or error}")
     origins = Counter(term.origin for term in glossary)
     detail = ", ".join(f"{count} {origin}" for origin, count in sorted(origins.items())) or "none found"
-    console.print(f"{len(glossary)} terms ({detail}) {glossary.src_lang}->{glossary.tgt_lang} -> {out}")
+    say.written(out)
+    say.summary(f"{len(glossary)} terms ({detail}) {glossary.src_lang}->{glossary.tgt_lang} -> {out}")
 
 
 @glossary_app.command("check")
@@ -47,7 +47,7 @@ def check_command(path: Path = typer.Argument(..., help="A glossary CSV.")) -> N
         glossary = Glossary.load(path)
     except GlossaryError as error:
         fail(str(error))
-    console.print(f"{path}: {len(glossary)} terms {glossary.src_lang}->{glossary.tgt_lang}")
+    say.summary(f"{path}: {len(glossary)} terms {glossary.src_lang}->{glossary.tgt_lang}")
 
 
 def _pairs(parallel_data: str | None, file: Path | None, store: Path | None) -> list[Pair]:

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from amts.cli.common import fail
+from amts.cli.console import out as say
 from amts.home import store_path
 from amts.jobs import (
     ACTIVE_STATES,
@@ -30,8 +28,6 @@ from amts.jobs import (
 )
 from amts.jobs.model import DONE, ERROR, PENDING, RUNNING, STAGED
 
-console = Console()
-err = Console(stderr=True)
 job_app = typer.Typer(help="Batch translation jobs: start, watch, stop and resume.", no_args_is_help=True)
 
 StoreOption = typer.Option(None, "--store", help="The amts store file (default: $AMTS_HOME/amts.sqlite).")
@@ -134,10 +130,13 @@ def start(
         fail(str(error))
     with JobStore(_store(store)) as jobs:
         tasks = len(jobs.tasks(job.id))
-    err.print(f"started job {job.id} ({tasks} tasks, worker pid {job.worker_pid}); watch: amts job wait {job.id}")
+    say.info(f"started job {job.id} ({tasks} tasks, worker pid {job.worker_pid}); watch: amts job wait {job.id}")
     for skipped in job.skipped[:10]:
-        err.print(f"[yellow]skipped[/] {skipped} (not Markdown)")
-    console.print(job.id)
+        say.warning(f"{skipped} (not Markdown)", label="skipped")
+    if say.json:
+        say.emit("job", id=job.id, tasks=tasks, worker_pid=job.worker_pid)
+    else:
+        say.data(job.id)
 
 
 def status(
@@ -150,49 +149,45 @@ def status(
         job = _get(jobs, job_id)
         info = status_dict(jobs, job)
     if as_json:
-        console.print_json(json.dumps(info))
+        say.data(json.dumps(info, indent=2, ensure_ascii=False))
         return
     spec = job.spec
-    console.print(f"[bold]job {job.id}[/] {job.name}".rstrip())
-    console.print(f"state     {_shown_state(job)}")
-    console.print(f"engine    {spec.engine}" + (f" + parallel data {', '.join(spec.parallel_data)}" if spec.parallel_data else ""))
-    console.print(f"input     {spec.input} ({spec.src})")
-    console.print(f"output    {spec.output}")
-    console.print(f"created   {_when(job.created)}  started {_when(job.started)}  finished {_when(job.finished)}")
-    table = Table("language", "documents", "translated", "with errors", "in progress", "pending", "sentences")
+    say.data(f"job {job.id} {job.name}".rstrip())
+    say.data(f"state     {_shown_state(job)}")
+    say.data(f"engine    {spec.engine}" + (f" + parallel data {', '.join(spec.parallel_data)}" if spec.parallel_data else ""))
+    say.data(f"input     {spec.input} ({spec.src})")
+    say.data(f"output    {spec.output}")
+    say.data(f"created   {_when(job.created)}  started {_when(job.started)}  finished {_when(job.finished)}")
+    rows = []
     for lang, counts in info["languages"].items():
         sentences = ", ".join(f"{n} {s}" for s, n in sorted(counts["sentences"].items())) or "-"
-        table.add_row(
-            f"{spec.src}->{lang}", str(counts["input_documents"]), str(counts["translated_documents"]),
-            str(counts["documents_with_errors"]), str(counts["in_progress"]), str(counts["pending"]), sentences,
-        )
-    console.print(table)
+        rows.append((f"{spec.src}->{lang}", counts["input_documents"], counts["translated_documents"],
+                     counts["documents_with_errors"], counts["in_progress"], counts["pending"], sentences))
+    say.table(("language", "documents", "translated", "with errors", "in progress", "pending", "sentences"), rows)
     if job.error:
-        console.print(f"[red]error[/] {job.error}")
+        say.data(f"error: {job.error}")
     for item in info["errors"][:20]:
-        console.print(f"[red]failed[/] {item['lang']} {item['document']}: {item['error']}")
+        say.data(f"{item['document']}: failed: {item['lang']}: {item['error']}")
     if len(info["errors"]) > 20:
-        console.print(f"... and {len(info['errors']) - 20} more (amts job status {job.id} --json)")
+        say.data(f"... and {len(info['errors']) - 20} more (amts job status {job.id} --json)")
 
 
 def list_jobs(store: Path = StoreOption) -> None:
     """List jobs, oldest first."""
     path = _store(store)
     if not path.exists():
-        console.print("no jobs")
+        say.info("no jobs")
         return
+    rows = []
     with JobStore(path) as jobs:
-        table = Table("id", "name", "state", "languages", "done", "failed", "created")
         for job in jobs.jobs():
             counts = jobs.state_counts(job.id)
             done = sum(c.get(DONE, 0) for c in counts.values())
             failed = sum(c.get(ERROR, 0) for c in counts.values())
             total = sum(sum(c.values()) for c in counts.values())
-            table.add_row(
-                job.id, job.name, _shown_state(job), f"{job.spec.src}->{','.join(job.spec.tgts)}",
-                f"{done}/{total}", str(failed), _when(job.created),
-            )
-    console.print(table)
+            rows.append((job.id, job.name, _shown_state(job), f"{job.spec.src}->{','.join(job.spec.tgts)}",
+                         f"{done}/{total}", failed, _when(job.created)))
+    say.table(("id", "name", "state", "languages", "done", "failed", "created"), rows)
 
 
 def wait(
@@ -204,25 +199,21 @@ def wait(
     with _open(store) as jobs:
         job = _get(jobs, job_id)
         total = len(jobs.tasks(job.id))
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=False) as progress:
-            bar = progress.add_task(f"job {job.id}", total=total)
+        with say.progress(total, f"job {job.id}") as bar:
             while True:
                 job = jobs.get(job.id)
                 counts = jobs.state_counts(job.id)
                 finished = sum(c.get(DONE, 0) + c.get(ERROR, 0) for c in counts.values())
                 failed = sum(c.get(ERROR, 0) for c in counts.values())
-                label = f"job {job.id} {job.state.lower()}" + (f" ({failed} failed)" if failed else "")
-                progress.update(bar, completed=finished, description=label)
+                bar.update(finished, f"{job.state.lower()}" + (f" ({failed} failed)" if failed else ""))
                 if job.state not in ACTIVE_STATES:
                     break
                 if not worker_alive(job):
-                    progress.stop()
                     fail(f"job {job.id}: its worker died (pid {job.worker_pid}); run: amts job resume {job.id}", 1)
                 time.sleep(interval)
     if job.state != COMPLETED:
         fail(f"job {job.id} ended {job.state}" + (f": {job.error}" if job.error else ""), 1)
-    err.print(f"job {job.id} COMPLETED: {finished} document translation(s) in {job.spec.output}")
+    say.summary(f"job {job.id} COMPLETED: {finished} document translation(s) in {job.spec.output}")
 
 
 def stop(
@@ -235,9 +226,9 @@ def stop(
     except JobError as error:
         fail(str(error))
     if job.state in ACTIVE_STATES:
-        err.print(f"job {job.id}: stop requested; the worker stops after its current documents")
+        say.summary(f"job {job.id}: stop requested; the worker stops after its current documents")
     else:
-        err.print(f"job {job.id}: {job.state}")
+        say.summary(f"job {job.id}: {job.state}")
 
 
 def resume(
@@ -249,8 +240,8 @@ def resume(
         job = resume_job(_store(store), job_id)
     except JobError as error:
         fail(str(error))
-    err.print(f"resumed job {job.id} (worker pid {job.worker_pid}); watch: amts job wait {job.id}")
-    console.print(job.id)
+    say.info(f"resumed job {job.id} (worker pid {job.worker_pid}); watch: amts job wait {job.id}")
+    say.data(job.id)
 
 
 def register(app: typer.Typer) -> None:

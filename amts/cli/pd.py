@@ -6,17 +6,13 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from amts.cli.common import fail
+from amts.cli.console import out as say
 from amts.home import store_path
 from amts.memory import FORMATS, FormatError, Pair, Store, StoreError, read_pairs, write_pairs
 from amts.memory.formats import format_for
 from amts.memory.store import validate_name
-
-console = Console()
-_err = Console(stderr=True)
 
 pd_app = typer.Typer(help="Parallel data: versioned translation memories in the amts store.", no_args_is_help=True)
 
@@ -69,7 +65,7 @@ def create(
         info = _store(store).create(name, pairs, description)
     except StoreError as error:
         fail(str(error))
-    _err.print(f"created {info.name} v{info.version}: {info.pair_count} pairs {info.src_lang}->{info.tgt_lang}")
+    say.summary(f"created {info.name} v{info.version}: {info.pair_count} pairs {info.src_lang}->{info.tgt_lang}")
 
 
 @pd_app.command("update")
@@ -89,7 +85,7 @@ def update(
         info = target.append(name, pairs, origin="imported") if append else target.update(name, pairs)
     except StoreError as error:
         fail(str(error))
-    _err.print(f"updated {info.name} to v{info.version}: {info.pair_count} pairs")
+    say.summary(f"updated {info.name} to v{info.version}: {info.pair_count} pairs")
 
 
 @pd_app.command("list")
@@ -100,12 +96,11 @@ def list_resources(store: Path | None = StoreOption) -> None:
     except StoreError as error:
         fail(str(error))
     if not infos:
-        _err.print("no parallel data in the store")
+        say.info("no parallel data in the store")
         return
-    table = Table("name", "languages", "version", "pairs", "updated", "description")
-    for info in infos:
-        table.add_row(info.name, f"{info.src_lang}->{info.tgt_lang}", str(info.version), str(info.pair_count), info.updated, info.description)
-    console.print(table)
+    say.table(("name", "languages", "version", "pairs", "updated", "description"),
+              [(info.name, f"{info.src_lang}->{info.tgt_lang}", info.version, info.pair_count, info.updated,
+                info.description) for info in infos])
 
 
 @pd_app.command("describe")
@@ -115,17 +110,13 @@ def describe(name: str = typer.Argument(...), store: Path | None = StoreOption) 
         info = _store(store).describe(name)
     except StoreError as error:
         fail(str(error))
-    table = Table(title=f"{info.name} ({info.src_lang}->{info.tgt_lang})", show_header=False)
-    table.add_row("description", info.description or "-")
-    table.add_row("version", str(info.version))
-    table.add_row("pairs", str(info.pair_count))
-    table.add_row("created", info.created)
-    table.add_row("updated", info.updated)
-    console.print(table)
-    versions = Table("version", "pairs", "created", "made by")
-    for version in info.versions:
-        versions.add_row(str(version.version), str(version.pair_count), version.created, version.action)
-    console.print(versions)
+    say.table(("field", "value"), [
+        ("name", info.name), ("languages", f"{info.src_lang}->{info.tgt_lang}"),
+        ("description", info.description or "-"), ("version", info.version), ("pairs", info.pair_count),
+        ("created", info.created), ("updated", info.updated),
+    ], title=f"{info.name} ({info.src_lang}->{info.tgt_lang})")
+    say.table(("version", "pairs", "created", "made by"),
+              [(v.version, v.pair_count, v.created, v.action) for v in info.versions], title="versions")
 
 
 @pd_app.command("export")
@@ -153,8 +144,10 @@ def export(
         fail(f"cannot export {name} as {chosen}: {error}")
     except OSError as error:
         fail(f"{out}: {error.strerror or error}")
+    if out:
+        say.written(out)
     where = f" -> {out}" if out else ""
-    _err.print(f"exported {name} v{version or info.version} as {chosen}: {written.summary()}{where}", highlight=False)
+    say.summary(f"exported {name} v{version or info.version} as {chosen}: {written.summary()}{where}")
 
 
 @pd_app.command("delete")
@@ -175,7 +168,7 @@ def delete(
         target.delete(name)
     except StoreError as error:
         fail(str(error))
-    _err.print(f"deleted {name}")
+    say.summary(f"deleted {name}")
 
 
 def register(app: typer.Typer) -> None:

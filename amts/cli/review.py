@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from amts.cli.common import fail
+from amts.cli.console import out as say
 from amts.home import store_path
 
-console = Console(stderr=True)
 CWD = Path(".")
 
 
@@ -69,11 +68,11 @@ def review(
     port = port or free_port(host)
     done, total = session.progress()
     shown_host = f"[{host}]" if ":" in host else host
-    console.print(f"reviewing {queue.origin}: {total} segment(s), {done} done; post-edits -> {name} in {store_file}")
-    console.print(f"token: {token}")
-    console.print(f"open:  http://{shown_host}:{port}/?token={token}", soft_wrap=True)
+    say.info(f"reviewing {queue.origin}: {total} segment(s), {done} done; post-edits -> {name} in {store_file}")
+    say.info(f"token: {token}")
+    say.summary(f"open:  http://{shown_host}:{port}/?token={token}", url=f"http://{shown_host}:{port}/?token={token}")
     if allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
-        console.print("[yellow]warning[/] listening on the network: anyone with the token can edit files")
+        say.warning("listening on the network: anyone with the token can edit files")
     try:
         serve(app, host, port)
     except OSError as error:

@@ -6,17 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from amts.adapt import AdaptiveTranslator
 from amts.cli.common import fail, load_engine
+from amts.cli.console import out as say
 from amts.engines import EngineError
 from amts.fileio import atomic_write_text
 from amts.home import store_path
 from amts.sync.report import SyncReport, markdown_path, to_markdown
 from amts.sync.runner import SyncError, SyncState, file_job, folder_jobs, git_jobs, origin_jobs, run_jobs
 
-console = Console(stderr=True)
 
 
 def sync(
@@ -45,16 +44,25 @@ def sync(
     except SyncError as error:
         fail(str(error))
     for line in skipped:
-        console.print(f"[yellow]skipped[/] {line}")
+        say.warning(line, label="skipped")
     if not jobs:
         fail("nothing to sync" + (f" ({len(skipped)} file(s) skipped)" if skipped else ""))
     translator = AdaptiveTranslator(None if engine == "memory" else load_engine(engine, src, tgt),
                                     memory=_memory(parallel_data, store))
     sync_report = SyncReport(src, tgt, engine)
+    started: list[str] = []
+
+    def step(label: str) -> None:  # called as each file starts: the previous one is done
+        if started:
+            bar.advance()
+        started.append(label)
+        bar.working_on(label)
+        say.detail(f"syncing {label}")
+
     try:
-        run_jobs(jobs, translator, sync_report, in_place=in_place or out is None,
-                 state=SyncState(store_path(store)), setup=f"{engine}|{parallel_data or ''}",
-                 progress=lambda label: console.print(f"syncing {label}", highlight=False) if len(jobs) > 1 else None)
+        with say.progress(len(jobs), "syncing") as bar:
+            run_jobs(jobs, translator, sync_report, in_place=in_place or out is None,
+                     state=SyncState(store_path(store)), setup=f"{engine}|{parallel_data or ''}", progress=step)
     except (SyncError, EngineError) as error:
         fail(f"{error} (nothing written)")
     finally:
@@ -69,9 +77,8 @@ def sync(
             continue
         for record in file_report.result.records:
             if record.status in ("fuzzy", "untranslated"):
-                console.print(f"[yellow]{record.status}[/] {file_report.output}:{record.output_line or '-'}: "
-                              f"{(record.source_new or '')[:70]}", highlight=False)
-    console.print(sync_report.summary_line(), highlight=False)
+                say.problem(file_report.output, record.output_line, record.status, (record.source_new or "")[:70])
+    say.summary(sync_report.summary_line() + say.problems_note())
 
 
 def _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit, to_commit,  # noqa: ANN001

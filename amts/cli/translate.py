@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from amts.adapt import AdaptiveTranslator
 from amts.adapt.documents import DocumentTranslation, translate_markdown
 from amts.adapt.glossary import Glossary, GlossaryError
 from amts.cli.common import fail, load_engine
+from amts.cli.console import out as say
 from amts.config import CONFIG_NAME, BookConfig, ConfigError, book_config
 from amts.document import DocumentError, read_markdown
 from amts.document.notebook import markdown_cells, translate_notebook
@@ -21,8 +20,6 @@ from amts.home import store_path
 from amts.languages import same_language
 from amts.memory import Store, StoreError, TranslationMemory
 from amts.tree import discover
-
-console = Console(stderr=True)
 
 
 def translate(
@@ -90,30 +87,33 @@ def translate(
         )
     for name in skipped:
         if Path(name).name != CONFIG_NAME:  # the book's own amts.toml is expected there
-            console.print(f"[yellow]skipped[/] {name} (not Markdown)")
+            say.warning(f"{name} (not Markdown)", label="skipped")
     totals: dict[str, int] = {}
-    with Progress(console=console, transient=True, disable=len(files) == 1) as progress:
-        task = progress.add_task("translating", total=len(files) * len(tgt))
+    written = 0
+    with say.progress(len(files) * len(tgt), "translating") as progress:
         for source in files:
             for lang in tgt:
+                progress.working_on(f"{source.relative} -> {lang}")
                 text, results = _translate_file(source.path, texts[source.path], translators[lang], src, lang)
                 for result in results:
                     for warning in result.document.warnings:
-                        console.print(f"[yellow]warning[/] {source.relative}: {warning}")
+                        say.problem(source.relative, None, "warning", warning)
                     for record in result.problems():
-                        console.print(
-                            f"[yellow]{record.outcome.status}[/] {source.relative}:{record.line}: "
-                            f"{record.outcome.message or record.outcome.source[:60]}"
-                        )
+                        say.problem(source.relative, record.line, record.outcome.status,
+                                    record.outcome.message or record.outcome.source[:60])
                     for status, count in result.counts.items():
                         totals[status] = totals.get(status, 0) + count
                     totals["violations"] = totals.get("violations", 0) + sum(
                         len(r.outcome.violations) for r in result.sentences
                     )
                     totals["review"] = totals.get("review", 0) + sum(r.outcome.needs_review for r in result.sentences)
-                atomic_write_text(source.output(out, lang), text)
-                progress.advance(task)
-    console.print(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}")
+                target = source.output(out, lang)
+                atomic_write_text(target, text)
+                written += 1
+                say.written(target)
+                progress.advance(source.relative)
+    say.summary(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}{say.problems_note()}",
+                files=len(files), written=written, languages=list(tgt), sentences=totals, out=str(out))
 
 
 MEMORY_ENGINE = "memory"
@@ -145,7 +145,7 @@ def _adaptation(
     memories: dict[str, TranslationMemory] = {}
     path = store_path(store)
     if names and from_config and not (path.exists() and all(Store(path).exists(name) for name in names)):
-        console.print(f"[yellow]warning[/] parallel data {', '.join(names)} (book config) not in {path}: not used")
+        say.warning(f"parallel data {', '.join(names)} (book config) not in {path}: not used")
         names = []
     if names:
         if not path.exists():
@@ -159,7 +159,7 @@ def _adaptation(
             # BCP 47 tags by language: a zh-CN resource (e.g. a TMX from another tool) serves --tgt zh
             served = next((lang for lang in tgt if same_language(info.tgt_lang, lang)), None)
             if (not same_language(info.src_lang, src) or served is None) and from_config:
-                console.print(f"[yellow]warning[/] parallel data {name} (book config) is {info.src_lang}->{info.tgt_lang}: not used")
+                say.warning(f"parallel data {name} (book config) is {info.src_lang}->{info.tgt_lang}: not used")
                 continue
             if not same_language(info.src_lang, src) or served is None:
                 fail(f"parallel data {name!r} is {info.src_lang}->{info.tgt_lang}, not {src}->{'/'.join(tgt)}")
@@ -172,7 +172,7 @@ def _adaptation(
                 memories[lang] = TranslationMemory(pairs, src, lang)
     terms: Glossary | None = None
     if glossary_file is not None and glossary_from_config and not glossary_file.exists():
-        console.print(f"[yellow]warning[/] glossary {glossary_file} (book config) does not exist: not used")
+        say.warning(f"glossary {glossary_file} (book config) does not exist: not used")
         glossary_file = None
     if glossary_file is not None:
         try:
@@ -180,7 +180,7 @@ def _adaptation(
         except GlossaryError as error:
             fail(str(error))
         if (terms.src_lang != src or terms.tgt_lang not in tgt) and glossary_from_config:
-            console.print(f"[yellow]warning[/] glossary {glossary_file} (book config) is {terms.src_lang}->{terms.tgt_lang}: not used")
+            say.warning(f"glossary {glossary_file} (book config) is {terms.src_lang}->{terms.tgt_lang}: not used")
             terms = None
         elif terms.src_lang != src or terms.tgt_lang not in tgt:
             fail(f"{glossary_file}: glossary is {terms.src_lang}->{terms.tgt_lang}, not {src}->{'/'.join(tgt)}")
