@@ -58,7 +58,7 @@ def align(
     say.written(out)
     _summary(result, granularity, out)
     if written.changes:
-        console.print(f"{out_format} made Amazon-ready: {written.summary()}", highlight=False)
+        say.info(f"{out_format} made Amazon-ready: {written.summary()}")
 
 
 def _summary(result: AlignmentResult, granularity: str, out: Path) -> None:

@@ -25,7 +25,10 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def load_engine(name: str, src: str, tgt: str, **options: object) -> Engine:
     from amts.engines import EngineError, get_engine
+    from amts.engines.registry import engine_names
 
+    if name not in engine_names():  # a typo is bad input (exit 2), not a failing service
+        fail(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
     try:
         engine = get_engine(name, **options)
     except EngineError as error:

@@ -17,7 +17,6 @@ from amts.sync.report import SyncReport, markdown_path, to_markdown
 from amts.sync.runner import SyncError, SyncState, file_job, folder_jobs, git_jobs, origin_jobs, run_jobs
 
 
-
 def sync(
     old_source: Annotated[Path | None, typer.Option("--old-source", help="What the translation was made from (file or folder).")] = None,
     new_source: Annotated[Path | None, typer.Option("--new-source", help="The updated source (file or folder).")] = None,
