@@ -17,7 +17,7 @@ from amts.document import mask
 from amts.engines import EngineError, EngineUnavailable, Request, get_engine
 from amts.engines.openai import OpenAIEngine, parse_translations
 from amts.engines.retry import RetriesExhausted, RetryPolicy
-from amts.memory import Example, Glossary, Pair, TranslationMemory
+from amts.memory import Example, Pair, TermMatcher, TranslationMemory
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.05)
 Reply = Callable[[dict], tuple[int, dict | str, dict]]
@@ -170,7 +170,7 @@ def test_server_receives_the_k_most_similar_pairs_from_the_memory(server: ChatSe
 
 
 def test_glossary_and_batch_examples_reach_the_prompt(server: ChatServer) -> None:
-    glossary = Glossary({"learning rate": "学习率", "tokens": "词元"})
+    glossary = TermMatcher({"learning rate": "学习率", "tokens": "词元"})
     requests = [
         Request(
             "The learning rate is {1}.",

@@ -9,7 +9,7 @@ from rapidfuzz.distance import Levenshtein
 
 from amts.adapt import AdaptiveTranslator
 from amts.engines import get_engine
-from amts.memory import Glossary, Pair, Store, TranslationMemory
+from amts.memory import Pair, Store, TermMatcher, TranslationMemory
 
 
 def _p(source: str, target: str, origin: str | None = None) -> Pair:
@@ -114,16 +114,16 @@ def test_cjk_sources_are_searchable() -> None:
 
 
 def test_glossary_terms() -> None:
-    glossary = Glossary({"machine translation": "机器翻译", "token": "词元", "GPU": "GPU", "attention": "注意力", "neural network": "神经网络"})
+    glossary = TermMatcher({"machine translation": "机器翻译", "token": "词元", "GPU": "GPU", "attention": "注意力", "neural network": "神经网络"})
     found = glossary.terms_for("Machine  translation splits text into tokens; a neural network on a GPU does the rest.")
     assert found == {"machine translation": "机器翻译", "token": "词元", "neural network": "神经网络", "GPU": "GPU"}
     assert glossary.terms_for("Tokenization is not a token-free attentional idea") == {"token": "词元"}
-    assert Glossary({}).terms_for("anything") == {}
+    assert TermMatcher({}).terms_for("anything") == {}
 
 
 def test_glossary_from_term_like_pairs_and_memory_terms() -> None:
     pairs = BASE + [_p("Machine Translation", "机器翻译"), _p("Summary.", "小结。"), _p("encoder-decoder", "编码器-解码器")]
-    glossary = Glossary.from_pairs(pairs)
+    glossary = TermMatcher.from_pairs(pairs)
     assert set(glossary.terms) == {"Machine Translation", "encoder-decoder"}
     memory = TranslationMemory(pairs, "en", "zh", glossary=glossary)
     assert memory.terms_for("An encoder-decoder for machine translation.") == {

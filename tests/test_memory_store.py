@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from amts.database import connect, migrate
 from amts.memory import AlreadyExists, NotFound, Pair, Store, StoreError
-from amts.memory.store import connect, migrate
 
 
 def _pairs(n: int, tag: str = "", lang: tuple[str, str] = ("en", "zh")) -> list[Pair]:

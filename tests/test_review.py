@@ -349,10 +349,10 @@ def test_cli_serves_with_a_printed_token(project: Path, store: Path) -> None:
 
 
 def test_glossary_violations_are_flagged(project: Path) -> None:
-    from amts.memory import Glossary
+    from amts.memory import TermMatcher
 
     queue = load_report(project / "report.json", ProjectRoot(project))
-    session = ReviewSession(queue, glossary=Glossary({"window": "窗口", "stride": "步长"}))
+    session = ReviewSession(queue, glossary=TermMatcher({"window": "窗口", "stride": "步长"}))
     stride = session.queue.get("f0-s5")  # the proposal says 步幅, the glossary wants 步长
     assert "glossary" in stride.flags and "stride -> 步长 not used" in stride.problems
     assert "glossary" not in session.queue.get("f0-s2").flags  # 窗口 is used there

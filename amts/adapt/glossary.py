@@ -24,22 +24,23 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from amts.document import is_cjk_language, normalize_space, strip_structure
+from amts.document.scripts import HAN, HAN_RE
 from amts.errors import InputError
 from amts.fileio import atomic_write_text
-from amts.memory import Glossary as TermMatcher
 from amts.memory.pairs import Pair
+from amts.memory.terms import TermMatcher, Violation, missing_terms, uses_term  # noqa: F401 - uses_term: part of this API
 
 BRACKET = "bracket"
 ALIGNED = "aligned"
 EXTRA_COLUMNS = ("count", "origin")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
-_CJK = "\u3400-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{_CJK}]")
+_CJK = HAN
+_CJK_RE = HAN_RE
 
 # ----------------------------------------------------------------------------------------- model
 
@@ -56,33 +57,6 @@ class Term:
     target: str
     count: int = 0
     origin: str = ""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A glossary term of the source whose translation the output does not contain."""
-
-    term: str
-    expected: str
-
-    def __str__(self) -> str:
-        return f"{self.term!r} -> {self.expected!r} not used"
-
-
-def uses_term(target: str, expected: str) -> bool:
-    """Whether ``target`` contains the translation ``expected``.
-
-    CJK terms are plain substrings (there are no word boundaries); other scripts match as whole
-    words, ignoring case and wrapping, with an English plural allowed.
-    """
-    if _CJK_RE.search(expected):
-        return "".join(expected.split()) in "".join(target.split())
-    return bool(TermMatcher({expected: expected}).terms_for(target))
-
-
-def missing_terms(terms: Mapping[str, str], target: str) -> list[Violation]:
-    """The ``terms`` (source term -> translation, as ``terms_for`` returns them) not used in ``target``."""
-    return [Violation(term, expected) for term, expected in terms.items() if not uses_term(target, expected)]
 
 
 class Glossary:

@@ -8,16 +8,15 @@ kept and the sentence reported -- never written broken.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from amts.adapt.glossary import Violation, missing_terms
 from amts.document import PlaceholderError, is_cjk_language, mask, strip_structure
+from amts.document.scripts import HAN_RE, LATIN_WORD_RE
 from amts.engines import Engine, EngineError, Request, Translation
-from amts.memory import Example
+from amts.memory import Example, Violation, missing_terms
 
 
 class Status(StrEnum):
@@ -60,15 +59,13 @@ class Outcome:
     needs_review: bool = False
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def wrong_script(source: str, target: str, tgt: str) -> bool:
     """A CJK target with no CJK at all for a source with words is untranslated text, not a translation."""
     if is_cjk_language(tgt):
         prose = mask(source).text
-        return bool(_LATIN_WORD.search(prose)) and not _CJK.search(target)
+        return bool(LATIN_WORD_RE.search(prose)) and not HAN_RE.search(target)
     return False
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from amts.document import is_cjk_language
+from amts.document.scripts import count_han
 
 # Target-only additions of the Chinese D2L: slide marks around text that goes on slides.
 SLIDE_MARK_RE = re.compile(r"\[\*\*|\*\*\]|\(\*\*|\*\*\)")
@@ -23,7 +24,6 @@ _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*(?![A-Za-z0-9_])")
 # a letter, so matching only long ones finds exactly the long words a match-everything pattern would.
 _LONG_LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]+[A-Za-z]")
 _SPACE_RE = re.compile(r"\s+")
-_CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")  # runs, not single characters: fewer objects
 
 # Weights of shared evidence (cost units are -log probabilities).
 STRONG_MATCH = 1.6  # math, role, inline code, link target seen on both sides
@@ -161,7 +161,7 @@ def prose_length(prose: str, lang: str) -> float:
     compact = "".join(prose.split())
     if not is_cjk_language(lang):
         return float(len(compact))
-    cjk = sum(map(len, _CJK_RUN_RE.findall(compact)))
+    cjk = count_han(compact)
     return CJK_CHAR_WEIGHT * cjk + LATIN_IN_CJK_WEIGHT * (len(compact) - cjk)
 
 

@@ -14,7 +14,8 @@ from amts.document.model import (
 )
 from amts.document.placeholders import PLACEHOLDER_RE
 from amts.document.reader import DocumentError, decode_markdown, read_markdown
-from amts.document.sentences import is_cjk_language, join_sentences, normalize_space, split_sentences
+from amts.document.scripts import is_cjk_language
+from amts.document.sentences import join_sentences, normalize_space, split_sentences
 
 __all__ = [
     "BLOCK_KINDS",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from amts.document.placeholders import PLACEHOLDER_RE
+from amts.document.scripts import HAN, UNSPACED_RE, is_cjk_language
 
 ABBREVIATIONS = {
     "en": {
@@ -33,19 +34,14 @@ _CJK_END = "。！？!?"
 _CLOSERS = "\"'”’」』）)]*_"
 # Closers after the full stop include attached placeholders: a slide mark ``**]`` or a citation.
 _LATIN_BOUNDARY = re.compile(r"([.!?…]+)((?:[" + re.escape(_CLOSERS) + r"]|\{\d+\})*)(\s+)(?=[\"'“‘(\[*_¿¡]*(?:[^\W\d_]|\d|\{\d+\}))")
-_CJK_BOUNDARY = re.compile(r"([。！？]+|[!?]+(?=[\u3400-\u9fff]))([" + re.escape(_CLOSERS) + r"]*)(\s*)")
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_CJK_BOUNDARY = re.compile(r"([。！？]+|[!?]+(?=[" + HAN + r"]))([" + re.escape(_CLOSERS) + r"]*)(\s*)")
+_CJK_CHAR = UNSPACED_RE
 
 
 @dataclass(frozen=True)
 class Span:
     start: int
     end: int
-
-
-@lru_cache(maxsize=256)
-def is_cjk_language(lang: str) -> bool:
-    return lang.split("-")[0].lower() in {"zh", "ja", "ko"}
 
 
 def split_sentences(masked: str, lang: str) -> list[Span]:

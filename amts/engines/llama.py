@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from amts.document.placeholders import PLACEHOLDER_RE
+from amts.document.scripts import HAN_RE
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request, Translation
 from amts.engines.ctranslate2 import models_root
 from amts.memory.pairs import Example
 
 log = logging.getLogger(__name__)
-_CJK = re.compile(r"[\u3400-\u9fff]")  # an English copy is the pipeline's wrong-script case, not ours
 
 LANGUAGE_NAMES = {
     "en": "English", "zh": "Chinese", "es": "Spanish", "fr": "French", "de": "German", "ja": "Japanese",
@@ -161,7 +160,7 @@ class LlamaEngine(Engine):
         output = " ".join(answer["choices"][0]["text"].split())
         if Counter(PLACEHOLDER_RE.findall(output)) != Counter(PLACEHOLDER_RE.findall(request.text)):
             return output  # the pipeline sees the broken placeholders and retries once
-        if self.back_translation and (src, tgt) == ("en", "zh") and _CJK.search(output):
+        if self.back_translation and (src, tgt) == ("en", "zh") and HAN_RE.search(output):  # an English copy is the pipeline's wrong-script case
             return self._checked(request.text, output)
         return output
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from amts.document.placeholders import PLACEHOLDER_RE
+from amts.document.scripts import HAN_RE
 from amts.engines.base import Engine, Request
 
 _ACCENTED = str.maketrans(
@@ -46,7 +47,7 @@ def pseudo_localize(text: str) -> str:
 def _pseudo_chunk(chunk: str) -> str:
     translated = chunk.translate(_ACCENTED)
     # CJK has no accented form: mark each ideograph run so changed prose is still visible.
-    return "".join(ch + "ʼ" if "\u4e00" <= ch <= "\u9fff" else ch for ch in translated)
+    return "".join(ch + "ʼ" if HAN_RE.match(ch) else ch for ch in translated)
 
 
 class PseudoEngine(Engine):

@@ -17,9 +17,26 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from amts.database import connect, migrate, write
 from amts.engines import Engine, Request, Translation
 
 _MODEL_ATTRIBUTES = ("model_dir", "model_path", "model", "model_name")
+
+
+def _schema_v1(db: sqlite3.Connection) -> None:
+    # IF NOT EXISTS: caches written before the cache had migrations already hold this table
+    db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)")
+
+
+def _schema_v2(db: sqlite3.Connection) -> None:
+    """Whole results, not only texts; rows from before keep NULL there: the engine's defaults."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(translations)")}
+    for column, kind in (("trusted", "INTEGER"), ("note", "TEXT"), ("review", "INTEGER")):
+        if column not in columns:
+            db.execute(f"ALTER TABLE translations ADD COLUMN {column} {kind}")
+
+
+_MIGRATIONS = [_schema_v1, _schema_v2]
 
 
 class CachedEngine(Engine):
@@ -34,13 +51,8 @@ class CachedEngine(Engine):
         # which model answers matters as much as the engine: a new model must not reuse old outputs
         model = {attr: str(getattr(inner, attr)) for attr in _MODEL_ATTRIBUTES if getattr(inner, attr, None)}
         self.identity = json.dumps([inner.name, dict(options or {}), model], sort_keys=True, default=str)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)")
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(translations)")}
-        for column, kind in (("trusted", "INTEGER"), ("note", "TEXT"), ("review", "INTEGER")):
-            if column not in columns:  # caches written before results carried them: NULL = the engine's default
-                self.db.execute(f"ALTER TABLE translations ADD COLUMN {column} {kind}")
+        self.db = connect(path)
+        migrate(self.db, "engine_cache", _MIGRATIONS)
         self.hits = 0
         self.misses = 0
         self.asked: Counter[str] = Counter()
@@ -83,7 +95,7 @@ class CachedEngine(Engine):
         self.misses += len(missing)
         if missing:
             outputs = self.inner.results([requests[i] for i in missing], src, tgt)
-            with self.db:  # committed per batch: an interrupted run keeps what it paid for
+            with write(self.db):  # committed per batch: an interrupted run keeps what it paid for
                 for i, output in zip(missing, outputs, strict=True):
                     found[keys[i]] = output
                     self.db.execute(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from amts.document import Block, Document, is_cjk_language, normalize_space, strip_structure
+from amts.document.scripts import UNSPACED
 
 #: ``(hyp_doc, ref_doc, lang) -> [(hyp block indices, ref block indices)]`` in document order.
 BlockAligner = Callable[[Document, Document, str], Sequence[tuple[Sequence[int], Sequence[int]]]]
@@ -24,8 +25,7 @@ BlockAligner = Callable[[Document, Document, str], Sequence[tuple[Sequence[int],
 PROSE_KINDS = frozenset({"heading", "paragraph", "list", "blockquote", "table"})
 
 
-_CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
-_SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}]) +| +(?=[{_CJK}])")
+_SPACE_BY_CJK = re.compile(rf"(?<=[{UNSPACED}]) +| +(?=[{UNSPACED}])")
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,7 @@ def load_memory(spec: JobSpec, store_path: str | Path, lang: str) -> object | No
     """The job's parallel data for ``src->lang`` (all matching resources, read once), or None."""
     if not spec.parallel_data:
         return None
-    from amts.memory import Glossary, Store, TranslationMemory
+    from amts.memory import Store, TermMatcher, TranslationMemory
 
     store = Store(store_path)
     pairs = []
@@ -272,4 +272,4 @@ def load_memory(spec: JobSpec, store_path: str | Path, lang: str) -> object | No
             pairs.extend(store.pairs(name))
     if not pairs:
         return None
-    return TranslationMemory(pairs, spec.src, lang, glossary=Glossary.from_pairs(pairs))
+    return TranslationMemory(pairs, spec.src, lang, glossary=TermMatcher.from_pairs(pairs))

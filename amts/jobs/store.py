@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from amts.database import connect, migrate, write
 from amts.jobs.model import (
     ACTIVE_STATES,
     DONE,
@@ -29,7 +30,6 @@ from amts.jobs.model import (
     JobSpec,
     Task,
 )
-from amts.memory.store import migrate  # the store's shared per-component schema versions
 
 #: a worker whose heartbeat is older than this is considered dead even if its pid exists (pid reuse, hang)
 HEARTBEAT_STALE_SECONDS = 20.0
@@ -122,11 +122,7 @@ class JobStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA busy_timeout = 60000")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: a killed process loses nothing committed
-        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db = connect(self.path, busy_timeout_ms=60_000, threads=True)
         migrate(self.db, "jobs", [_schema_v1])
 
     def close(self) -> None:
@@ -143,16 +139,8 @@ class JobStore:
         """One write transaction, taken at once so concurrent writers queue instead of deadlocking.
 
         Nested uses join the outer transaction."""
-        if self.db.in_transaction:
+        with write(self.db):
             yield self.db
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     # -- jobs -------------------------------------------------------------------------------------
     def create_job(self, spec: JobSpec, documents: Sequence[tuple[str, int]], skipped: Sequence[str] = ()) -> Job:

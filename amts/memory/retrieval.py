@@ -8,8 +8,8 @@
   one character, so a long formula does not swamp the prose), minus one point per inline element
   that differs, and capped at 99 unless the sources are identical. A word/character-bigram inverted
   index picks a few hundred candidates first, so a query over 100k segments costs milliseconds.
-* Terms: :class:`Glossary` finds the entries of a term list in a sentence (whole words, longest
-  first, case-insensitive, English plurals).
+* Terms: a :class:`~amts.memory.terms.TermMatcher` (optional) finds the entries of a term list in a
+  sentence.
 """
 
 from __future__ import annotations
@@ -27,18 +27,20 @@ from rapidfuzz.distance import Levenshtein
 
 from amts.document import mask, normalize_space
 from amts.document.placeholders import PLACEHOLDER_RE
+from amts.document.scripts import HAN, HAN_RE
 from amts.languages import same_language
 from amts.memory.pairs import Example, Pair
 
 if TYPE_CHECKING:
     from amts.memory.store import Store
+    from amts.memory.terms import TermMatcher
 
 #: origins whose targets are machine output; anything else is taken as human work
 MACHINE_ORIGINS = frozenset({"machine", "mt", "raw-mt", "engine", "machine-translated"})
 _ORIGIN_RANK = {"post-edited": 3, "reviewed": 3}
 
-_TOKEN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]+")
-_CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_TOKEN_RE = re.compile(f"[{HAN}]+|[^\\W_]+")
+_CJK_RUN_RE = HAN_RE
 _MARK = "\ue000"  # one private-use character stands for any inline element in match texts
 
 CANDIDATES = 150
@@ -103,7 +105,7 @@ class TranslationMemory:
         pairs: Iterable[Pair],
         src_lang: str,
         tgt_lang: str,
-        glossary: Glossary | None = None,
+        glossary: TermMatcher | None = None,
         min_match: float = 50.0,
     ) -> None:
         self.src_lang, self.tgt_lang = src_lang, tgt_lang
@@ -126,7 +128,7 @@ class TranslationMemory:
 
     @classmethod
     def from_store(
-        cls, store: Store, name: str, version: int | None = None, glossary: Glossary | None = None, min_match: float = 50.0
+        cls, store: Store, name: str, version: int | None = None, glossary: TermMatcher | None = None, min_match: float = 50.0
     ) -> TranslationMemory:
         """The memory of one version (default: the latest) of a stored parallel-data resource."""
         info = store.describe(name)
@@ -237,63 +239,3 @@ class TranslationMemory:
         return self.glossary.terms_for(source) if self.glossary else {}
 
     terms = terms_for
-
-
-class Glossary:
-    """A term list: which of its terms occur in a sentence, and their translations.
-
-    Matching is whole-word and case-insensitive for Latin scripts (an English plural ``-s``/``-es``
-    also matches), plain substring for CJK; overlapping terms resolve to the longest.
-    """
-
-    def __init__(self, terms: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
-        items = terms.items() if isinstance(terms, Mapping) else terms
-        self.terms: dict[str, str] = {}
-        for term, translation in items:
-            if term.strip() and translation.strip():
-                self.terms[term.strip()] = translation.strip()
-        self._by_lower = {term.lower(): term for term in self.terms}
-        self._pattern = self._compile()
-
-    @classmethod
-    def from_pairs(cls, pairs: Iterable[Pair], max_words: int = 4) -> Glossary:
-        """Term-like pairs of parallel data (a few words, no sentence punctuation) as a glossary."""
-        chosen = []
-        for pair in pairs:
-            source = pair.source.strip()
-            if len(source.split()) <= max_words and not re.search(r"[.!?;:,。！？；：，`$\[\]]", source):
-                chosen.append((source, pair.target))
-        return cls(chosen)
-
-    def _compile(self) -> re.Pattern[str] | None:
-        if not self.terms:
-            return None
-        alternatives = []
-        for term in sorted(self.terms, key=len, reverse=True):
-            body = r"\s+".join(re.escape(word) for word in term.split())
-            if _CJK_RUN_RE.search(term):
-                alternatives.append(f"(?:{body})")
-            else:
-                plural = "(?:e?s)?" if term[-1:].isalpha() else ""
-                alternatives.append(rf"(?<![^\W_])(?:{body}){plural}(?![^\W_])")
-        return re.compile("|".join(alternatives), re.IGNORECASE)
-
-    def terms_for(self, source: str) -> dict[str, str]:
-        if self._pattern is None:
-            return {}
-        found: dict[str, str] = {}
-        for match in self._pattern.finditer(source):
-            term = self._lookup(match.group())
-            if term is not None:
-                found[term] = self.terms[term]
-        return found
-
-    def _lookup(self, text: str) -> str | None:
-        folded = " ".join(text.split()).lower()
-        for candidate in (folded, folded[:-1], folded[:-2]):
-            if candidate in self._by_lower:
-                return self._by_lower[candidate]
-        return None
-
-    def __len__(self) -> int:
-        return len(self.terms)

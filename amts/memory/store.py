@@ -1,9 +1,8 @@
 """Named, versioned parallel-data resources in the one amts SQLite store.
 
-The store file is shared with other parts of amts (jobs, review), so this module owns only the tables
-prefixed ``pd_`` and records its schema version in the shared ``amts_schema`` table (one row per
-component) rather than in ``PRAGMA user_version``, which a single component cannot own. Other
-components can use :func:`migrate` the same way.
+The store file is shared with other parts of amts (jobs, sync, review), so this module owns only
+the tables prefixed ``pd_``, opened and migrated through :mod:`amts.database` (component
+``parallel_data``).
 
 Concurrency: WAL journal, so readers never block the writer nor see a half-written version; every
 write is one ``BEGIN IMMEDIATE`` transaction, and ``busy_timeout`` makes a second writer wait instead
@@ -19,20 +18,18 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from amts.database import Migration, SchemaError, connect, migrate, write
 from amts.errors import InputError
 from amts.memory.pairs import Pair
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 """Valid resource names (the rule Amazon Translate applies to parallel-data names)."""
-
-BUSY_TIMEOUT_MS = 10_000
-
 
 class StoreError(InputError):
     """A store operation that cannot be done as asked (bad name, wrong languages, no pairs...)."""
@@ -71,57 +68,6 @@ class ResourceInfo:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-Migration = Callable[[sqlite3.Connection], None]
-
-
-def connect(path: str | Path) -> sqlite3.Connection:
-    """A connection to the store configured for sharing: WAL, busy timeout, foreign keys, autocommit.
-
-    Autocommit (``isolation_level=None``) so that callers open transactions explicitly; use
-    ``BEGIN IMMEDIATE`` for writes.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    if str(mode).lower() != "wal":  # e.g. a file system without shared memory: still correct, less concurrent
-        conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
-
-
-def migrate(conn: sqlite3.Connection, component: str, steps: Sequence[Migration]) -> int:
-    """Bring ``component``'s tables to ``len(steps)``: run the steps it has not had yet, atomically.
-
-    The version of each component lives in ``amts_schema``; ``steps[i]`` upgrades from i to i+1.
-    A store written by a newer amts (more steps than known) is refused rather than corrupted.
-    """
-    conn.execute("CREATE TABLE IF NOT EXISTS amts_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
-    row = conn.execute("SELECT version FROM amts_schema WHERE component = ?", (component,)).fetchone()
-    if row and row[0] >= len(steps):
-        if row[0] > len(steps):
-            raise StoreError(f"the store's {component} schema is version {row[0]}, newer than this amts knows ({len(steps)})")
-        return row[0]
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        row = conn.execute("SELECT version FROM amts_schema WHERE component = ?", (component,)).fetchone()
-        current = row[0] if row else 0
-        for step in steps[current:]:
-            step(conn)
-        conn.execute(
-            "INSERT INTO amts_schema (component, version) VALUES (?, ?) "
-            "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-            (component, len(steps)),
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return len(steps)
 
 
 def _schema_v1(conn: sqlite3.Connection) -> None:
@@ -207,7 +153,11 @@ class Store:
         """A fresh connection to the store file, configured for sharing (the caller closes it)."""
         conn = connect(self.path)
         if not self._migrated:
-            migrate(conn, "parallel_data", _MIGRATIONS)
+            try:
+                migrate(conn, "parallel_data", _MIGRATIONS)
+            except SchemaError as error:
+                conn.close()
+                raise StoreError(str(error)) from error
             self._migrated = True
         return conn
 
@@ -221,14 +171,8 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._conn() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._conn() as conn, write(conn):
+            yield conn
 
     # ------------------------------------------------------------------------------------- writes
 

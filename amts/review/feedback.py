@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amts.memory import Example, Glossary, NotFound, Pair, Store, TranslationMemory
+from amts.memory import Example, NotFound, Pair, Store, TermMatcher, TranslationMemory
 
 
 class StoreFeedback:
@@ -19,7 +19,7 @@ class StoreFeedback:
         self,
         store_path: Path,
         name: str,
-        glossary: Glossary | None = None,
+        glossary: TermMatcher | None = None,
         description: str = "post-edited in amts review",
     ) -> None:
         self.store = Store(store_path)
@@ -56,7 +56,7 @@ class StoreFeedback:
             return None
         if version != self._version:
             pairs = self.store.pairs(self.name, version)
-            glossary = self.glossary or Glossary.from_pairs(pairs)
+            glossary = self.glossary or TermMatcher.from_pairs(pairs)
             self._memory = TranslationMemory(pairs, pairs[0].src_lang, pairs[0].tgt_lang, glossary=glossary)
             self._version = version
         return self._memory

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from amts.document import mask, parse_markdown
 from amts.errors import InputError
+from amts.memory.terms import missing_terms
 from amts.review.paths import OutsideRootError, ProjectRoot
 
 # Statuses of the sync report contract whose target a reviewer should look at even if the report
@@ -94,8 +95,9 @@ def structure_problems(source: str, target: str) -> list[str]:
 
 
 def glossary_problems(source: str, target: str, terms: dict[str, str]) -> list[str]:
-    """Glossary terms of ``source`` whose required translation does not appear in ``target``."""
-    return [f"{term} -> {wanted} not used" for term, wanted in terms.items() if wanted and wanted not in target]
+    """Glossary terms of ``source`` whose required translation ``target`` does not use (the one term
+    matcher: whole words, plurals, wrapping ignored)."""
+    return [f"{v.term} -> {v.expected} not used" for v in missing_terms({t: w for t, w in terms.items() if w}, target)]
 
 
 def check_item(item: ReviewItem, glossary: object | None = None) -> None:

@@ -26,6 +26,7 @@ from amts.document import (
     parse_markdown,
     strip_structure,
 )
+from amts.document.scripts import UNSPACED_RE, count_han
 from amts.memory import Example
 from amts.sync.aligning import Link, align_blocks, align_sentence_lists
 from amts.sync.diff import (
@@ -91,7 +92,7 @@ class MergeResult:
 def words(markdown: str) -> int:
     """Words a translator reads (structure removed); CJK characters count one each."""
     prose = strip_structure(markdown)
-    cjk = sum(1 for ch in prose if "\u3400" <= ch <= "\u9fff")
+    cjk = count_han(prose)
     return len([w for w in prose.split() if any(c.isalnum() for c in w)]) + cjk
 
 
@@ -735,7 +736,7 @@ def source_sentences(segment: Segment, lang: str) -> list[str]:
     return out
 
 
-_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_CJK_EDGE = UNSPACED_RE
 
 
 def _joiner(before: str, after: str, joiner: str) -> str:

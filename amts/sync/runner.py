@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amts.adapt import AdaptiveTranslator
+from amts.database import connect, migrate, write
 from amts.document import DocumentError, read_markdown
 from amts.errors import AmtsError
 from amts.fileio import atomic_write_text
@@ -48,6 +49,15 @@ def _digest(*texts: str) -> str:
     return h.hexdigest()
 
 
+def _schema_v1(db: sqlite3.Connection) -> None:
+    # IF NOT EXISTS: stores written before sync had a migration already hold this table
+    db.execute("CREATE TABLE IF NOT EXISTS sync_outputs (output TEXT PRIMARY KEY, inputs TEXT NOT NULL,"
+               " result TEXT NOT NULL, report TEXT NOT NULL)")
+
+
+_MIGRATIONS = [_schema_v1]
+
+
 class SyncState:
     """What sync last wrote to each output, kept in the amts store (table ``sync_outputs``)."""
 
@@ -57,10 +67,8 @@ class SyncState:
     def _connect(self) -> sqlite3.Connection | None:
         if self.path is None:
             return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("CREATE TABLE IF NOT EXISTS sync_outputs (output TEXT PRIMARY KEY, inputs TEXT NOT NULL,"
-                   " result TEXT NOT NULL, report TEXT NOT NULL)")
+        db = connect(self.path, busy_timeout_ms=30_000)
+        migrate(db, "sync", _MIGRATIONS)
         return db
 
     def lookup(self, output: Path, inputs: str, current_output: str | None) -> dict | None:
@@ -68,9 +76,8 @@ class SyncState:
         db = self._connect()
         if db is None or current_output is None:
             return None
-        with db:
-            row = db.execute("SELECT inputs, result, report FROM sync_outputs WHERE output = ?",
-                             (str(output.resolve()),)).fetchone()
+        row = db.execute("SELECT inputs, result, report FROM sync_outputs WHERE output = ?",
+                         (str(output.resolve()),)).fetchone()
         db.close()
         if row and row[0] == inputs and row[1] == _digest(current_output):
             return json.loads(row[2])
@@ -80,7 +87,7 @@ class SyncState:
         db = self._connect()
         if db is None:
             return
-        with db:
+        with write(db):
             db.execute("INSERT OR REPLACE INTO sync_outputs VALUES (?, ?, ?, ?)",
                        (str(output.resolve()), inputs, _digest(text), json.dumps(report, ensure_ascii=False)))
         db.close()
