@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "translate": ("translate", "Translate PATH; every code block, math, role and link target is kept exactly."),
     "align": ("align", "Align SRC_DIR with TGT_DIR by content and write the sentence or paragraph pairs to --out."),
     "pd": ("pd", "Parallel data: versioned translation memories in the amts store."),
+    "exchange": ("exchange", "XLIFF and PO for translators' tools: a book's segments, a sync's review queue."),
     "glossary": ("glossary", "Term glossaries: mine them from parallel data, edit them as CSV."),
     "sync": ("sync", "Sync a translation to a new source version: unchanged paragraphs are kept byte for byte."),
     "check": ("check", "Compare each translated file's structure with its source: one file:line: message per problem."),

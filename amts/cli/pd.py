@@ -17,7 +17,7 @@ from amts.memory.store import validate_name
 pd_app = typer.Typer(help="Parallel data: versioned translation memories in the amts store.", no_args_is_help=True)
 
 StoreOption = typer.Option(None, "--store", help="Store file (default: $AMTS_HOME/amts.sqlite).")
-CreateFileOption = typer.Option(..., "--file", "-f", help="CSV, TSV, TMX or JSONL file of pairs.")
+CreateFileOption = typer.Option(..., "--file", "-f", help="CSV, TSV, TMX, JSONL, XLIFF or PO file of pairs (or a folder of them).")
 UpdateFileOption = typer.Option(..., "--file", "-f", help="The new content of NAME (or what to add, with --append).")
 OutOption = typer.Option(None, "--out", "-o", help="Output file (default: standard output).")
 FormatOption = typer.Option(None, "--format", help=f"One of {', '.join(FORMATS)} (default: by the file suffix).")
@@ -28,7 +28,7 @@ def _store(path: Path | None) -> Store:
 
 
 def _read(file: Path, fmt: str | None, src: str | None, tgt: str | None) -> list[Pair]:
-    if not file.is_file():
+    if not file.exists():
         fail(f"{file}: no such file")
     try:
         pairs = read_pairs(file, fmt, src_lang=src, tgt_lang=tgt)
@@ -127,7 +127,7 @@ def export(
     version: int | None = typer.Option(None, "--version", help="Version to export (default: the latest)."),
     store: Path | None = StoreOption,
 ) -> None:
-    """Write NAME (or one version of it) as CSV, TSV, TMX or JSONL."""
+    """Write NAME (or one version of it) as CSV, TSV (Amazon-ready), TMX, JSONL, XLIFF or PO."""
     try:
         chosen = format_for(out or "", fmt) if (fmt or out) else "csv"
     except FormatError as error:

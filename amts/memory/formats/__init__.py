@@ -6,6 +6,13 @@
   line breaks, quotes, leading ``+ - = @``, 1,000-byte fields and repeated sources, see
   :mod:`amts.memory.formats.amazon`); what had to change is returned in a :class:`WriteReport`.
 * TMX 1.4 and JSON Lines are lossless and keep provenance.
+* XLIFF 2.1 (``xliff``; ``xliff12`` writes 1.2) and gettext PO exchange units with translators' tools
+  (inline codes, states, notes): as parallel data, a unit is a pair when it has a target that is
+  not waiting for review. Books and review queues use :mod:`~amts.memory.formats.xliff` and
+  :mod:`~amts.memory.formats.po` directly.
+
+A folder is read as all its files of the format (``fmt``, else every known suffix), in name order:
+a folder of ``.po`` files is one set of pairs.
 
 Reading is all-or-nothing: any malformed row raises :class:`FormatError` naming the line, and no pair
 is returned, so a caller importing the result imports nothing of a bad file.
@@ -20,11 +27,13 @@ from typing import IO
 from amts.fileio import atomic_write_text
 from amts.memory.formats.base import FormatError, PairFormat, WriteReport, common_languages
 from amts.memory.formats.jsonl import JsonlFormat
+from amts.memory.formats.po import PoFormat
 from amts.memory.formats.table import CsvFormat, TsvFormat
 from amts.memory.formats.tmx import TmxFormat
+from amts.memory.formats.xliff import Xliff12Format, XliffFormat
 from amts.memory.pairs import Pair
 
-_CLASSES: tuple[type[PairFormat], ...] = (CsvFormat, TsvFormat, TmxFormat, JsonlFormat)
+_CLASSES: tuple[type[PairFormat], ...] = (CsvFormat, TsvFormat, TmxFormat, JsonlFormat, XliffFormat, Xliff12Format, PoFormat)
 FORMATS = tuple(cls.name for cls in _CLASSES)
 """The file formats :func:`read_pairs` and :func:`write_pairs` understand."""
 
@@ -92,6 +101,8 @@ def read_pairs(
     languages (the CSV/TSV header, TMX ``xml:lang``, JSONL fields) by BCP 47 language and script; with
     a multi-target CSV/TSV or TMX, ``tgt_lang`` picks the column/variant.
     """
+    if isinstance(path, (str, Path)) and Path(path).is_dir():
+        return _read_folder(Path(path), fmt, src_lang, tgt_lang)
     if isinstance(path, (str, Path)):
         name = format_for(path, fmt)
         data = Path(path).read_bytes()
@@ -106,3 +117,18 @@ def read_pairs(
         return _BY_NAME[name]().read(data, src_lang, tgt_lang)
     except FormatError as error:
         raise FormatError(error.message, error.line, label) from None
+
+
+def _read_folder(folder: Path, fmt: str | None, src_lang: str | None, tgt_lang: str | None) -> list[Pair]:
+    """Every file of the format in ``folder`` (recursively, name order), as one list; all or nothing."""
+    wanted = {format_for("", fmt)} if fmt else set(FORMATS)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and _BY_SUFFIX.get(p.suffix.lower()) in wanted)
+    if not files:
+        raise FormatError(f"no {' or '.join(sorted(wanted))} files in the folder", path=folder)
+    pairs: list[Pair] = []
+    for file in files:
+        found = read_pairs(file, fmt, src_lang, tgt_lang)
+        if found:  # the first file's languages hold for the rest
+            src_lang, tgt_lang = src_lang or found[0].src_lang, tgt_lang or found[0].tgt_lang
+        pairs.extend(found)
+    return pairs

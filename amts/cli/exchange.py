@@ -1,0 +1,199 @@
+"""``amts exchange``: a book's segments and a sync's review queue as XLIFF or PO for translators' tools.
+
+``export`` writes one XLIFF (2.1 or 1.2) or PO file per Markdown file, with amts's translation as the
+target when given; ``import`` reassembles the Markdown from the returned files (XLIFF carries the
+skeleton; PO needs the source book); ``review`` turns a sync report's review queue into one file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from amts.cli.common import fail
+from amts.fileio import atomic_write_text
+from amts.memory.formats import FormatError
+from amts.memory.formats.book import assemble, book_units
+from amts.memory.formats.po import read_po, write_po
+from amts.memory.formats.units import Unit, UnitState
+from amts.memory.formats.xliff import UnitDocument, UnitFile, read_xliff, write_xliff
+from amts.tree import discover, output_path
+
+console = Console(stderr=True)
+exchange_app = typer.Typer(help="XLIFF and PO for translators' tools: a book's segments, a sync's review queue.", no_args_is_help=True)
+
+_SUFFIX = {"xliff": ".xlf", "xliff12": ".xlf", "po": ".po"}
+FormatOption = typer.Option("xliff", "--format", help="xliff (2.1), xliff12 (1.2) or po.")
+
+
+def _check_format(fmt: str) -> str:
+    name = fmt.lower()
+    if name not in _SUFFIX:
+        fail(f"--format must be xliff, xliff12 or po, not {fmt!r}")
+    return name
+
+
+def _write(document: UnitDocument, fmt: str, path: Path) -> None:
+    text = write_po(document) if fmt == "po" else write_xliff(document, "1.2" if fmt == "xliff12" else "2.1")
+    atomic_write_text(path, text)
+
+
+def _translation_of(translation: Path | None, relative: Path, tgt: str) -> str | None:
+    if translation is None:
+        return None
+    if translation.is_file():
+        return translation.read_text(encoding="utf-8")
+    for candidate in (output_path(translation, relative, tgt), translation / relative):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return None
+
+
+@exchange_app.command("export")
+def export(
+    book: Path = typer.Argument(..., help="The source book: a folder of Markdown files, or one file."),
+    tgt: str = typer.Option(..., "--tgt", help="Target language."),
+    src: str = typer.Option("en", "--src", help="Source language."),
+    translation: Path | None = typer.Option(None, "--translation", help="amts's translation of BOOK (translate --out folder) to pre-fill the targets."),
+    state: str = typer.Option("translated", "--state", help="State of pre-filled targets: translated or needs-review."),
+    fmt: str = FormatOption,
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for one file per Markdown file (<name>.md.xlf / .md.po)."),
+) -> None:
+    """Write BOOK's segments as XLIFF or PO, one file per Markdown file, skeleton included (XLIFF)."""
+    fmt = _check_format(fmt)
+    if state not in (UnitState.TRANSLATED, UnitState.NEEDS_REVIEW):
+        fail("--state must be translated or needs-review")
+    if not book.exists():
+        fail(f"{book}: no such file or directory")
+    files, _ = discover(book)
+    if not files:
+        fail(f"{book}: no Markdown files")
+    units = prefilled = 0
+    documents: list[tuple[Path, UnitDocument]] = []
+    for source in files:  # every file is checked before anything is written
+        text = source.path.read_text(encoding="utf-8")
+        try:
+            unit_file = book_units(text, source.relative.as_posix(), _translation_of(translation, source.relative, tgt), state=state)
+        except FormatError as error:
+            fail(f"{error} (nothing written)")
+        if fmt == "po":
+            for unit in unit_file.units:
+                unit.id = f"{unit_file.original}#{unit.id}"
+        documents.append((out / source.relative.parent / (source.relative.name + _SUFFIX[fmt]), UnitDocument(src, tgt, [unit_file])))
+        units += len(unit_file.units)
+        prefilled += sum(1 for unit in unit_file.units if unit.target)
+    for target, document in documents:
+        try:
+            _write(document, fmt, target)
+        except FormatError as error:
+            fail(str(error))
+    console.print(f"exported {len(files)} file(s): {units} segments, {prefilled} with a target -> {out}", highlight=False)
+
+
+def _load_units(path: Path) -> UnitDocument:
+    data = path.read_bytes()
+    if path.suffix.lower() in (".po", ".pot"):
+        return read_po(data, path.name)
+    return read_xliff(data)
+
+
+@exchange_app.command("import")
+def import_(
+    files: Path = typer.Argument(..., help="A returned .xlf/.xliff/.po file, or a folder of them."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the reassembled Markdown (<dir>/<tgt>.<name>.md)."),
+    source: Path | None = typer.Option(None, "--source", help="The source book (needed for PO, which has no skeleton)."),
+) -> None:
+    """Reassemble the translated Markdown from returned XLIFF/PO files; refused segments are reported."""
+    if not files.exists():
+        fail(f"{files}: no such file or directory")
+    paths = [files] if files.is_file() else sorted(p for p in files.rglob("*") if p.suffix.lower() in (".xlf", ".xliff", ".po"))
+    if not paths:
+        fail(f"{files}: no .xlf, .xliff or .po files")
+    written = 0
+    for path in paths:
+        try:
+            document = _load_units(path)
+            for unit_file in document.files:
+                original = unit_file.original
+                skeleton = None
+                if unit_file.skeleton is None:
+                    original, skeleton = _po_source(path, files, unit_file, source)
+                text, report = assemble(unit_file, skeleton)
+                target = output_path(out, Path(original), document.tgt_lang or "tgt")
+                atomic_write_text(target, text)
+                written += 1
+                console.print(f"{target}: {report.summary()}", highlight=False)
+                for line in report.refused:
+                    console.print(f"[yellow]refused[/] {original} {line}", highlight=False)
+        except FormatError as error:
+            fail(f"{path}: {error}")
+        except OSError as error:
+            fail(f"{path}: {error.strerror or error}")
+    console.print(f"reassembled {written} file(s) -> {out}", highlight=False)
+
+
+def _po_source(path: Path, root: Path, unit_file: UnitFile, source: Path | None) -> tuple[str, str]:
+    """For PO: the Markdown file the units came from (ids ``a.md#s3``) and its text from --source."""
+    if source is None:
+        raise FormatError("a PO file has no skeleton: give the source book with --source")
+    originals = {unit.id.rpartition("#")[0] for unit in unit_file.units if "#" in unit.id}
+    if len(originals) != 1:
+        raise FormatError("the PO file's msgctxt do not name one Markdown file (expected FILE#sN)")
+    original = originals.pop()
+    for unit in unit_file.units:
+        unit.id = unit.id.rpartition("#")[2]
+    markdown = source / original if source.is_dir() else source
+    if not markdown.is_file():
+        raise FormatError(f"{markdown}: the source of {path.name} is missing")
+    return original, markdown.read_text(encoding="utf-8")
+
+
+@exchange_app.command("review")
+def review(
+    report: Path = typer.Argument(..., help="A sync report (amts sync --report r.json)."),
+    out: Path = typer.Option(..., "--out", "-o", help="The review queue file (.xlf or .po)."),
+    fmt: str | None = typer.Option(None, "--format", help="xliff, xliff12 or po (default: by --out's suffix)."),
+) -> None:
+    """Write a sync's review queue: the old translation as target, marked for review, the reason as notes."""
+    chosen = _check_format(fmt or ("po" if out.suffix.lower() == ".po" else "xliff"))
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        fail(f"{report}: not a sync report ({error})")
+    document = review_queue(data)
+    if not document.units():
+        console.print(f"{report}: nothing to review")
+    _write(document, chosen, out)
+    console.print(f"{len(document.units())} segments to review -> {out}", highlight=False)
+
+
+def review_queue(data: dict) -> UnitDocument:
+    """The segments of a sync report that need review, as units (see the report's JSON contract)."""
+    document = UnitDocument(data.get("src_lang", ""), data.get("tgt_lang", ""))
+    for entry in data.get("files", []):
+        unit_file = UnitFile(entry.get("output", ""))
+        for segment in entry.get("segments", []):
+            if not segment.get("needs_review") or not segment.get("source_new"):
+                continue
+            old, new = segment.get("target_old") or "", segment.get("target_new") or ""
+            notes = [f"status: {segment.get('status', '')}"]
+            if segment.get("note"):
+                notes.append(f"reason: {segment['note']}")
+            if segment.get("source_old") and segment["source_old"] != segment["source_new"]:
+                notes.append(f"English before: {segment['source_old']}")
+            if new and new != old:
+                notes.append(f"suggestion: {new}")
+            unit_file.units.append(
+                Unit(segment.get("id", ""), segment["source_new"], old or new, UnitState.NEEDS_REVIEW, notes,
+                     unit_file.original, segment.get("output_line"))
+            )
+        if unit_file.units:
+            document.files.append(unit_file)
+    return document
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(exchange_app, name="exchange")

@@ -1,0 +1,93 @@
+"""A book's Markdown files as translation units for other tools, and back, byte for byte.
+
+``book_units`` turns one Markdown file into a :class:`UnitFile`: one unit per prose segment (heading,
+paragraph, list item, table cell, caption), id ``s<segment index>``, source = the segment's raw
+Markdown, target = an existing translation's segment when given, and the whole file as skeleton.
+``assemble`` does the reverse: the skeleton is parsed again, each unit's target replaces its segment,
+everything else stays byte for byte. A target whose inline structure differs from its source (a lost
+code span, a changed link target) is not used: the source stays, and the report says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from amts.document import DocumentError, parse_markdown
+from amts.memory.formats.base import FormatError
+from amts.memory.formats.units import Unit, UnitState, structure_differs
+from amts.memory.formats.xliff import UnitFile
+
+
+def segment_id(index: int) -> str:
+    """The unit id of segment ``index`` (an XML NMTOKEN; PO's msgctxt adds the file: ``a.md#s3``)."""
+    return f"s{index}"
+
+
+def book_units(text: str, original: str, translation: str | None = None, *, state: str = UnitState.TRANSLATED) -> UnitFile:
+    """The units of one Markdown file; ``translation`` (same structure) pre-fills the targets."""
+    document = parse_markdown(text)
+    targets: dict[int, str] = {}
+    if translation is not None:
+        translated = parse_markdown(translation)
+        if [s.block for s in translated.segments] != [s.block for s in document.segments]:
+            raise FormatError(f"{original}: the translation's structure differs from the source's (segments do not pair up)")
+        targets = {s.index: s.text for s in translated.segments}
+    units = []
+    for segment in document.segments:
+        if not segment.masked.has_prose:
+            continue
+        target = targets.get(segment.index, "")
+        unit_state = state if target and target != segment.text else UnitState.NEW
+        units.append(Unit(segment_id(segment.index), segment.text, target if unit_state != UnitState.NEW else "",
+                          unit_state, [], original, segment.line + 1))
+    return UnitFile(original, units, text)
+
+
+@dataclass
+class AssemblyReport:
+    """What went into an assembled file: units used, left in the source language, refused (with why)."""
+
+    used: int = 0
+    untranslated: int = 0
+    needs_review: int = 0
+    refused: list[str] = field(default_factory=list)  # "s12 (line 40): inline structure lost '`x`'"
+
+    def summary(self) -> str:
+        parts = [f"{self.used} segments translated", f"{self.untranslated} left in the source language"]
+        if self.needs_review:
+            parts.append(f"{self.needs_review} still marked for review (used)")
+        if self.refused:
+            parts.append(f"{len(self.refused)} refused (structure changed)")
+        return ", ".join(parts)
+
+
+def assemble(unit_file: UnitFile, skeleton: str | None = None) -> tuple[str, AssemblyReport]:
+    """The translated Markdown of ``unit_file`` (its own skeleton, or ``skeleton`` for PO) and a report."""
+    text = unit_file.skeleton if unit_file.skeleton is not None else skeleton
+    if text is None:
+        raise FormatError(f"{unit_file.original}: no skeleton in the file; give the source Markdown")
+    try:
+        document = parse_markdown(text)
+    except DocumentError as error:
+        raise FormatError(f"{unit_file.original}: the skeleton is not Markdown amts can read ({error})") from None
+    by_id = {segment_id(s.index): s for s in document.segments}
+    report = AssemblyReport()
+    replacements: dict[int, str] = {}
+    for unit in unit_file.units:
+        segment = by_id.get(unit.id)
+        if segment is None:
+            raise FormatError(f"{unit_file.original}: unit {unit.id!r} is not a segment of the skeleton")
+        if unit.source != segment.text:
+            raise FormatError(f"{unit_file.original}: the source of unit {unit.id!r} was changed (line {segment.line + 1})")
+        if not unit.target.strip() or unit.state == UnitState.NEW:
+            report.untranslated += 1
+            continue
+        why = structure_differs(segment.text, unit.target)
+        if why:
+            report.refused.append(f"{unit.id} (line {segment.line + 1}): {why}")
+            continue
+        report.needs_review += unit.state == UnitState.NEEDS_REVIEW
+        if unit.target != segment.text:
+            replacements[segment.index] = unit.target
+        report.used += 1
+    return document.render(replacements), report
