@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from amts.cli.common import fail
+from amts.cli.console import out as say
 from amts.fileio import atomic_write_text
 from amts.memory.formats import FormatError
 from amts.memory.formats.book import assemble, book_units
@@ -22,7 +22,6 @@ from amts.memory.formats.units import Unit, UnitState
 from amts.memory.formats.xliff import UnitDocument, UnitFile, read_xliff, write_xliff
 from amts.tree import discover, output_path
 
-console = Console(stderr=True)
 exchange_app = typer.Typer(help="XLIFF and PO for translators' tools: a book's segments, a sync's review queue.", no_args_is_help=True)
 
 _SUFFIX = {"xliff": ".xlf", "xliff12": ".xlf", "po": ".po"}
@@ -90,7 +89,8 @@ def export(
             _write(document, fmt, target)
         except FormatError as error:
             fail(str(error))
-    console.print(f"exported {len(files)} file(s): {units} segments, {prefilled} with a target -> {out}", highlight=False)
+        say.written(target)
+    say.summary(f"exported {len(files)} file(s): {units} segments, {prefilled} with a target -> {out}")
 
 
 def _load_units(path: Path) -> UnitDocument:
@@ -125,14 +125,14 @@ def import_(
                 target = output_path(out, Path(original), document.tgt_lang or "tgt")
                 atomic_write_text(target, text)
                 written += 1
-                console.print(f"{target}: {report.summary()}", highlight=False)
+                say.written(target, report.summary())
                 for line in report.refused:
-                    console.print(f"[yellow]refused[/] {original} {line}", highlight=False)
+                    say.warning(f"{original} {line}", label="refused")
         except FormatError as error:
             fail(f"{path}: {error}")
         except OSError as error:
             fail(f"{path}: {error.strerror or error}")
-    console.print(f"reassembled {written} file(s) -> {out}", highlight=False)
+    say.summary(f"reassembled {written} file(s) -> {out}")
 
 
 def _po_source(path: Path, root: Path, unit_file: UnitFile, source: Path | None) -> tuple[str, str]:
@@ -165,9 +165,10 @@ def review(
         fail(f"{report}: not a sync report ({error})")
     document = review_queue(data)
     if not document.units():
-        console.print(f"{report}: nothing to review")
+        say.info(f"{report}: nothing to review")
     _write(document, chosen, out)
-    console.print(f"{len(document.units())} segments to review -> {out}", highlight=False)
+    say.written(out)
+    say.summary(f"{len(document.units())} segments to review -> {out}")
 
 
 def review_queue(data: dict) -> UnitDocument:
