@@ -87,8 +87,8 @@ def test_edit_changes_only_that_segment_and_feeds_parallel_data(project: Path, s
     pairs = Store(store).pairs(PD)
     assert [(p.source, p.target, p.provenance["origin"]) for p in pairs] == [(SEGMENTS[2][3], fixed, "post-edited")]
     state = json.loads((project / "report.review.json").read_text(encoding="utf-8"))
-    assert state["decisions"]["f0-s2"]["decision"] == "edited"
-    assert state["decisions"]["f0-s2"]["target"] == fixed
+    assert state["history"]["f0-s2"][-1]["decision"] == "edited"
+    assert state["history"]["f0-s2"][-1]["target"] == fixed
     # a second edit replaces the first one, and the store gets a new version with the latest text
     again = fixed.replace("最大值", "最大的值")
     session.save(item, "edit", again, file_hash(output))
@@ -103,16 +103,17 @@ def test_accept_reject_and_deleted(project: Path, store: Path) -> None:
     session = open_session(project, store)
     output = project / "zh.pooling.md"
     before = output.read_bytes()
-    session.save(session.queue.get("f0-s4"), "reject", None, file_hash(output))
-    assert output.read_bytes() == before
+    rejected = session.save(session.queue.get("f0-s4"), "reject", None, file_hash(output))
+    assert output.read_bytes() == before  # nothing to restore: the segment stays open
+    assert rejected.decision.decision == "reopened" and not rejected.decision.decision.done
     assert not Store(store).exists(PD)  # a rejection teaches the memory nothing
     session.save(session.queue.get("f0-s2"), "accept", "ignored text", file_hash(output))
     assert output.read_bytes() == before
     assert [p.target for p in Store(store).pairs(PD)] == [SEGMENTS[2][5]]
     result = session.save(session.queue.get("f0-s6"), "accept", None, file_hash(output))
     assert result.decision.decision == "accepted" and not result.file_changed
-    assert session.progress() == (3, 4)
-    assert [d.decision for d in session.state.decisions.values()] == ["rejected", "accepted", "accepted"]
+    assert session.progress() == (2, 4)  # the rejected one still needs a translation
+    assert [d.decision for d in session.state.decisions.values()] == ["reopened", "accepted", "accepted"]
 
 
 def test_conflicting_change_on_disk_is_never_overwritten(project: Path, store: Path) -> None:
@@ -142,7 +143,7 @@ def test_bad_edits_are_refused_with_a_reason(project: Path) -> None:
         session.save(item, "edit", "  \r\n", file_hash(output))
     with pytest.raises(EditError, match="split the paragraph"):
         session.save(item, "edit", "第一段。\r\n\r\n第二段。", file_hash(output))
-    with pytest.raises(EditError, match="structure differs.*fig_pad") as lost:
+    with pytest.raises(EditError, match="placeholders differ.*fig_pad") as lost:
         session.save(session.queue.get("f0-s4"), "edit", "填充保留图像的边界。", file_hash(output))
     assert lost.value.forceable
     assert output.read_text(encoding="utf-8") == output_text()
@@ -306,7 +307,7 @@ def test_translated_folder_with_sources(tmp_path: Path) -> None:
     finally:
         os.chdir(cwd)
     assert [(i.source_new, i.target_new, i.output_line) for i in queue.items] == [
-        ("Title", "标题", 0), ("First paragraph.", "第一段。", 2), ("an item", "一项", 4)]
+        ("Title", "标题", 1), ("First paragraph.", "第一段。", 3), ("an item", "一项", 5)]
     assert queue.tgt_lang == "zh" and queue.state_path == root / "out" / ".amts-review.json"
 
 
@@ -342,7 +343,7 @@ def test_cli_serves_with_a_printed_token(project: Path, store: Path) -> None:
             assert client.get("/api/queue").status_code == 403
             saved = client.post("/segment/f0-s4", data={"action": "reject", "token": token})
             assert saved.status_code == 303
-        assert json.loads((project / "report.review.json").read_text(encoding="utf-8"))["decisions"]["f0-s4"]
+        assert json.loads((project / "report.review.json").read_text(encoding="utf-8"))["history"]["f0-s4"]
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from amts.cli import app as cli_app
 from amts.document import normalize_space
-from amts.memory import Pair, Store
+from amts.memory import Pair, Store, TermMatcher
 from amts.review import ProjectRoot, ReviewSession, StoreFeedback, ThreadedServer, create_app, file_hash
 from amts.review.sources import open_target
 
@@ -68,14 +68,15 @@ def test_review_pooling_in_chromium(synced: Path, store: Path, browser) -> None:
     original = output.read_bytes()
 
     # the parallel data sync would have used: the old pairs of the changed segments, the human
-    # translations kept, and two glossary terms of our own
+    # translations kept, and two term pairs of our own
     seed = [Pair(normalize_space(s["source_old"], "en"), normalize_space(s["target_old"], "zh"), "en", "zh",
                  {"origin": "aligned"}) for s in segments if s["status"] in ("kept", "fuzzy") and s["source_old"]]
     seed += [Pair("input tensor", "输入张量", "en", "zh", {"origin": "imported"}),
              Pair("channels", "通道", "en", "zh", {"origin": "imported"})]
     Store(store).create(PD, seed)
     root = ProjectRoot(synced)
-    session = ReviewSession(open_target("pooling.json", root), StoreFeedback(store, PD))
+    glossary = TermMatcher({"input tensor": "输入张量", "channels": "通道"})
+    session = ReviewSession(open_target("pooling.json", root), StoreFeedback(store, PD), glossary=glossary)
     assert len(session.queue.items) >= len(wanted)
     app = create_app(session, root, TOKEN)
     OUT.mkdir(exist_ok=True)
@@ -95,7 +96,7 @@ def test_review_pooling_in_chromium(synced: Path, store: Path, browser) -> None:
         assert rows.count() == len(fuzzy)
         page.screenshot(path=str(OUT / "review-queue.png"), full_page=True)
 
-        page.click(f"a.open:text-is('{target['id']}')")
+        page.click(f"#row-{target['id']} a.open")
         page.wait_for_url(f"**/segment/{target['id']}**")
         inserted = page.locator("#source-new ins").all_inner_texts()
         assert inserted and all(text in target["source_new"] for text in inserted)
@@ -116,7 +117,7 @@ def test_review_pooling_in_chromium(synced: Path, store: Path, browser) -> None:
         page.focus("#target")
         with page.expect_navigation():
             page.keyboard.press("Control+Enter")
-        assert "saved" in page.url
+        assert "saved" in page.url, page.content()[:2000]
         assert page.locator(".flash.ok").count() == 1
 
         # the file changed exactly there, nowhere else

@@ -31,13 +31,18 @@ def review(
     ] = None,
     src: str = typer.Option("en", "--src", help="Source language of a translated folder."),
     tgt: str | None = typer.Option(None, "--tgt", help="Which translation of a folder or job to review."),
+    glossary: Annotated[
+        Path | None, typer.Option("--glossary", help="A term glossary (CSV, `amts glossary mine`): flags missed terms.")
+    ] = None,
 ) -> None:
     """Serve a review queue on http://127.0.0.1:PORT; every write needs the token printed at start."""
+    from amts.adapt.glossary import Glossary, GlossaryError
     from amts.review import (
         OutsideRootError,
         ProjectRoot,
         QueueError,
         RemoteBindingError,
+        ReviewLockedError,
         ReviewSession,
         StoreFeedback,
         check_host,
@@ -59,16 +64,20 @@ def review(
     try:
         queue = open_target(target, project, src=src, tgt=tgt, source=source, store_path=store_file)
         name = parallel_data or f"{queue.src_lang}-{queue.tgt_lang}-post-edited"
-        session = ReviewSession(queue, StoreFeedback(store_file, name))
-    except (QueueError, OutsideRootError, ValueError, OSError) as error:
+        terms = Glossary.load(glossary) if glossary is not None else None
+        port = port or free_port(host)
+        session = ReviewSession(queue, StoreFeedback(store_file, name), glossary=terms)
+        session.hold(f"http://{host}:{port}/")
+    except (QueueError, OutsideRootError, GlossaryError, ReviewLockedError, ValueError, OSError) as error:
         fail(str(error))
     token = new_token()
     allowed = ["*"] if allow_remote else None
     app = create_app(session, project, token, allowed_hosts=allowed)
-    port = port or free_port(host)
     done, total = session.progress()
     shown_host = f"[{host}]" if ":" in host else host
     say.info(f"reviewing {queue.origin}: {total} segment(s), {done} done; post-edits -> {name} in {store_file}")
+    if session.recovered:
+        say.warning(session.recovered)
     say.info(f"token: {token}")
     say.summary(f"open:  http://{shown_host}:{port}/?token={token}", url=f"http://{shown_host}:{port}/?token={token}")
     if allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
@@ -77,6 +86,8 @@ def review(
         serve(app, host, port)
     except OSError as error:
         fail(f"cannot listen on {host}:{port}: {error}")
+    finally:
+        session.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -10,11 +10,22 @@ from amts.review.feedback import StoreFeedback
 from amts.review.paths import OutsideRootError, ProjectRoot
 from amts.review.queue import QueueError, ReviewItem, ReviewQueue, load_report, load_translations
 from amts.review.server import RemoteBindingError, ThreadedServer, check_host, free_port, serve
-from amts.review.session import ConflictError, EditError, ReviewSession, SaveResult, file_hash
-from amts.review.state import Decision, ReviewState
+from amts.review.session import (
+    Action,
+    ConflictError,
+    EditError,
+    ReviewLockedError,
+    ReviewSession,
+    SaveResult,
+    file_hash,
+)
+from amts.review.state import Decision, ReviewState, State
 
 __all__ = [
     "TOKEN_HEADER",
+    "Action",
+    "ReviewLockedError",
+    "State",
     "ConflictError",
     "Decision",
     "EditError",

@@ -1,10 +1,18 @@
-"""The review web app: server-rendered pages over a :class:`ReviewSession`, guarded by a token."""
+"""The review web app: server-rendered pages over a :class:`ReviewSession`, guarded by a token.
+
+Defences, in the order a request meets them: the Host must be a loopback name (DNS rebinding); a
+write must come from this page's own origin (``Origin``/``Sec-Fetch-Site``: another site, even another
+port of localhost, is refused) and carry at most ``MAX_BODY`` bytes, refused before the body is read;
+then it must carry the token. Every answer forbids framing (clickjacking) and the cookie is named per
+port, so two servers on one machine never share it.
+"""
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -14,16 +22,66 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from amts.review.diff import word_diff
 from amts.review.paths import OutsideRootError, ProjectRoot
-from amts.review.session import ConflictError, EditError, ReviewSession, file_hash
+from amts.review.session import Action, ConflictError, EditError, ReviewSession, file_hash
+from amts.review.validate import MAX_TEXT_BYTES
 
 HERE = Path(__file__).resolve().parent
 TOKEN_HEADER = "X-AMTS-Token"
-COOKIE = "amts_review_token"
+COOKIE_PREFIX = "amts_review_"
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+#: a form is a segment's text (at most MAX_TEXT_BYTES, percent-encoded up to 9 bytes a character) plus a few fields
+MAX_BODY = MAX_TEXT_BYTES * 9 + 4096
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make browsers send "Origin: null" on our own forms
+    "Cache-Control": "no-store",
+}
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def cookie_name(request: Request) -> str:
+    """One cookie per server: browsers share cookies between the ports of one host."""
+    return f"{COOKIE_PREFIX}{request.url.port or (443 if request.url.scheme == 'https' else 80)}"
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def read_form(request: Request, limit: int = MAX_BODY) -> dict[str, str]:
+    """The body as fields: at most ``limit`` bytes (checked before reading), strict UTF-8, no duplicates."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise BadRequest(f"refused: the request is larger than {limit} bytes", 413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BadRequest(f"refused: the request is larger than {limit} bytes", 413)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if kind == "application/json":
+            data = json.loads(bytes(body).decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+        if kind in ("application/x-www-form-urlencoded", ""):
+            pairs = parse_qsl(bytes(body).decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict",
+                              max_num_fields=20)
+            return dict(pairs)
+    except UnicodeDecodeError:
+        raise BadRequest("refused: the text is not valid UTF-8") from None
+    except ValueError as error:
+        raise BadRequest(f"refused: unreadable form ({error})") from None
+    raise BadRequest(f"refused: send the form as application/x-www-form-urlencoded, not {kind}", 415)
 
 
 def create_app(
@@ -38,29 +96,54 @@ def create_app(
     templates.env.globals["word_diff"] = word_diff
 
     def token_ok(candidate: str | None) -> bool:
-        return bool(candidate) and secrets.compare_digest(candidate.encode(), token.encode())
+        return bool(candidate) and secrets.compare_digest(str(candidate).encode(), token.encode())
 
     def can_read(request: Request) -> bool:
-        return token_ok(request.cookies.get(COOKIE)) or token_ok(request.headers.get(TOKEN_HEADER))
+        return token_ok(request.cookies.get(cookie_name(request))) or token_ok(request.headers.get(TOKEN_HEADER))
 
     def refuse(request: Request, message: str, status: int = 403) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": message}, status_code=status)
         return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
 
+    def foreign_origin(request: Request) -> str | None:
+        """Why a write does not come from this page (None when it does)."""
+        site = request.headers.get("sec-fetch-site")
+        if site is not None and site not in ("same-origin", "none"):
+            return f"refused: a write from another site ({site}); use the review page itself"
+        origin = request.headers.get("origin")
+        if origin is not None:
+            own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+            if origin != own:
+                return f"refused: a write from {origin}, not from this page ({own})"
+        return None
+
     @app.middleware("http")
-    async def require_token_for_reading(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def guard(request: Request, call_next):  # noqa: ANN001, ANN202
         """``?token=`` sets the cookie and is removed from the address bar; no token, no page."""
+        response = await _guarded(request, call_next)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    async def _guarded(request: Request, call_next):  # noqa: ANN001, ANN202
+        if request.method not in ("GET", "HEAD"):
+            reason = foreign_origin(request)
+            if reason:
+                return PlainTextResponse(reason, status_code=403)
+            return await call_next(request)
         if request.url.path.startswith("/static/"):
             return await call_next(request)
         query_token = request.query_params.get("token")
-        if query_token is not None and request.method == "GET":
+        if query_token is not None:
             if not token_ok(query_token):
                 return PlainTextResponse("wrong token", status_code=403)
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
             target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
             response = RedirectResponse(target, status_code=303)
-            response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+            response.set_cookie(cookie_name(request), token, httponly=True, samesite="strict")
             return response
-        if not can_read(request) and request.method == "GET":
+        if not can_read(request):
             return PlainTextResponse(
                 "amts review: open the address with ?token=... printed when the server started", status_code=403
             )
@@ -69,33 +152,52 @@ def create_app(
     # added last, so it runs first: a request for a foreign Host never reaches the token check
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOCAL_HOSTS)
 
+    def filters_of(request: Request) -> dict[str, str]:
+        q = request.query_params
+        return {"file": q.get("file", ""), "label": q.get("label", ""), "show": q.get("show", "pending"),
+                "q": q.get("q", "")}
+
     def context(request: Request, **extra: object) -> dict[str, object]:
         done, total = session.progress()
+        filters = filters_of(request)
         return {"session": session, "queue": session.queue, "token": token, "done": done, "total": total,
-                "file": request.query_params.get("file", ""), "label": request.query_params.get("label", ""),
-                "show": request.query_params.get("show", "pending"), **extra}
+                "last": session.state.last_decided(), **filters,
+                "filters": urlencode({k: v for k, v in filters.items() if v and not (k == "show" and v == "pending")}),
+                **extra}
 
     @app.get("/", response_class=HTMLResponse)
-    def queue_page(request: Request, file: str = "", label: str = "", show: str = "pending") -> Response:
-        items = session.filtered(file, label, show)
-        return templates.TemplateResponse(request, "queue.html", context(request, items=items))
+    def queue_page(request: Request, file: str = "", label: str = "", show: str = "pending", q: str = "",
+                   page: int = 1) -> Response:
+        items = session.filtered(file, label, show, q)
+        shown, number, pages = session.page(items, page)
+        groups: dict[str, list] = {}
+        for item in shown:
+            groups.setdefault(item.output_rel, []).append(item)
+        counts = session.file_counts()
+        return templates.TemplateResponse(request, "queue.html", context(
+            request, groups=groups, matching=len(items), page=number, pages=pages, counts=counts,
+            page_link=lambda n: urlencode({k: v for k, v in (("file", file), ("label", label), ("show", show),
+                                                              ("q", q), ("page", str(n))) if v})))
 
     @app.get("/api/queue")
-    def queue_json(file: str = "", label: str = "", show: str = "all") -> JSONResponse:
+    def queue_json(file: str = "", label: str = "", show: str = "all", q: str = "", page: int = 1) -> JSONResponse:
         done, total = session.progress()
-        items = [
-            {"id": i.id, "file": i.output_rel, "status": i.status, "flags": i.flags,
-             "decision": (d.decision if (d := session.decision(i)) else None)}
-            for i in session.filtered(file, label, show)
-        ]
-        return JSONResponse({"done": done, "total": total, "items": items})
+        items = session.filtered(file, label, show, q)
+        shown, number, pages = session.page(items, page)
+        return JSONResponse({
+            "done": done, "total": total, "matching": len(items), "page": number, "pages": pages,
+            "files": [{"file": f, "pending": p, "total": t} for f, p, t in session.file_counts()],
+            "items": [{"id": i.id, "file": i.output_rel, "line": i.output_line, "status": i.status, "flags": i.flags,
+                       "decision": (str(d.decision) if (d := session.decision(i)) else None)} for i in shown],
+        })
 
     def segment_response(request: Request, item_id: str, status: int = 200, **extra: object) -> Response:
         item = session.queue.get(item_id)
         if item is None:
             return refuse(request, f"no segment {item_id!r} in this review", 404)
-        file, label, show = (request.query_params.get(k, "") for k in ("file", "label", "show"))
-        previous, following = session.neighbours(item, file, label, show or "all")
+        f = filters_of(request)
+        previous, following = session.neighbours(item, f["file"], f["label"], "all", f["q"])
+        before, after = session.context(item)
         values = {
             "item": item,
             "decision": session.decision(item),
@@ -105,7 +207,9 @@ def create_app(
             "terms": session.terms(item),
             "previous": previous,
             "following": following,
-            "filters": urlencode({k: v for k, v in (("file", file), ("label", label), ("show", show)) if v}),
+            "before": before,
+            "after": after,
+            "partner": session.merge_partner(item),
         }
         values.update(extra)
         return templates.TemplateResponse(request, "segment.html", context(request, **values), status_code=status)
@@ -114,36 +218,82 @@ def create_app(
     def segment_page(request: Request, item_id: str) -> Response:
         return segment_response(request, item_id)
 
+    def wants_json(request: Request) -> bool:
+        return request.headers.get("accept", "").startswith("application/json")
+
+    async def checked_form(request: Request) -> dict[str, str] | Response:
+        try:
+            form = await read_form(request)
+        except BadRequest as error:
+            return refuse(request, str(error), error.status)
+        if not (token_ok(request.headers.get(TOKEN_HEADER)) or token_ok(form.get("token"))):
+            return refuse(request, "refused: this write did not carry the review token", 403)
+        return form
+
     @app.post("/segment/{item_id}")
     async def segment_save(request: Request, item_id: str) -> Response:
-        form = await request.form()
-        if not (token_ok(request.headers.get(TOKEN_HEADER)) or token_ok(_field(form, "token"))):
-            return refuse(request, "refused: this write did not carry the review token", 403)
+        form = await checked_form(request)
+        if isinstance(form, Response):
+            return form
         item = session.queue.get(item_id)
         if item is None:
             return refuse(request, f"no segment {item_id!r} in this review", 404)
-        action = _field(form, "action") or "accept"
-        text = _field(form, "target")
+        action = form.get("action", "")
+        text = form.get("target")
+        match = form.get("match")
+        if match is not None:  # "use this match": the match's translation as the edit
+            similar = session.similar(item)
+            if not match.isdigit() or int(match) >= len(similar):
+                return refuse(request, f"refused: no memory match {match!r} for this segment", 400)
+            text, action = similar[int(match)].target, Action.EDIT
+        if action not in set(Action):
+            return refuse(request, f"refused: the form names no action ({action or 'none'}); use the buttons", 400)
         try:
-            result = session.save(item, action, text, _field(form, "file_hash") or "", _field(form, "force") == "1")
+            result = session.save(item, action, text, form.get("file_hash", ""), form.get("force") == "1")
         except ConflictError as conflict:
+            if wants_json(request):
+                return JSONResponse({"error": str(conflict), "sha256": conflict.current_hash}, status_code=409)
             return segment_response(request, item_id, 409, conflict=str(conflict), edited=text,
                                     file_hash=conflict.current_hash)
         except EditError as error:
+            if wants_json(request):
+                return JSONResponse({"error": str(error), "forceable": error.forceable}, status_code=422)
             return segment_response(request, item_id, 422, error=str(error), edited=text,
                                     forceable=error.forceable)
-        if request.headers.get("accept", "").startswith("application/json"):
-            return JSONResponse({"message": result.message, "decision": result.decision.decision,
-                                 "sha256": result.decision.sha256})
-        file, label = _field(form, "file") or "", _field(form, "label") or ""
-        following = session.next_pending(item, file, label)
-        query = urlencode({k: v for k, v in (("file", file), ("label", label), ("saved", result.message)) if v})
-        target = f"/segment/{following.id}?{query}" if following else f"/?{query}"
+        if wants_json(request):
+            d = result.decision
+            return JSONResponse({"message": result.message, "decision": str(d.decision) if d else None,
+                                 "sha256": file_hash(item.output)})
+        keep = {k: form.get(k, "") for k in ("file", "label", "q")}
+        if action == Action.UNDO:
+            target_item = item
+        else:
+            target_item = session.next_pending(item, keep["file"], keep["label"], keep["q"])
+        query = urlencode({k: v for k, v in (*keep.items(), ("saved", result.message),
+                                             ("undo", "" if action == Action.UNDO else item.id)) if v})
+        target = f"/segment/{target_item.id}?{query}" if target_item else f"/?{query}"
         return RedirectResponse(target, status_code=303)
+
+    @app.post("/undo")
+    async def undo_last(request: Request) -> Response:
+        """Undo the most recent decision of the review (the ``u`` key anywhere)."""
+        form = await checked_form(request)
+        if isinstance(form, Response):
+            return form
+        item_id = session.state.last_decided()
+        try:
+            result = session.undo_last()
+        except ConflictError as conflict:
+            return refuse(request, str(conflict), 409)
+        except EditError as error:
+            return refuse(request, str(error), 422)
+        if wants_json(request):
+            return JSONResponse({"message": result.message})
+        return RedirectResponse(f"/segment/{item_id}?{urlencode({'saved': result.message})}", status_code=303)
 
     @app.get("/file/{relative:path}", response_class=HTMLResponse)
     def file_page(request: Request, relative: str) -> Response:
-        """A file of the project, read-only, with line numbers (context around a segment)."""
+        """A file of the project, read-only, with line numbers from 1 (context around a segment)."""
         try:
             path = root.resolve(relative)
         except OutsideRootError:
@@ -154,8 +304,3 @@ def create_app(
         return templates.TemplateResponse(request, "file.html", context(request, path=relative, lines=lines))
 
     return app
-
-
-def _field(form: object, name: str) -> str | None:
-    value = form.get(name)  # type: ignore[attr-defined]
-    return value if isinstance(value, str) else None

@@ -4,59 +4,87 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amts.memory import Example, NotFound, Pair, Store, TermMatcher, TranslationMemory
+from amts.memory import Example, NotFound, Pair, Store, TranslationMemory
 
 
 class StoreFeedback:
-    """Post-edits go to ``name`` in the store as new versions; similar pairs come from its latest one.
+    """Post-edits go to ``name`` in the store as new versions; similar pairs come from it.
 
     The resource is created on the first post-edit if it does not exist yet, so a reviewer can start
-    from a sync made without parallel data. Glossary terms: ``glossary`` if given, else the term-like
-    pairs of the parallel data itself.
+    from a sync made without parallel data. Each post-edit is a delta version (the store keeps its
+    pair, not a copy); undo reverts exactly that version.
+
+    Matches: the index of the version found at first use is built once (an 11k-pair book takes
+    seconds); pairs written during this review are kept in a small index of their own, rebuilt on
+    every decision, and win over the base index for the same source.
     """
 
-    def __init__(
-        self,
-        store_path: Path,
-        name: str,
-        glossary: TermMatcher | None = None,
-        description: str = "post-edited in amts review",
-    ) -> None:
+    def __init__(self, store_path: Path, name: str, description: str = "post-edited in amts review") -> None:
         self.store = Store(store_path)
         self.name = name
         self.description = description
-        self.glossary = glossary
-        self._memory: TranslationMemory | None = None
-        self._version = -1
+        self._base: TranslationMemory | None = None
+        self._base_version = -1
+        self._added: dict[int, Pair] = {}  # version -> the pair it added, during this review
+        self._reverted: set[int] = set()
+        self._recent: TranslationMemory | None = None
 
-    def add(self, pair: Pair) -> str:
+    def add(self, pair: Pair) -> tuple[str, int]:
         try:
             info = self.store.append(self.name, [pair], origin="post-edited")
         except NotFound:
             info = self.store.create(self.name, [pair], description=self.description)
-        return f"{info.name} v{info.version}"
+        self._added[info.version] = pair
+        self._recent = None
+        return f"{info.name} v{info.version}", info.version
+
+    def revert(self, version: int) -> tuple[str, int]:
+        info = self.store.revert(self.name, version)
+        if version in self._added:
+            del self._added[version]
+        elif self._base is not None:  # a pair of the base version came back or went: rebuild once
+            self._base_version = -1
+        self._recent = None
+        return f"{info.name} v{info.version} (took back v{version})", info.version
+
+    def latest(self) -> int:
+        if not self.store.path.exists():
+            return 0
+        try:
+            return self.store.describe(self.name).version
+        except NotFound:
+            return 0
 
     def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]:
-        memory = self._translation_memory()
-        return memory.similar(source, src, tgt, k) if memory is not None else []
+        found: dict[str, Example] = {}
+        recent = self._recent_memory(src, tgt)
+        if recent is not None:
+            for example in recent.similar(source, src, tgt, k):
+                found[example.source] = example
+        base = self._base_memory()
+        if base is not None:
+            for example in base.similar(source, src, tgt, k + len(found)):
+                found.setdefault(example.source, example)
+        return sorted(found.values(), key=lambda e: -e.score)[:k]
 
-    def terms_for(self, source: str) -> dict[str, str]:
-        if self.glossary is not None:
-            return self.glossary.terms_for(source)
-        memory = self._translation_memory()
-        return memory.terms_for(source) if memory is not None else {}
+    def _recent_memory(self, src: str, tgt: str) -> TranslationMemory | None:
+        if not self._added:
+            return None
+        if self._recent is None:
+            self._recent = TranslationMemory(list(self._added.values()), src, tgt)
+        return self._recent
 
-    def _translation_memory(self) -> TranslationMemory | None:
-        """The retrieval index of the latest version, rebuilt only when a new version appears."""
-        if not self.store.path.exists():
-            return None
-        try:
-            version = self.store.describe(self.name).version
-        except NotFound:
-            return None
-        if version != self._version:
+    def _base_memory(self) -> TranslationMemory | None:
+        """The retrieval index of the store as it was before this review's own pairs."""
+        if self._base_version == -1 or self._base is None:
+            version = self.latest()
+            if not version:
+                return None
             pairs = self.store.pairs(self.name, version)
-            glossary = self.glossary or TermMatcher.from_pairs(pairs)
-            self._memory = TranslationMemory(pairs, pairs[0].src_lang, pairs[0].tgt_lang, glossary=glossary)
-            self._version = version
-        return self._memory
+            ours = {(p.source, p.target) for p in self._added.values()}
+            pairs = [p for p in pairs if (p.source, p.target) not in ours]
+            if not pairs:
+                return None
+            self._base = TranslationMemory(pairs, pairs[0].src_lang, pairs[0].tgt_lang)
+            self._base_version = version
+        return self._base

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from amts.document import mask, parse_markdown
+from amts.document import is_cjk_language, mask, parse_markdown
+from amts.document.scripts import HAN, HANGUL, KANA
 from amts.errors import InputError
 from amts.memory.terms import missing_terms
 from amts.review.paths import OutsideRootError, ProjectRoot
@@ -94,24 +96,89 @@ def structure_problems(source: str, target: str) -> list[str]:
     return problems
 
 
-def glossary_problems(source: str, target: str, terms: dict[str, str]) -> list[str]:
-    """Glossary terms of ``source`` whose required translation ``target`` does not use (the one term
-    matcher: whole words, plurals, wrapping ignored)."""
-    return [f"{v.term} -> {v.expected} not used" for v in missing_terms({t: w for t, w in terms.items() if w}, target)]
+_FENCE_RE = re.compile(r"\A\s*(`{3,}|~{3,})([^\n`]*)\n(.*?)^\s*\1\s*\Z", re.S | re.M)
+_CJK_RE = re.compile(f"[{HAN}{KANA}{HANGUL}]")
 
 
-def check_item(item: ReviewItem, glossary: object | None = None) -> None:
+def code_without_comments(block: str) -> tuple[str, str] | None:
+    """The language and the code of a fenced block (None if ``block`` is not one fenced block)."""
+    match = _FENCE_RE.match(block)
+    if match is None:
+        return None
+    return _fence_language(match.group(2)), match.group(3)
+
+
+_DOCSTRING_QUOTES = ('"' * 3, "'" * 3, "r" + '"' * 3)
+
+
+def _fence_language(info: str) -> str:
+    return (info.strip().split() or ["python"])[0].strip("{}.")
+
+
+def same_code(source: str, target: str) -> bool:
+    """Whether two fenced code blocks differ only in comments and docstrings (which people translate).
+
+    Lines that differ are lexed with the Pygments lexer of the fence's language (Python when it names
+    none or an unknown one) and compared without their comments.
+    """
+    mine, theirs = code_without_comments(source), code_without_comments(target)
+    if mine is None or theirs is None or mine[0] != theirs[0]:
+        return False
+    old_lines, new_lines = mine[1].splitlines(), theirs[1].splitlines()
+    if len(old_lines) != len(new_lines):
+        return False
+    changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
+    if not changed:
+        return True
+    from pygments.lexers import PythonLexer, get_lexer_by_name
+    from pygments.token import Comment
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(mine[0])
+    except ClassNotFound:
+        lexer = PythonLexer()
+
+    def code(line: str) -> str:
+        if line.strip().startswith(_DOCSTRING_QUOTES):  # a docstring line: documentation, not code
+            return ""
+        return "".join(text for kind, text in lexer.get_tokens(line) if kind not in Comment and not text.isspace()).strip()
+
+    return all(code(a) == code(b) for a, b in changed)
+
+
+def glossary_problems(source: str, target: str, glossary: object) -> list[str]:
+    """Real glossary terms of ``source`` whose translation ``target`` does not use.
+
+    An entry whose "translation" is the term itself (a name, a column header) or is not in the
+    target's script teaches nothing and is never a flag.
+    """
+    if hasattr(glossary, "check"):
+        missing = [(v.term, v.expected) for v in glossary.check(source, target)]  # type: ignore[attr-defined]
+    else:
+        terms = glossary.terms_for(source)  # type: ignore[attr-defined]
+        missing = [(v.term, v.expected) for v in missing_terms({t: w for t, w in terms.items() if w}, target)]
+    cjk = bool(_CJK_RE.search(target))
+    return [
+        f"{term} -> {wanted} not used"
+        for term, wanted in missing
+        if wanted.strip().casefold() != term.strip().casefold() and (not cjk or _CJK_RE.search(wanted))
+    ]
+
+
+def check_item(item: ReviewItem, glossary: object | None = None, tgt_lang: str = "") -> None:
     """Flag structure and glossary problems of the proposed target (fills ``flags``/``problems``)."""
     item.flags.clear()
     item.problems.clear()
     if item.source_new is None or item.target_new is None or item.status in {"kept", "deleted"}:
         return
     problems = structure_problems(item.source_new, item.target_new)
-    if problems:
+    if problems and not same_code(item.source_new, item.target_new):  # translated comments change no structure
         item.flags.append("structure")
         item.problems.extend(problems)
-    terms = glossary.terms_for(item.source_new) if glossary is not None else {}  # type: ignore[attr-defined]
-    problems = glossary_problems(item.source_new, item.target_new, terms)
+    if glossary is None or (tgt_lang and is_cjk_language(tgt_lang) and not _CJK_RE.search(item.target_new)):
+        return  # untranslated text: its flag says so already, a glossary miss on it says nothing
+    problems = glossary_problems(item.source_new, item.target_new, glossary)
     if problems:
         item.flags.append("glossary")
         item.problems.extend(problems)
@@ -135,6 +202,7 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
     seen: set[str] = set()
     for file_index, entry in enumerate(report["files"]):
         output = _report_path(entry.get("output"), report_path, root, path)
+        output_rel = root.relative(output)
         for number, segment in enumerate(entry.get("segments") or []):
             item_id = str(segment.get("id") or f"f{file_index}-s{number}")
             if item_id in seen:  # ids are unique per file in some reports: make them unique overall
@@ -145,7 +213,7 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
                 id=item_id,
                 file_index=file_index,
                 output=output,
-                output_rel=root.relative(output),
+                output_rel=output_rel,
                 status=status,
                 needs_review=bool(segment.get("needs_review", status in REVIEW_STATUSES)),
                 source_old=segment.get("source_old"),
@@ -155,7 +223,7 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
                 output_line=segment.get("output_line"),
                 note=str(segment.get("note") or ""),
             )
-            check_item(item, glossary)
+            check_item(item, glossary, str(report.get("tgt_lang", "")))
             if item.target_new is not None:
                 segments.append(item)
             if item.needs_review or item.flags:
@@ -225,9 +293,9 @@ def load_translations(
                 source_new=source,
                 target_old=None,
                 target_new=text[segment.start : segment.end],
-                output_line=segment.line,
+                output_line=segment.line + 1,  # 1-based, as in sync reports
             )
-            check_item(item, glossary)
+            check_item(item, glossary, tgt_lang)
             items.append(item)
     origin = root.resolve(origin)
     state_dir = origin if origin.is_dir() else origin.parent

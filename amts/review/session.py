@@ -1,20 +1,48 @@
-"""Applying a reviewer's decision: the output file, the review state and the parallel data."""
+"""Applying a reviewer's decision: the output file, the parallel data and the review state, crash-safe.
+
+Every decision is first written as an *intent* to a journal beside the review state (the file's bytes
+after the decision, the pair for the memory, the decisions to record), then carried out in order --
+file, memory, state -- and the journal removed. A session that starts and finds a journal replays it,
+so a crash between the steps never leaves an edit in the file that the memory and the state do not
+know (or a state that answers only "conflict").
+"""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
+import os
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 from amts.document import normalize_space
 from amts.errors import AmtsError, InputError
-from amts.fileio import atomic_write_bytes
+from amts.fileio import atomic_write_bytes, atomic_write_text
 from amts.memory import Example, Pair
 from amts.review.queue import ReviewItem, ReviewQueue, check_item, structure_problems
-from amts.review.state import ACCEPTED, EDITED, REJECTED, Decision, ReviewState, now
+from amts.review.state import Decision, ReviewState, State, now
+from amts.review.validate import (
+    TextProblem,
+    clean_text,
+    structure_change,
+    translation_problem,
+    untranslated_reason,
+)
+
+PAGE_SIZE = 100
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    EDIT = "edit"
+    REJECT = "reject"
+    MERGE = "merge"  # this segment's text holds the translation of the next one too
+    UNDO = "undo"
 
 
 class Feedback(Protocol):
@@ -22,9 +50,15 @@ class Feedback(Protocol):
 
     name: str
 
-    def add(self, pair: Pair) -> str:
-        """Store ``pair`` as a new version; return a short description such as ``"book v4"``."""
+    def add(self, pair: Pair) -> tuple[str, int | None]:
+        """Store ``pair`` as a new version; return a description (``"book v4"``) and the version."""
         ...
+
+    def revert(self, version: int) -> tuple[str, int | None]:
+        """Undo what ``version`` added (a new version); return a description and that version."""
+        ...
+
+    def latest(self) -> int: ...
 
     def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]: ...
 
@@ -38,16 +72,20 @@ class ConflictError(AmtsError):
 
 
 class EditError(InputError):
-    """The edited text cannot be written as it is (empty, splits the paragraph, loses structure)."""
+    """The decision cannot be carried out as asked (the message says why); nothing was written."""
 
     def __init__(self, message: str, forceable: bool = False) -> None:
         super().__init__(message)
         self.forceable = forceable
 
 
+class ReviewLockedError(AmtsError):
+    """Another review server already serves this report."""
+
+
 @dataclass
 class SaveResult:
-    decision: Decision
+    decision: Decision | None
     file_changed: bool
     message: str
 
@@ -57,6 +95,10 @@ def file_hash(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return "missing"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 class ReviewSession:
@@ -70,64 +112,140 @@ class ReviewSession:
         matches: int = 3,
     ) -> None:
         self.queue = queue
-        self.state = ReviewState(queue.state_path)
         self.feedback = feedback
-        # the parallel data's own glossary unless one is given
-        self.glossary = glossary if glossary is not None else (feedback if hasattr(feedback, "terms_for") else None)
-        if self.glossary is not None:  # glossary violations are flags of the queue
+        self.glossary = glossary
+        if glossary is not None:  # glossary violations are flags of the queue
             for item in queue.items:
-                check_item(item, self.glossary)
+                check_item(item, glossary, queue.tgt_lang)
         self.matches = matches
+        self.journal_path = queue.state_path.with_name(queue.state_path.name + ".journal")
+        self.lock_path = queue.state_path.with_name(queue.state_path.name + ".lock")
         self._lock = threading.Lock()
+        self._lock_file: object | None = None
         self._similar_cache: dict[str, list[Example]] = {}
+        self._order = {item.id: n for n, item in enumerate(queue.items)}
+        self.recovered = ""
+        self.state = ReviewState(queue.state_path)
+        if self.journal_path.exists():
+            self.recovered = self._replay()
+            self.state = ReviewState(queue.state_path)
+
+    # -- one server per report -----------------------------------------------------------------
+
+    def hold(self, where: str = "") -> None:
+        """Take the report's lock for this process's lifetime; a second server is refused with a reason."""
+        handle = open(self.lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise ReviewLockedError(
+                f"{self.queue.origin.name} is already being reviewed by {holder}; use that page, or stop it first "
+                "(two servers on one report would overwrite each other's decisions)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"amts review pid {os.getpid()}{' at ' + where if where else ''}\n")
+        handle.flush()
+        self._lock_file = handle
+
+    def close(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # type: ignore[attr-defined]
+            self._lock_file = None
+            self.lock_path.unlink(missing_ok=True)
 
     # -- reading -------------------------------------------------------------------------------
 
     def decision(self, item: ReviewItem) -> Decision | None:
         return self.state.get(item.id)
 
-    def current_target(self, item: ReviewItem) -> str | None:
-        """The text the output file should hold for ``item`` now (an earlier edit wins)."""
+    def is_done(self, item: ReviewItem) -> bool:
         decision = self.state.get(item.id)
-        if decision is not None and decision.decision == EDITED and decision.target is not None:
+        return decision is not None and decision.decision.done
+
+    def current_target(self, item: ReviewItem) -> str | None:
+        """The text the output file holds for ``item`` now (the last decision's, else the proposal)."""
+        decision = self.state.get(item.id)
+        if decision is not None and decision.target is not None:
             return decision.target
         return item.target_new
 
-    def filtered(self, file: str = "", label: str = "", show: str = "pending") -> list[ReviewItem]:
+    def filtered(self, file: str = "", label: str = "", show: str = "pending", query: str = "") -> list[ReviewItem]:
         items = self.queue.items
         if file:
             items = [item for item in items if item.output_rel == file]
         if label:
             items = [item for item in items if label in item.labels]
         if show == "pending":
-            items = [item for item in items if self.state.get(item.id) is None]
+            items = [item for item in items if not self.is_done(item)]
         elif show == "done":
-            items = [item for item in items if self.state.get(item.id) is not None]
+            items = [item for item in items if self.is_done(item)]
+        if query:
+            needle = query.casefold()
+            items = [
+                item for item in items
+                if needle in item.id.casefold() or needle in (item.source_new or item.source_old or "").casefold()
+                or needle in (self.current_target(item) or "").casefold()
+            ]
         return items
 
+    def page(self, items: list[ReviewItem], number: int, size: int = PAGE_SIZE) -> tuple[list[ReviewItem], int, int]:
+        """Items of page ``number`` (1-based, clamped), the page number and the page count."""
+        pages = max(1, -(-len(items) // size))
+        number = min(max(1, number), pages)
+        return items[(number - 1) * size : number * size], number, pages
+
+    def file_counts(self) -> list[tuple[str, int, int]]:
+        """(file, pending, total) for every file of the queue, in report order."""
+        total: Counter[str] = Counter()
+        pending: Counter[str] = Counter()
+        for item in self.queue.items:
+            total[item.output_rel] += 1
+            if not self.is_done(item):
+                pending[item.output_rel] += 1
+        return [(name, pending[name], count) for name, count in total.items()]
+
     def progress(self) -> tuple[int, int]:
-        done = sum(1 for item in self.queue.items if self.state.get(item.id) is not None)
+        done = sum(1 for item in self.queue.items if self.is_done(item))
         return done, len(self.queue.items)
 
-    def next_pending(self, after: ReviewItem, file: str = "", label: str = "") -> ReviewItem | None:
+    def next_pending(self, after: ReviewItem, file: str = "", label: str = "", query: str = "") -> ReviewItem | None:
         """The next undecided item after ``after`` in queue order (wrapping), within the filter."""
-        candidates = self.filtered(file, label, show="pending")
+        candidates = [c for c in self.filtered(file, label, "pending", query) if c.id != after.id]
         if not candidates:
             return None
-        order = {item.id: n for n, item in enumerate(self.queue.items)}
-        here = order[after.id]
-        later = [item for item in candidates if order[item.id] > here]
-        return (later or candidates)[0] if (later or candidates)[0].id != after.id else None
+        here = self._order.get(after.id, -1)
+        later = [item for item in candidates if self._order[item.id] > here]
+        return (later or candidates)[0]
 
-    def neighbours(self, item: ReviewItem, file: str = "", label: str = "", show: str = "all") -> tuple[
-        ReviewItem | None, ReviewItem | None
-    ]:
-        items = self.filtered(file, label, show)
+    def neighbours(
+        self, item: ReviewItem, file: str = "", label: str = "", show: str = "all", query: str = ""
+    ) -> tuple[ReviewItem | None, ReviewItem | None]:
+        items = self.filtered(file, label, show, query)
         ids = [i.id for i in items]
         if item.id not in ids:
             return None, items[0] if items else None
         n = ids.index(item.id)
         return (items[n - 1] if n > 0 else None), (items[n + 1] if n + 1 < len(items) else None)
+
+    def context(self, item: ReviewItem) -> tuple[ReviewItem | None, ReviewItem | None]:
+        """The segments just before and after ``item`` in its output file (the paragraph around it)."""
+        same = [s for s in self.queue.segments if s.output == item.output]
+        ids = [s.id for s in same]
+        if item.id not in ids:
+            return None, None
+        n = ids.index(item.id)
+        return (same[n - 1] if n > 0 else None), (same[n + 1] if n + 1 < len(same) else None)
+
+    def merge_partner(self, item: ReviewItem) -> ReviewItem | None:
+        """The segment that can be merged into ``item``: the next one in the file, pending, under review."""
+        _, following = self.context(item)
+        if following is None or self.queue.get(following.id) is None or not following.editable:
+            return None
+        return following if self.state.get(following.id) is None else None
 
     def similar(self, item: ReviewItem) -> list[Example]:
         if self.feedback is None or not item.source_new:
@@ -149,90 +267,313 @@ class ReviewSession:
     # -- writing -------------------------------------------------------------------------------
 
     def save(
-        self, item: ReviewItem, action: str, text: str | None = None, expected_hash: str = "", force: bool = False
+        self,
+        item: ReviewItem,
+        action: str,
+        text: str | None = None,
+        expected_hash: str = "",
+        force: bool = False,
     ) -> SaveResult:
-        """Apply ``action`` (accept | edit | reject) to ``item``.
+        """Apply ``action`` (accept | edit | reject | merge | undo) to ``item``.
 
         The file is re-read under a lock and compared with ``expected_hash`` (what the page showed); the
-        text to replace must still be in the file near its line. Only those bytes change, then the pair
-        goes to the parallel data and the decision to the review state.
+        text to replace must still be in the file near its line. Only those bytes change.
         """
-        if action not in ("accept", "edit", "reject"):
-            raise EditError(f"unknown action {action!r}")
+        try:
+            verb = Action(action)
+        except ValueError:
+            raise EditError(f"unknown action {action!r}: use accept, edit, reject, merge or undo") from None
         with self._lock:
             data = item.output.read_bytes() if item.output.exists() else b""
-            current_hash = hashlib.sha256(data).hexdigest() if item.output.exists() else "missing"
+            current_hash = _sha(data) if item.output.exists() else "missing"
             if expected_hash and expected_hash != current_hash:
                 raise ConflictError(
                     f"{item.output_rel} changed on disk since this page was loaded; nothing was written. "
                     "Your text is kept below; check the file, then save again.",
                     current_hash,
                 )
+            if verb is Action.UNDO:
+                return self._undo(item, data)
             current = self.current_target(item)
-            if action == "reject" or current is None:
-                decision = Decision(
-                    REJECTED if action == "reject" else ACCEPTED, item.output_rel, current, current, now(), current_hash
-                )
-                self.state.record(item.id, decision)
-                return SaveResult(decision, False, f"{item.id} {decision.decision}")
-            new_text = current if action == "accept" else self._clean_edit(item, current, text or "", force)
-            offset = self._locate(item, data, current, current_hash)
-            old_bytes, new_bytes = current.encode("utf-8"), new_text.encode("utf-8")
-            changed = old_bytes != new_bytes
-            if changed:
-                data = data[:offset] + new_bytes + data[offset + len(old_bytes) :]
-                atomic_write_bytes(item.output, data)
-            new_hash = hashlib.sha256(data).hexdigest()
-            stored = self._feed(item, new_text, action)
-            decision = Decision(
-                EDITED if changed or (action == "edit" and self._was_edited(item)) else ACCEPTED,
-                item.output_rel,
-                new_text,
-                current,
-                now(),
-                new_hash,
-                stored,
-            )
-            self.state.record(item.id, decision)
-            self._similar_cache.clear()
-            verb = "saved" if changed else "accepted"
-            return SaveResult(decision, changed, f"{item.id} {verb}; parallel data: {stored}")
+            if current is None:  # a deleted segment: nothing in the file to accept or change
+                state = State.ACCEPTED if verb is Action.ACCEPT else State.REOPENED
+                decision = Decision(state, item.output_rel, None, None, now(), current_hash)
+                self._commit(item, data, data, [], [(item.id, decision)])
+                return SaveResult(decision, False, f"{item.id} {state}")
+            if verb is Action.REJECT:
+                return self._reject(item, data, current)
+            if verb is Action.ACCEPT:
+                reason = untranslated_reason(item.source_new, current, self.queue.tgt_lang)
+                if reason:
+                    raise EditError(f"cannot accept: {reason}; write the translation (Edit) or Reject it")
+                new_text, state = current, (State.ACCEPTED if current == item.target_new else State.EDITED)
+            else:
+                new_text = self._clean_edit(item, current, text or "", force, merging=verb is Action.MERGE)
+                state = State.EDITED
+            if verb is Action.MERGE:
+                return self._merge(item, data, current, new_text)
+            offset = self._locate(item, data, current)
+            after = data[:offset] + new_text.encode("utf-8") + data[offset + len(current.encode("utf-8")) :]
+            pair = self._pair(item.source_new, new_text, item, state)
+            previous = self.state.get(item.id)
+            if pair is not None and previous is not None and previous.memory_version and previous.target == new_text:
+                pair = None  # the memory already holds exactly this (accepting an earlier edit)
+                stored = previous.parallel_data
+            else:
+                stored = ""
+            decision = Decision(state, item.output_rel, new_text, current, now(), _sha(after), stored,
+                                previous.memory_version if pair is None and previous else None)
+            self._commit(item, data, after, [("append", asdict(pair))] if pair else [], [(item.id, decision)],
+                         why_not=self._why_not(item.source_new, new_text) if pair is None and not stored else "")
+            changed = after != data
+            return SaveResult(decision, changed, f"{item.id} {'saved' if changed else state}; parallel data: "
+                              f"{decision.parallel_data}")
 
-    def _was_edited(self, item: ReviewItem) -> bool:
+    def _why_not(self, source: str | None, target: str) -> str:
+        if self.feedback is None:
+            return "none configured"
+        problem = translation_problem(source, target, self.queue.tgt_lang)
+        return f"not stored: {problem}" if problem else "not stored"
+
+    def _reject(self, item: ReviewItem, data: bytes, current: str) -> SaveResult:
+        """The proposal is wrong: put back what the file held before it, or keep the segment open."""
+        before = item.target_old if item.target_old is not None and item.target_old != item.target_new else None
+        restored = before if before is not None else item.target_new or ""
+        state = State.RESTORED if before is not None else State.REOPENED
+        offset = self._locate(item, data, current)
+        after = data[:offset] + restored.encode("utf-8") + data[offset + len(current.encode("utf-8")) :]
+        memory: list[tuple[str, object]] = []
         previous = self.state.get(item.id)
-        return previous is not None and previous.decision == EDITED
+        if previous is not None and previous.memory_version:  # the memory forgets what the file no longer says
+            memory.append(("revert", previous.memory_version))
+        decision = Decision(state, item.output_rel, restored, current, now(), _sha(after))
+        self._commit(item, data, after, memory, [(item.id, decision)], why_not="rejections are not stored")
+        what = "restored the text before the proposal" if state is State.RESTORED else "still needs a translation"
+        return SaveResult(decision, after != data, f"{item.id} rejected: {what}")
 
-    def _clean_edit(self, item: ReviewItem, current: str, text: str, force: bool) -> str:
-        """The textarea's text as file bytes: browser CRLFs back to the file's line ending."""
+    def _merge(self, item: ReviewItem, data: bytes, current: str, new_text: str) -> SaveResult:
+        """``item`` gets ``new_text`` (the translation of both), the next segment becomes empty."""
+        partner = self.merge_partner(item)
+        if partner is None:
+            raise EditError("nothing to merge: the next segment of this file is not under review or already decided")
+        partner_text = self.current_target(partner) or ""
+        offset = self._locate(item, data, current)
+        end = offset + len(current.encode("utf-8"))
+        partner_offset = self._locate(partner, data, partner_text)
+        if partner_offset < end:
+            raise EditError("the next segment is not after this one in the file; edit the file directly")
+        gap = data[end:partner_offset]
+        after = (data[:offset] + new_text.encode("utf-8") + gap
+                 + data[partner_offset + len(partner_text.encode("utf-8")) :])
+        source = " ".join(s for s in (item.source_new, partner.source_new) if s)
+        pair = self._pair(source, new_text, item, State.EDITED)
+        at, digest = now(), _sha(after)
+        serial = self.state.next_serial()
+        mine = Decision(State.EDITED, item.output_rel, new_text, current, at, digest, "", None, partner.id, serial,
+                        {"gap": gap.decode("utf-8")})
+        theirs = Decision(State.MERGED, partner.output_rel, "", partner_text, at, digest,
+                          f"merged into {item.id}", None, item.id, serial)
+        self._commit(item, data, after, [("append", asdict(pair))] if pair else [],
+                     [(item.id, mine), (partner.id, theirs)],
+                     why_not=self._why_not(source, new_text) if pair is None else "")
+        return SaveResult(mine, True, f"{item.id} and {partner.id} merged; parallel data: {mine.parallel_data}")
+
+    def _undo(self, item: ReviewItem, data: bytes) -> SaveResult:
+        """Take back the last decision on ``item``: its text, its pair in the memory, its state."""
+        last = self.state.get(item.id)
+        if last is None:
+            raise EditError(f"{item.id} has no decision to undo")
+        if last.decision is State.MERGED:
+            owner = self.queue.get(last.merged_with)
+            if owner is not None:
+                return self._undo(owner, data)
+        after = data
+        pops = [item.id]
+        if last.target is not None and last.previous is not None and last.target != last.previous:
+            offset = self._locate(item, data, last.target)
+            after = data[:offset] + last.previous.encode("utf-8") + data[offset + len(last.target.encode("utf-8")) :]
+        if last.merged_with:
+            partner = self.queue.get(last.merged_with)
+            partner_last = self.state.get(last.merged_with)
+            if partner is not None and partner_last is not None and partner_last.serial == last.serial:
+                offset = self._locate(item, after, last.previous or "")
+                insert_at = offset + len((last.previous or "").encode("utf-8")) + len(last.extra.get("gap", "").encode())
+                after = after[:insert_at] + (partner_last.previous or "").encode("utf-8") + after[insert_at:]
+                pops.append(partner.id)
+        memory: list[tuple[str, object]] = []
+        if last.memory_version and not (last.decision is State.ACCEPTED and self._same_pair_before(item, last)):
+            memory.append(("revert", last.memory_version))
+        self._commit(item, data, after, memory, [], pops=[(key, last.serial) for key in pops])
+        return SaveResult(None, after != data, f"{item.id}: {last.decision} undone")
+
+    def _same_pair_before(self, item: ReviewItem, last: Decision) -> bool:
+        history = self.state.history.get(item.id, [])
+        earlier = history[-2] if len(history) > 1 else None
+        return earlier is not None and earlier.memory_version == last.memory_version
+
+    def undo_last(self) -> SaveResult:
+        """Undo the most recent decision of the whole review (the keyboard's ``u`` on the queue)."""
+        item_id = self.state.last_decided()
+        item = self.queue.get(item_id) if item_id else None
+        if item is None:
+            raise EditError("no decision to undo")
+        return self.save(item, Action.UNDO)
+
+    # -- the journal ---------------------------------------------------------------------------
+
+    def _commit(
+        self,
+        item: ReviewItem,
+        before: bytes,
+        after: bytes,
+        memory: list[tuple[str, object]],
+        record: list[tuple[str, Decision]],
+        pops: list[tuple[str, int]] | None = None,
+        why_not: str = "",
+    ) -> None:
+        """Journal the intent, then file, memory and state, then drop the journal."""
+        for _, decision in record:
+            if not decision.serial:
+                decision.serial = self.state.next_serial()
+        intent = {
+            "file": item.output_rel,
+            "path": str(item.output),
+            "before": _sha(before),
+            "after": after.decode("utf-8", "surrogateescape"),
+            "memory": memory,
+            "memory_before": self._latest(),
+            "record": [(key, asdict(decision)) for key, decision in record],
+            "pops": pops or [],
+            "why_not": why_not,
+        }
+        atomic_write_text(self.journal_path, json.dumps(intent, ensure_ascii=True))
+        self._carry_out(intent)
+        self.journal_path.unlink(missing_ok=True)
+        self._similar_cache.clear()
+        for key, decision in record:  # the live objects get what the journal steps produced
+            stored = self.state.get(key)
+            if stored is not None and stored.serial == decision.serial:
+                decision.parallel_data, decision.memory_version = stored.parallel_data, stored.memory_version
+
+    def _carry_out(self, intent: dict) -> str:
+        """The journal's steps, each done only if not done yet (so a replay is harmless)."""
+        notes: list[str] = []
+        path = Path(intent["path"])
+        after = intent["after"].encode("utf-8", "surrogateescape")
+        current = path.read_bytes() if path.exists() else b""
+        if _sha(current) == intent["before"] and current != after:
+            atomic_write_bytes(path, after)
+        elif _sha(current) != _sha(after):
+            notes.append(f"{intent['file']} changed since; its text was not replayed")
+        stored, version = intent["why_not"], None
+        for kind, value in intent["memory"]:
+            if self.feedback is None:
+                break
+            try:
+                if self._latest() > intent["memory_before"]:  # done before the crash
+                    version = intent["memory_before"] + 1
+                    stored = f"{self.feedback.name} v{version}"
+                elif kind == "append":
+                    stored, version = self.feedback.add(Pair(**value))
+                else:
+                    stored, version = self.feedback.revert(int(value))  # type: ignore[arg-type]
+            except Exception as error:  # noqa: BLE001 - the file is saved; tell the reviewer what failed
+                stored = f"failed: {error}"
+        for key, serial in intent["pops"]:
+            last = self.state.get(key)
+            if last is not None and last.serial == serial:
+                self.state.pop(key, save=False)
+        for key, values in intent["record"]:
+            if not self.state.has(key, values["serial"]):
+                decision = Decision(**values)
+                if decision.decision is not State.MERGED and not decision.parallel_data:
+                    decision.parallel_data = stored
+                    decision.memory_version = version
+                self.state.record(key, decision, save=False)
+        self.state.save()
+        return "; ".join(notes)
+
+    def _replay(self) -> str:
+        """Finish the decision a crash interrupted (see the module docstring)."""
+        try:
+            intent = json.loads(self.journal_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            return f"an unreadable review journal was left aside ({error})"
+        self.state = ReviewState(self.queue.state_path)
+        notes = self._carry_out(intent)
+        self.journal_path.unlink(missing_ok=True)
+        keys = ", ".join(key for key, _ in intent["record"]) or ", ".join(key for key, _ in intent["pops"])
+        return f"finished the interrupted decision on {keys or intent['file']}" + (f" ({notes})" if notes else "")
+
+    def _latest(self) -> int:
+        if self.feedback is None:
+            return 0
+        try:
+            return self.feedback.latest()
+        except Exception:  # noqa: BLE001 - an unreadable store is reported when it is written
+            return 0
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _clean_edit(self, item: ReviewItem, current: str, text: str, force: bool, merging: bool = False) -> str:
+        """The textarea's text as file bytes, or a refusal that says why."""
         eol = "\r\n" if "\r\n" in current else "\n"
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        try:
+            clean_text(text)
+        except TextProblem as problem:
+            raise EditError(str(problem)) from None
+        if current.endswith("\n") and text.strip() and not text.endswith("\n"):
+            text += "\n"
         if not current.endswith("\n"):
             text = text.rstrip("\n")
         text = text.replace("\n", eol)
         if not text.strip():
-            raise EditError("the translation is empty; use Reject to leave the proposal unapproved")
+            raise EditError("the translation is empty; if it is inside the previous segment, open that one and use "
+                            "Merge with next; otherwise Reject")
         if "\n\n" in text.replace("\r\n", "\n").strip("\n") and "\n\n" not in current.replace("\r\n", "\n"):
             raise EditError("a blank line would split the paragraph in two; keep it one paragraph")
+        proposal = item.target_new if item.target_new is not None else current
+        change = structure_change(proposal, text)
+        if change:
+            raise EditError(change)
         if item.source_new is not None and not force:
-            before = set(structure_problems(item.source_new, current))
+            before = set(structure_problems(item.source_new, proposal))
             lost = [p for p in structure_problems(item.source_new, text) if p not in before]
-            if lost:
-                raise EditError("structure differs from the source: " + "; ".join(lost), forceable=True)
+            if lost and not merging:
+                raise EditError("placeholders differ from the source: " + "; ".join(lost), forceable=True)
+            reason = untranslated_reason(item.source_new, text, self.queue.tgt_lang)
+            if reason:
+                raise EditError(f"{reason} (saved anyway, it will not enter the parallel data)", forceable=True)
         return text
 
-    def _locate(self, item: ReviewItem, data: bytes, current: str, current_hash: str) -> int:
+    def _pair(self, source: str | None, target: str, item: ReviewItem, state: State) -> Pair | None:
+        """The (source, reviewed target) pair for the memory, or None unless it is a real translation."""
+        if self.feedback is None or translation_problem(source, target, self.queue.tgt_lang):
+            return None
+        src, tgt = self.queue.src_lang, self.queue.tgt_lang
+        return Pair(
+            normalize_space(source or "", src),
+            normalize_space(target, tgt),
+            src,
+            tgt,
+            {"origin": "post-edited", "file": item.output_rel, "segment": item.id, "decision": str(state),
+             "reviewed_at": now()},
+        )
+
+    def _locate(self, item: ReviewItem, data: bytes, current: str) -> int:
         """Byte offset of ``current`` in the file: the occurrence nearest the segment's line."""
         needle = current.encode("utf-8")
         offsets: list[int] = []
-        start = data.find(needle)
-        while start != -1 and needle:
+        start = data.find(needle) if needle else -1
+        while start != -1:
             offsets.append(start)
             start = data.find(needle, start + 1)
         if not offsets:
             raise ConflictError(
-                f"the proposed text of {item.id} is no longer in {item.output_rel}; it was changed outside "
-                "this review, nothing was written",
-                current_hash,
+                f"the text of {item.id} is no longer in {item.output_rel}; it was changed outside this review, "
+                "nothing was written",
+                _sha(data),
             )
         if len(offsets) == 1:
             return offsets[0]
@@ -245,44 +586,11 @@ class ReviewSession:
             raise ConflictError(
                 f"the text of {item.id} occurs {len(offsets)} times in {item.output_rel} and the report "
                 "gives no line; edit the file directly",
-                current_hash,
+                _sha(data),
             )
-        line = item.output_line  # 1-based in sync reports, 0-based from parse_markdown: try both
+        line = item.output_line  # 1-based
 
         def distance(at: int) -> int:
-            number = data.count(b"\n", 0, at)
-            return min(abs(number - line), abs(number + 1 - line))
+            return abs(data.count(b"\n", 0, at) + 1 - line)
 
         return min(offsets, key=distance)
-
-    def _feed(self, item: ReviewItem, target: str, action: str) -> str:
-        """Add (new source, reviewed target) to the parallel data; a failure is reported, not fatal."""
-        if self.feedback is None:
-            return "none configured"
-        if not item.source_new:
-            return "skipped: no source text for this segment"
-        src, tgt = self.queue.src_lang, self.queue.tgt_lang
-        pair = Pair(
-            normalize_space(item.source_new, src),
-            normalize_space(target, tgt),
-            src,
-            tgt,
-            {
-                "origin": "post-edited",
-                "file": item.output_rel,
-                "segment": item.id,
-                "decision": "accepted" if action == "accept" else "edited",
-                "reviewed_at": now(),
-            },
-        )
-        try:
-            return self.feedback.add(pair)
-        except Exception as error:  # noqa: BLE001 - the file is saved; tell the reviewer what failed
-            return f"failed: {error}"
-
-
-def items_by_file(items: Sequence[ReviewItem]) -> dict[str, list[ReviewItem]]:
-    out: dict[str, list[ReviewItem]] = {}
-    for item in items:
-        out.setdefault(item.output_rel, []).append(item)
-    return out

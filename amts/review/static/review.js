@@ -1,15 +1,24 @@
-// Keyboard shortcuts for the review page; everything also works without JavaScript.
+// Keyboard shortcuts for the review pages; everything also works without JavaScript.
+// Every decision a key makes can be taken back with "u" (undo the last decision).
 (function () {
   "use strict";
   const form = document.getElementById("decide");
   function submit(action) {
     if (!form) return;
-    const button = form.querySelector('button[value="' + action + '"]');
+    const button = form.querySelector('button[name="action"][value="' + action + '"]');
     if (button) form.requestSubmit(button);
+  }
+  function click(selector) {
+    const element = document.querySelector(selector);
+    if (element) element.click();
   }
   function follow(id) {
     const link = document.getElementById(id);
     if (link) window.location.href = link.href;
+  }
+  function undo() {
+    const global = document.getElementById("undo-form");
+    if (global) global.requestSubmit();
   }
   document.addEventListener("keydown", function (event) {
     const typing = event.target.closest("textarea, input, select");
@@ -25,12 +34,16 @@
     const actions = {
       a: function () { submit("accept"); },
       r: function () { submit("reject"); },
+      u: undo,
       n: function () { follow("next"); },
       j: function () { follow("next"); },
       p: function () { follow("prev"); },
       k: function () { follow("prev"); },
       q: function () { follow("to-queue"); },
       e: function () { const t = document.getElementById("target"); if (t) t.focus(); },
+      "1": function () { click('.use-match[data-key="1"]'); },
+      "2": function () { click('.use-match[data-key="2"]'); },
+      "3": function () { click('.use-match[data-key="3"]'); },
     };
     if (actions[event.key]) {
       event.preventDefault();
