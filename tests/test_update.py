@@ -164,3 +164,62 @@ def test_state_file_is_plain_toml_for_people(tmp_path: Path) -> None:
     assert tomllib.loads(text)["source"] == {"url": 'https://example.org/"quoted"', "commit": "abc",
                                              "synced_at": "2026-01-01T00:00:00Z", "report": "r.json"}
     assert read_state(path) == EditionState("abc", 'https://example.org/"quoted"', "2026-01-01T00:00:00Z", "r.json")
+
+
+def test_update_opens_then_updates_one_pull_request(books: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.github_server import FakeGitHub
+
+    zh, en = books["zh"], books["en"]
+    remote = zh.parent / "zh-remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git(zh, "remote", "add", "origin", str(remote))
+    write_state(zh / "amts-state.toml", EditionState(books["first"], "https://github.example/acme/book-en"))
+    git(zh, "add", "amts-state.toml")
+    git(zh, "commit", "-q", "-m", "state")
+    git(zh, "push", "-q", "origin", "main")
+    args = ["update", "--to", books["second"], "--branch", "amts/update", "--push", "origin", "--open-pr"]
+    with FakeGitHub("s3cret") as github:
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.example")
+        monkeypatch.setenv("GITHUB_REPOSITORY", "acme/book-zh")
+        monkeypatch.setenv("GITHUB_RUN_ID", "77")
+        monkeypatch.setenv("GITHUB_TOKEN", "wrong")
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 3 and "HTTP 401 Bad credentials" in refused.output
+        git(zh, "switch", "-q", "main")
+        git(zh, "checkout", "-q", "--", ".")
+        monkeypatch.setenv("GITHUB_TOKEN", "s3cret")
+        result = runner.invoke(app, args + ["--base", "main"])
+        assert result.exit_code == 4, result.output
+        # the branch on the remote holds one sync commit on top of main
+        tip = git(remote, "rev-parse", "amts/update")
+        assert git(remote, "rev-parse", "amts/update~1") == git(remote, "rev-parse", "main")
+        assert books["second"][:12] in git(remote, "log", "-1", "--format=%s", "amts/update")
+        assert len(github.pulls) == 1
+        pull = github.pulls[0]
+        assert (pull["head"]["ref"], pull["base"]["ref"]) == ("amts/update", "main")
+        body = pull["body"]
+        assert f"`{books['first'][:12]}..{books['second'][:12]}`" in body
+        assert f"https://github.example/acme/book-en/compare/{books['first']}...{books['second']}" in body
+        assert "**Words to review:" in body and "| kept |" in body.replace("| kept | ", "| kept |")
+        intro = (zh / "chapter" / "intro.md").read_text(encoding="utf-8").splitlines()
+        added = next(n for n, line in enumerate(intro, 1) if "Models generalize" in line)
+        assert f"[chapter/intro.md:{added}](https://github.example/acme/book-zh/blob/amts/update/chapter/intro.md#L{added})" in body
+        assert "https://github.example/acme/book-zh/actions/runs/77" in body
+        assert len(github.comments) == 1 and "# Sync report" in github.comments[0]["body"]
+
+        # the source moves on: the same pull request and comment are updated, not duplicated
+        git(zh, "switch", "-q", "main")
+        third = runner.invoke(app, ["update", "--branch", "amts/update", "--push", "origin", "--open-pr"])
+        assert third.exit_code in (4, 5), third.output
+        assert len(github.pulls) == 1 and len(github.comments) == 1
+        assert books["third"][:12] in github.pulls[0]["body"] and "chapter/new.md" in github.pulls[0]["body"]
+        assert git(remote, "rev-parse", "amts/update") != tip
+        assert git(remote, "rev-parse", "amts/update~1") == git(remote, "rev-parse", "main")
+
+        # already synced on this branch: nothing to do, no request at all
+        calls = len(github.requests)
+        again = runner.invoke(app, ["update", "--branch", "amts/update", "--push", "origin", "--open-pr"])
+        assert again.exit_code == 0 and "nothing to do" in again.output
+        assert len(github.requests) == calls
+    assert en.exists()

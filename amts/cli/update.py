@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +17,17 @@ from amts.config import ConfigError, book_config
 from amts.engines import EngineError
 from amts.errors import AmtsError
 from amts.sync.edition import STATE_NAME
-from amts.sync.update import DEFAULT_REPORT, Outcome, commit_update, init_state, update_edition
+from amts.sync.github import GitHub, GitHubError, publish, pull_request_body
+from amts.sync.report import markdown_path
+from amts.sync.update import (
+    DEFAULT_REPORT,
+    Outcome,
+    commit_update,
+    current_branch,
+    init_state,
+    push_branch,
+    update_edition,
+)
 
 console = Console(stderr=True)
 
@@ -39,6 +51,13 @@ def update(
                                                 f"EDITION/{DEFAULT_REPORT}.")] = None,
     commit: Annotated[bool, typer.Option("--commit", help="Commit the synced files, report and state in the "
                                          "edition's git repository.")] = False,
+    branch: Annotated[str | None, typer.Option("--branch", help="Commit on this branch, created or reset at the "
+                                               "current commit (implies --commit).")] = None,
+    push: Annotated[str | None, typer.Option("--push", help="Push the branch to this remote (forced).")] = None,
+    open_pr: Annotated[bool, typer.Option("--open-pr", help="Open or update the branch's pull request on GitHub "
+                                          "(GITHUB_REPOSITORY, GITHUB_TOKEN, GITHUB_API_URL).")] = False,
+    base: Annotated[str | None, typer.Option("--base", help="The pull request's base branch (default: the "
+                                             "branch checked out before the update).")] = None,
     src: Annotated[str | None, typer.Option("--src", help="Source language (default: amts.toml, else en).")] = None,
     tgt: Annotated[str | None, typer.Option("--tgt", help="Target language (default: amts.toml's first).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help="amts store file (parallel data).")] = None,
@@ -60,6 +79,9 @@ def update(
     if source is None:
         fail("give --source-repo (a git checkout of the source book), or [update] source in amts.toml")
     state_path = edition / STATE_NAME
+    if (push or open_pr) and not branch:
+        fail("--push and --open-pr need --branch (the pull request's branch)")
+    start_branch = current_branch(edition) or "main"
     try:
         if init is not None:
             state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path)
@@ -84,9 +106,15 @@ def update(
         finally:
             if translator.engine is not None:
                 translator.engine.close()
-        if commit and result.outcome is not Outcome.UP_TO_DATE:
-            commit_hash = commit_update(edition, result, state_path)
-            console.print(f"committed {commit_hash[:12]}", highlight=False)
+        if (commit or branch) and result.outcome is not Outcome.UP_TO_DATE:
+            commit_hash = commit_update(edition, result, state_path, branch=branch or "")
+            console.print(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), highlight=False)
+            if push:
+                push_branch(edition, push, branch or current_branch(edition))
+            if open_pr:
+                pull = _open_pull_request(edition, result, branch or current_branch(edition), base or start_branch)
+                console.print(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
+                              highlight=False)
     except (AmtsError, EngineError) as error:
         fail(f"{error}", getattr(error, "exit_code", 2))
     for line in result.skipped:
@@ -95,6 +123,27 @@ def update(
     if result.report_path is not None:
         console.print(f"report: {result.report_path} (summary: {result.report_path.with_suffix('.md')})", highlight=False)
     raise typer.Exit(EXIT_CODES[result.outcome])
+
+
+def _open_pull_request(edition: Path, result, branch: str, base: str):  # noqa: ANN001, ANN202
+    """The GitHub step: everything it needs comes from the environment a workflow gives it."""
+    repository, token = os.environ.get("GITHUB_REPOSITORY", ""), os.environ.get("GITHUB_TOKEN", "")
+    if not repository or not token:
+        raise GitHubError("--open-pr needs GITHUB_REPOSITORY (owner/name) and GITHUB_TOKEN in the environment")
+    web = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    run = os.environ.get("GITHUB_RUN_ID")
+    run_url = f"{web}/{repository}/actions/runs/{run}" if run else ""
+    report_path = result.report_path
+    data = json.loads(report_path.read_text(encoding="utf-8"))
+    shown = report_path.resolve().relative_to(edition.resolve()).as_posix()
+    body = pull_request_body(data, web_url=web, repository=repository, branch=branch, run_url=run_url,
+                             report_path=shown)
+    github = GitHub(repository, token, os.environ.get("GITHUB_API_URL", "https://api.github.com"))
+    try:
+        return publish(github, branch=branch, base=base, title=f"Sync with the source at {result.new_commit[:12]}",
+                       body=body, report=markdown_path(report_path).read_text(encoding="utf-8"))
+    finally:
+        github.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -134,16 +134,34 @@ def init_state(edition: Path, source_repo: Path, commit: str, url: str = "", sta
     return state
 
 
-def commit_update(edition: Path, result: UpdateResult, state_path: Path, message: str | None = None) -> str:
-    """Commit the files the update wrote, its report and state in the edition's git repository; the hash."""
+def _git(edition: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(edition), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SyncError(f"{edition}: git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout.strip()
+
+
+def current_branch(edition: Path) -> str:
+    """The checked-out branch of the edition's repository ('' when detached)."""
+    return subprocess.run(["git", "-C", str(edition), "symbolic-ref", "--quiet", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def commit_update(edition: Path, result: UpdateResult, state_path: Path, *, branch: str = "",
+                  message: str | None = None) -> str:
+    """Commit what the update wrote (files, report, state) in the edition's repository, on ``branch`` if
+    given (created or reset at the current commit, so it always holds one sync on top); the hash."""
     paths = [edition / rel for rel in result.changed] + [state_path]
     if result.report_path is not None:
         paths += [result.report_path, markdown_path(result.report_path)]
+    if branch:
+        _git(edition, "switch", "-q", "-C", branch)  # the written files stay in the work tree
     subject = message or f"Sync with the source at {result.new_commit[:12]} (amts update)"
-    body = result.summary_line()
-    for args in (["add", "--", *map(str, paths)], ["commit", "-q", "-m", subject, "-m", body, "--", *map(str, paths)]):
-        done = subprocess.run(["git", "-C", str(edition), *args], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SyncError(f"{edition}: git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
-    return subprocess.run(["git", "-C", str(edition), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    _git(edition, "add", "--", *map(str, paths))
+    _git(edition, "commit", "-q", "-m", subject, "-m", result.summary_line(), "--", *map(str, paths))
+    return _git(edition, "rev-parse", "HEAD")
+
+
+def push_branch(edition: Path, remote: str, branch: str) -> None:
+    """Publish the sync branch; forced, because every update rebuilds it on top of the base."""
+    _git(edition, "push", "-q", "--force", remote, f"HEAD:refs/heads/{branch}")
