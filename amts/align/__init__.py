@@ -15,14 +15,19 @@ Contract used by sync and evaluation:
   ``align_trees(src_dir, tgt_dir, src_lang, tgt_lang, granularity, progress)`` ->
   ``AlignmentResult(pairs, unmatched_src, unmatched_tgt, files, shapes)``; ``match_files`` pairs files
   by relative path (or ``<name>_origin.md`` -> ``<name>.md``, the d2lbook layout);
-  ``document_pairs(src_doc, tgt_doc, ...)`` for parsed documents. Each ``Pair`` carries provenance
+  ``document_pairs(src_doc, tgt_doc, ...)`` for parsed documents. ``align_files``/``align_trees``
+  apply ``QualityGates(min_score=0.5, keep_identical=False)``: pairs scoring under the threshold and
+  pairs whose target is the source text are left out and counted (``below_score``, ``identical``). Each ``Pair`` carries provenance
   ``file``, ``src_lines`` "a-b", ``tgt_lines`` "c-d" (1-based), ``shape``, ``score``, ``origin="aligned"``.
 """
 
 from amts.align.blocks import BlockLink, align_documents
 from amts.align.files import (
+    DEFAULT_MIN_SCORE,
     GRANULARITIES,
+    NO_GATES,
     AlignmentResult,
+    QualityGates,
     align_files,
     align_trees,
     document_pairs,
@@ -31,8 +36,11 @@ from amts.align.files import (
 from amts.align.sentences import SentenceLink, align_sentences
 
 __all__ = [
+    "DEFAULT_MIN_SCORE",
     "GRANULARITIES",
+    "NO_GATES",
     "AlignmentResult",
+    "QualityGates",
     "BlockLink",
     "SentenceLink",
     "align_documents",

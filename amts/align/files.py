@@ -28,6 +28,39 @@ GRANULARITIES = ("paragraph", "sentence")
 ORIGIN_SUFFIX = "_origin.md"
 
 
+#: pairs scoring below this are left out of parallel data (see docs/align.md, "Quality gates")
+DEFAULT_MIN_SCORE = 0.5
+
+
+@dataclass(frozen=True)
+class QualityGates:
+    """What an aligned pair must pass to be parallel data.
+
+    ``min_score``: the alignment score (0-1) below which a pair is noise (on D2L: 4 of 11,266 sentence
+    pairs, all wrong or partial). ``keep_identical``: keep pairs whose target is the source text
+    (untranslated files, table cells of names), which teach an engine to copy.
+    """
+
+    min_score: float = DEFAULT_MIN_SCORE
+    keep_identical: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ValueError(f"the minimum alignment score must be between 0 and 1, not {self.min_score}")
+
+
+NO_GATES = QualityGates(min_score=0.0, keep_identical=True)
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def is_identical(pair: Pair) -> bool:
+    """Whether the target is the source text itself (whitespace and case aside): not a translation."""
+    return _comparable(pair.source) == _comparable(pair.target)
+
+
 @dataclass
 class AlignmentResult:
     """Pairs of all matched files, files without a counterpart, and counts for the summary."""
@@ -38,8 +71,12 @@ class AlignmentResult:
     files: int = 0
     shapes: Counter[str] = field(default_factory=Counter)  # pairs by shape
     warnings: list[str] = field(default_factory=list)
+    below_score: int = 0  # pairs left out by the quality gates: score under min_score
+    identical: int = 0  # ... target identical to the source
 
     def add(self, other: AlignmentResult) -> None:
+        self.below_score += other.below_score
+        self.identical += other.identical
         self.pairs.extend(other.pairs)
         self.unmatched_src.extend(other.unmatched_src)
         self.unmatched_tgt.extend(other.unmatched_tgt)
@@ -55,7 +92,24 @@ class AlignmentResult:
             "shapes": dict(sorted(self.shapes.items())),
             "unmatched_src": len(self.unmatched_src),
             "unmatched_tgt": len(self.unmatched_tgt),
+            "below_score": self.below_score,
+            "identical": self.identical,
         }
+
+    def gate(self, gates: QualityGates) -> None:
+        """Leave out the pairs that fail ``gates`` (counted in ``below_score`` and ``identical``)."""
+        kept: list[Pair] = []
+        for pair in self.pairs:
+            if float(pair.provenance.get("score", 1.0)) < gates.min_score:
+                self.below_score += 1
+            elif not gates.keep_identical and is_identical(pair):
+                self.identical += 1
+            else:
+                kept.append(pair)
+                continue
+            self.shapes[str(pair.provenance.get("shape", ""))] -= 1
+        self.pairs = kept
+        self.shapes = +self.shapes  # drop shapes that no longer occur
 
 
 def _check_granularity(granularity: str) -> None:
@@ -106,8 +160,11 @@ def align_trees(
     granularity: str = "sentence",
     progress: Callable[[str], None] | None = None,
     workers: int | None = None,
+    gates: QualityGates = QualityGates(),  # noqa: B008 - frozen, immutable
 ) -> AlignmentResult:
     """Align every matched file of two book trees; ``progress(name)`` is called after each file.
+
+    Pairs failing the quality ``gates`` are left out and counted (``NO_GATES`` keeps everything).
 
     Files are independent, so ``workers`` processes (default: one per CPU, at most 4) share them;
     pairs come back in file order whatever the number of workers.
@@ -115,14 +172,14 @@ def align_trees(
     _check_granularity(granularity)
     matched, unmatched_src, unmatched_tgt = match_files(Path(src_dir), Path(tgt_dir), tgt_lang)
     result = AlignmentResult(unmatched_src=unmatched_src, unmatched_tgt=unmatched_tgt)
-    jobs = [(src, tgt, src_lang, tgt_lang, granularity, name) for src, tgt, name in matched]
+    jobs = [(src, tgt, src_lang, tgt_lang, granularity, name, gates) for src, tgt, name in matched]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(jobs) < 8:
         for job in jobs:
             result.add(align_files(*job))
             if progress:
-                progress(job[-1])
+                progress(job[5])
         return result
     # Largest files first, one at a time, so both cores stay busy to the end; results in file order.
     by_size = sorted(range(len(jobs)), key=lambda i: -(jobs[i][0].stat().st_size + jobs[i][1].stat().st_size))
@@ -132,7 +189,7 @@ def align_trees(
         for future in as_completed(futures):
             parts[futures[future]] = future.result()
             if progress:
-                progress(jobs[futures[future]][-1])
+                progress(jobs[futures[future]][5])
     for i in range(len(jobs)):
         result.add(parts[i])
     return result
@@ -149,7 +206,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _align_job(job: tuple[Path, Path, str, str, str, str]) -> AlignmentResult:
+def _align_job(job: tuple[Path, Path, str, str, str, str, QualityGates]) -> AlignmentResult:
     return align_files(*job)
 
 
@@ -160,8 +217,12 @@ def align_files(
     tgt_lang: str,
     granularity: str = "sentence",
     name: str | None = None,
+    gates: QualityGates = QualityGates(),  # noqa: B008 - frozen, immutable
 ) -> AlignmentResult:
-    """Align one file with its translation (raises ``DocumentError`` for unreadable files)."""
+    """Align one file with its translation (raises ``DocumentError`` for unreadable files).
+
+    Pairs failing the quality ``gates`` are left out and counted (``NO_GATES`` keeps everything).
+    """
     _check_granularity(granularity)
     src_doc = parse_markdown(read_markdown(Path(src_path)))
     tgt_doc = parse_markdown(read_markdown(Path(tgt_path)))
@@ -169,6 +230,7 @@ def align_files(
     result = AlignmentResult(pairs=pairs, files=1)
     result.shapes.update(str(p.provenance["shape"]) for p in pairs)
     result.warnings.extend(f"{name or src_path}: {w}" for w in src_doc.warnings)
+    result.gate(gates)
     return result
 
 

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from amts.align import GRANULARITIES, AlignmentResult, align_files, align_trees, match_files
+from amts.align import (
+    DEFAULT_MIN_SCORE,
+    GRANULARITIES,
+    AlignmentResult,
+    QualityGates,
+    align_files,
+    align_trees,
+    match_files,
+)
 from amts.cli.common import fail
 from amts.cli.console import out as say
 from amts.document import DocumentError
@@ -24,6 +32,12 @@ def align(
         None, "--format", help=f"One of {', '.join(FORMATS)}; default: from the --out suffix."
     ),
     workers: int | None = typer.Option(None, "--workers", help="Processes to use (default: one per CPU, max 4)."),
+    min_score: float = typer.Option(
+        DEFAULT_MIN_SCORE, "--min-score", help="Leave out pairs whose alignment score (0-1) is lower (0 keeps all)."
+    ),
+    keep_identical: bool = typer.Option(
+        False, "--keep-identical", help="Keep pairs whose target is the source text (untranslated text)."
+    ),
 ) -> None:
     """Align SRC_DIR with TGT_DIR by content and write the sentence or paragraph pairs to --out."""
     if granularity not in GRANULARITIES:
@@ -33,13 +47,16 @@ def align(
             fail(f"{path}: no such file or directory")
     if src_dir.is_file() != tgt_dir.is_file():
         fail("SRC_DIR and TGT_DIR must both be files or both be folders")
+    if not 0.0 <= min_score <= 1.0:
+        fail(f"--min-score must be between 0 and 1, not {min_score}")
+    gates = QualityGates(min_score, keep_identical)
     try:
         out_format = format_for(out, fmt)
     except FormatError as error:
         fail(f"{error} (e.g. --out pairs.tsv or --format tsv)")
     try:
         if src_dir.is_file():
-            result = align_files(src_dir, tgt_dir, src, tgt, granularity, name=src_dir.name)
+            result = align_files(src_dir, tgt_dir, src, tgt, granularity, name=src_dir.name, gates=gates)
         else:
             total = len(match_files(src_dir, tgt_dir, tgt)[0])
             if not total:
@@ -47,7 +64,7 @@ def align(
             with say.progress(total, "aligning") as progress:
                 result = align_trees(
                     src_dir, tgt_dir, src, tgt, granularity,
-                    progress=lambda name: progress.advance(name), workers=workers,
+                    progress=lambda name: progress.advance(name), workers=workers, gates=gates,
                 )
     except DocumentError as error:
         fail(str(error))
@@ -57,6 +74,10 @@ def align(
         fail(f"{out}: {error}")
     say.written(out)
     _summary(result, granularity, out)
+    if result.below_score or result.identical:
+        say.info(f"quality gates left out {result.below_score} pairs scoring under {min_score}"
+                 f" and {result.identical} pairs whose target is the source text"
+                 " (--min-score, --keep-identical)", below_score=result.below_score, identical=result.identical)
     if written.changes:
         say.info(f"{out_format} made Amazon-ready: {written.summary()}")
 
