@@ -218,8 +218,10 @@ def test_revert_undoes_one_append(store: Path) -> None:
     assert memory.pairs("tm") == _pairs(3) + [Pair("brand new", "全新", "en", "zh", {"origin": "post-edited"})]
     info = memory.revert("tm", added.version)  # an added pair goes away
     assert memory.pairs("tm") == _pairs(3) and info.pair_count == 3 and info.versions[-1].action == "revert"
-    with pytest.raises(StoreError, match="not an append"):
-        memory.revert("tm", 1)
+    info = memory.revert("tm", 1)  # a snapshot is undone as well: what it added goes
+    assert memory.pairs("tm") == [] and info.pair_count == 0
+    with pytest.raises(NotFound, match="no version 99"):
+        memory.revert("tm", 99)
 
 
 def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:

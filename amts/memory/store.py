@@ -235,7 +235,7 @@ class Store:
         return self.describe(name)
 
     def revert(self, name: str, version: int) -> ResourceInfo:
-        """A new version that undoes the delta ``version`` made: its pairs removed, the ones they replaced back.
+        """A new version that undoes what ``version`` changed: its pairs removed, the ones they replaced back.
 
         Only what is still there is undone (a pair replaced again since stays as it is now).
         """
@@ -248,8 +248,15 @@ class Store:
                 "SELECT pair_id, replaced_id FROM pd_changes WHERE resource_id = ? AND version = ? ORDER BY seq",
                 (resource_id, version),
             ).fetchall()
-            if not delta:
-                raise StoreError(f"{name!r} v{version} is not an append: only appended pairs can be reverted")
+            if not conn.execute(
+                "SELECT 1 FROM pd_versions WHERE resource_id = ? AND version = ?", (resource_id, version)
+            ).fetchone():
+                raise NotFound(f"{name!r} has no version {version} (latest is {latest})")
+            if not delta:  # a snapshot: its delta is what differs from the version before it
+                made = _version_ids(conn, resource_id, version)
+                before = _version_ids(conn, resource_id, version - 1) if version > 1 else []
+                had, has = set(before), set(made)
+                delta = [(i, None) for i in made if i not in had] + [(None, i) for i in before if i not in has]
             current = _version_ids(conn, resource_id, latest)
             present = set(current)
             changes: list[tuple[int | None, int | None]] = []

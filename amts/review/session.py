@@ -342,10 +342,8 @@ class ReviewSession:
         state = State.RESTORED if before is not None else State.REOPENED
         offset = self._locate(item, data, current)
         after = data[:offset] + restored.encode("utf-8") + data[offset + len(current.encode("utf-8")) :]
-        memory: list[tuple[str, object]] = []
-        previous = self.state.get(item.id)
-        if previous is not None and previous.memory_version:  # the memory forgets what the file no longer says
-            memory.append(("revert", previous.memory_version))
+        # the memory forgets what the file no longer says: every pair this segment's decisions stored
+        memory: list[tuple[str, object]] = [("revert", v) for v in self._versions_in_effect(item)]
         decision = Decision(state, item.output_rel, restored, current, now(), _sha(after))
         self._commit(item, data, after, memory, [(item.id, decision)], why_not="rejections are not stored")
         what = "restored the text before the proposal" if state is State.RESTORED else "still needs a translation"
@@ -401,8 +399,9 @@ class ReviewSession:
                 after = after[:insert_at] + (partner_last.previous or "").encode("utf-8") + after[insert_at:]
                 pops.append(partner.id)
         memory: list[tuple[str, object]] = []
-        if last.memory_version and not (last.decision is State.ACCEPTED and self._same_pair_before(item, last)):
-            memory.append(("revert", last.memory_version))
+        if last.memory_version and not self._same_pair_before(item, last):
+            made = last.extra.get("memory_versions") or [last.memory_version]
+            memory = [("revert", v) for v in reversed(made)]
         self._commit(item, data, after, memory, [], pops=[(key, last.serial) for key in pops])
         return SaveResult(None, after != data, f"{item.id}: {last.decision} undone")
 
@@ -410,6 +409,16 @@ class ReviewSession:
         history = self.state.history.get(item.id, [])
         earlier = history[-2] if len(history) > 1 else None
         return earlier is not None and earlier.memory_version == last.memory_version
+
+    def _versions_in_effect(self, item: ReviewItem) -> list[int]:
+        """Store versions made by ``item``'s decisions since its last rejection, newest first."""
+        found: list[int] = []
+        for decision in reversed(self.state.history.get(item.id, [])):
+            if decision.decision in (State.RESTORED, State.REOPENED):
+                break
+            if decision.memory_version and decision.memory_version not in found and "memory_versions" not in decision.extra:
+                found.append(decision.memory_version)
+        return found
 
     def undo_last(self) -> SaveResult:
         """Undo the most recent decision of the whole review (the keyboard's ``u`` on the queue)."""
@@ -465,18 +474,19 @@ class ReviewSession:
             atomic_write_bytes(path, after)
         elif _sha(current) != _sha(after):
             notes.append(f"{intent['file']} changed since; its text was not replayed")
-        stored, version = intent["why_not"], None
-        for kind, value in intent["memory"]:
+        stored, versions = intent["why_not"], []
+        for number, (kind, value) in enumerate(intent["memory"]):
             if self.feedback is None:
                 break
             try:
-                if self._latest() > intent["memory_before"]:  # done before the crash
-                    version = intent["memory_before"] + 1
+                if self._latest() > intent["memory_before"] + number:  # done before the crash
+                    version = intent["memory_before"] + number + 1
                     stored = f"{self.feedback.name} v{version}"
                 elif kind == "append":
                     stored, version = self.feedback.add(Pair(**value))
                 else:
                     stored, version = self.feedback.revert(int(value))  # type: ignore[arg-type]
+                versions.append(version)
             except Exception as error:  # noqa: BLE001 - the file is saved; tell the reviewer what failed
                 stored = f"failed: {error}"
         for key, serial in intent["pops"]:
@@ -488,7 +498,9 @@ class ReviewSession:
                 decision = Decision(**values)
                 if decision.decision is not State.MERGED and not decision.parallel_data:
                     decision.parallel_data = stored
-                    decision.memory_version = version
+                    decision.memory_version = versions[-1] if versions else None
+                    if len(versions) > 1:
+                        decision.extra["memory_versions"] = versions
                 self.state.record(key, decision, save=False)
         self.state.save()
         return "; ".join(notes)
