@@ -71,4 +71,7 @@ def _pairs(parallel_data: str | None, file: Path | None, store: Path | None) -> 
 
 
 def register(app: typer.Typer) -> None:
+    from amts.cli.cloud import publish_glossary_command
+
+    glossary_app.command("publish")(publish_glossary_command)
     app.add_typer(glossary_app, name="glossary")

@@ -102,6 +102,10 @@ def status_dict(store: JobStore, job: Job) -> dict:
             for t in tasks
         ],
         "log": str(log_path(store.path, job.id)),
+        "remote": {
+            lang: {k: record[k] for k in ("remote_id", "run_key", "state", "message", "characters", "details")}
+            for lang, record in store.remotes(job.id).items()
+        },
     }
 
 
@@ -117,13 +121,36 @@ def start(
     name: str = typer.Option("", "--name", help="A name for the job (usable instead of its id)."),
     workers: int = typer.Option(0, "--workers", help="Worker processes (default: one per core)."),
     endpoint_url: str = typer.Option(None, "--s3-endpoint", help="S3 endpoint URL (default: boto3's own)."),
+    s3: str = typer.Option(None, "--s3", help="aws-batch: s3://bucket/prefix/ for the Amazon jobs' files."),
+    role_arn: str = typer.Option(None, "--role-arn", help="aws-batch: IAM role Amazon Translate assumes for S3."),
+    region: str = typer.Option(None, "--region", help="aws-batch: AWS Region (default: boto3's)."),
+    profile: str = typer.Option(None, "--profile", help="aws-batch: AWS profile (default: boto3's chain)."),
+    terminology: str = typer.Option(None, "--terminology", help="aws-batch: custom terminology name on Amazon."),
+    poll: float = typer.Option(10.0, "--poll", help="aws-batch: first seconds between status checks (grows to 120)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="aws-batch: print what would be sent and billed; start nothing."),
     store: Path = StoreOption,
 ) -> None:
-    """Start a job and return at once; it runs in a background worker process."""
+    """Start a job and return at once; it runs in a background worker process.
+
+    With ``--engine aws-batch`` each language pair is one Amazon Translate batch job (with that pair's
+    ``--parallel-data``, published by ``amts pd publish``); the characters to be billed are printed first.
+    """
+    options: dict[str, object] = {}
+    if engine == "aws-batch":
+        given = {"s3_uri": s3, "role_arn": role_arn, "region": region, "profile": profile,
+                 "terminology": terminology, "poll": poll}
+        options = {k: v for k, v in given.items() if v not in (None, "")}
     spec = JobSpec(
         input=input, output=out, src=src, tgts=list(tgt), engine=engine, parallel_data=list(parallel_data),
-        workers=workers, name=name, endpoint_url=endpoint_url,
+        workers=workers, name=name, endpoint_url=endpoint_url, engine_options=options,
     )
+    if engine == "aws-batch":
+        _print_billing(spec, _store(store))
+        if dry_run:
+            say.summary("dry run: nothing uploaded, no job started")
+            return
+    elif dry_run:
+        fail("--dry-run prints what Amazon would bill: it is for --engine aws-batch")
     try:
         job = start_job(_store(store), spec)
     except JobError as error:
@@ -137,6 +164,32 @@ def start(
         say.emit("job", id=job.id, tasks=tasks, worker_pid=job.worker_pid)
     else:
         say.data(job.id)
+
+
+def _print_billing(spec: JobSpec, store_path: Path) -> None:
+    """Per language pair: documents, sentences and characters that go to Amazon (and are billed)."""
+    from amts.jobs.cloud import estimate
+    from amts.jobs.control import check_parallel_data, validate_spec
+
+    try:
+        validate_spec(spec)
+        check_parallel_data(store_path, spec)
+        estimates = estimate(spec, store_path)
+    except (JobError, OSError) as error:
+        fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
+    total = 0
+    for found in estimates:
+        total += found.characters
+        steering = f", parallel data {found.parallel_data[0]}" if found.parallel_data else ""
+        say.info(
+            f"{spec.src}->{found.lang}: {found.characters:,} characters to be billed "
+            f"({found.sentences} sentences in {found.documents} documents{steering})",
+            lang=found.lang, characters=found.characters, sentences=found.sentences, documents=found.documents,
+        )
+    say.summary(
+        f"total: {total:,} characters billed by Amazon Translate (sentences with an exact memory match are not sent; "
+        "jobs with parallel data are billed at the Active Custom Translation rate)"
+    )
 
 
 def status(
@@ -164,6 +217,10 @@ def status(
         rows.append((f"{spec.src}->{lang}", counts["input_documents"], counts["translated_documents"],
                      counts["documents_with_errors"], counts["in_progress"], counts["pending"], sentences))
     say.table(("language", "documents", "translated", "with errors", "in progress", "pending", "sentences"), rows)
+    for lang, remote in info.get("remote", {}).items():
+        line = f"amazon    {spec.src}->{lang}: job {remote['remote_id'] or '(starting)'} {remote['state']}"
+        line += f", {remote['characters']:,} characters"
+        say.data(line + (f" - {remote['message']}" if remote["message"] else ""))
     if job.error:
         say.data(f"error: {job.error}")
     for item in info["errors"][:20]:
@@ -205,7 +262,11 @@ def wait(
                 counts = jobs.state_counts(job.id)
                 finished = sum(c.get(DONE, 0) + c.get(ERROR, 0) for c in counts.values())
                 failed = sum(c.get(ERROR, 0) for c in counts.values())
-                bar.update(finished, f"{job.state.lower()}" + (f" ({failed} failed)" if failed else ""))
+                label = f"{job.state.lower()}" + (f" ({failed} failed)" if failed else "")
+                remote = jobs.remotes(job.id)
+                if remote:  # aws-batch: where each language's Amazon job is
+                    label += " [" + ", ".join(f"{lang} {r['state'].lower()}" for lang, r in sorted(remote.items())) + "]"
+                bar.update(finished, label)
                 if job.state not in ACTIVE_STATES:
                     break
                 if not worker_alive(job):

@@ -88,9 +88,23 @@ def update(
     say.summary(f"updated {info.name} to v{info.version}: {info.pair_count} pairs")
 
 
+AwsOption = typer.Option(False, "--aws", help="Amazon Translate's parallel data instead of the store's.")
+RegionOption = typer.Option(None, "--region", help="With --aws: the AWS Region.")
+ProfileOption = typer.Option(None, "--profile", help="With --aws: the AWS profile.")
+
+
 @pd_app.command("list")
-def list_resources(store: Path | None = StoreOption) -> None:
-    """List the parallel-data resources in the store."""
+def list_resources(
+    store: Path | None = StoreOption,
+    aws: bool = AwsOption,
+    region: str | None = RegionOption,
+    profile: str | None = ProfileOption,
+) -> None:
+    """List the parallel-data resources in the store (or on Amazon Translate, with --aws)."""
+    if aws:
+        from amts.cli.cloud import list_aws_parallel_data
+
+        return list_aws_parallel_data(region, profile)
     try:
         infos = _store(store).list()
     except StoreError as error:
@@ -104,8 +118,18 @@ def list_resources(store: Path | None = StoreOption) -> None:
 
 
 @pd_app.command("describe")
-def describe(name: str = typer.Argument(...), store: Path | None = StoreOption) -> None:
-    """Show NAME: languages, latest version, pair counts, dates and every version."""
+def describe(
+    name: str = typer.Argument(...),
+    store: Path | None = StoreOption,
+    aws: bool = AwsOption,
+    region: str | None = RegionOption,
+    profile: str | None = ProfileOption,
+) -> None:
+    """Show NAME: languages, latest version, pair counts, dates and every version (--aws: Amazon's)."""
+    if aws:
+        from amts.cli.cloud import describe_aws_parallel_data
+
+        return describe_aws_parallel_data(name, region, profile)
     try:
         info = _store(store).describe(name)
     except StoreError as error:
@@ -172,4 +196,7 @@ def delete(
 
 
 def register(app: typer.Typer) -> None:
+    from amts.cli.cloud import publish_parallel_data_command
+
+    pd_app.command("publish")(publish_parallel_data_command)
     app.add_typer(pd_app, name="pd")

@@ -303,6 +303,17 @@ class AwsBatchJob:
             self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def sent_segments(self, submission: Submission, relative: str) -> list[str]:
+        """The masked segments a run uploaded for ``relative`` (read back from its HTML input)."""
+        key = submission.input_key + relative + INPUT_SUFFIX
+        body = as_engine_error(
+            f"download {key}",
+            lambda: aws_call(self.s3, "get_object", self.policy, Bucket=self.bucket, Key=key),
+        )
+        document = body["Body"].read().decode("utf-8")
+        found = from_html_document(document, document.count('<p id="s'))
+        return [segment or "" for segment in found]
+
     def download(
         self,
         submission: Submission,

@@ -91,6 +91,10 @@ def start_job(store_path: Path, spec: JobSpec, *, spawn: bool = True) -> Job:
         raise JobError(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
     if not documents:
         raise JobError(f"{spec.input}: no Markdown files found")
+    if spec.engine == "aws-batch":
+        from amts.jobs.cloud import preflight
+
+        preflight(spec, store_path)
     with JobStore(store_path) as store:
         job = store.create_job(spec, documents, skipped)
         if spawn:

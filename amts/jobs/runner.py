@@ -84,7 +84,12 @@ def run_job(job_id: str, store_path: Path | str, log: Log | None = None) -> str:
         if pending and not store.stop_requested(job.id):
             log(f"job {job.id}: {pending} task(s) on {workers} worker process(es)")
             store.close()  # never share a SQLite connection across fork
-            codes = _run_processes(job.id, Path(store_path), workers)
+            if job.spec.engine == "aws-batch":  # one Amazon job per language pair, in this process
+                from amts.jobs.cloud import run_cloud
+
+                codes = run_cloud(job.id, Path(store_path), log)
+            else:
+                codes = _run_processes(job.id, Path(store_path), workers)
             store = JobStore(store_path)
         state = _final_state(store, job.id, codes)
         log(f"job {job.id}: {state}")

@@ -82,6 +82,25 @@ def _schema_v1(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+def _schema_v2(db: sqlite3.Connection) -> None:
+    """Remote runs: the cloud job that translates one language pair of a job (``--engine aws-batch``)."""
+    db.execute(
+        """CREATE TABLE batch_remote (
+            job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+            lang TEXT NOT NULL,
+            run_key TEXT NOT NULL,
+            remote_id TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            documents TEXT NOT NULL DEFAULT '[]',
+            characters INTEGER NOT NULL DEFAULT 0,
+            details TEXT NOT NULL DEFAULT '{}',
+            updated REAL NOT NULL,
+            PRIMARY KEY (job_id, lang)
+        )"""
+    )
+
+
 _TASK_COLUMNS = (
     "id, job_id, seq, lang, document, output, size, state, error, content_hash, translations, counts, notes, "
     "pid, started, finished"
@@ -123,7 +142,7 @@ class JobStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = connect(self.path, busy_timeout_ms=60_000, threads=True)
-        migrate(self.db, "jobs", [_schema_v1])
+        migrate(self.db, "jobs", [_schema_v1, _schema_v2])
 
     def close(self) -> None:
         self.db.close()
@@ -284,6 +303,63 @@ class JobStore:
                 "UPDATE batch_tasks SET state = ?, pid = NULL, started = NULL WHERE job_id = ? AND state = ?",
                 (PENDING, job_id, RUNNING),
             ).rowcount
+
+    def claim_language(self, job_id: str, lang: str, pid: int) -> list[Task]:
+        """Every PENDING task of one language, now RUNNING for ``pid`` (a cloud run takes them together)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE batch_tasks SET state = ?, pid = ?, started = ?, error = NULL "
+                "WHERE job_id = ? AND lang = ? AND state = ?",
+                (RUNNING, pid, time.time(), job_id, lang, PENDING),
+            )
+        return [t for t in self.tasks(job_id, (RUNNING,)) if t.lang == lang and t.pid == pid]
+
+    def release(self, task_ids: Sequence[int]) -> None:
+        """Tasks a stopped run did not finish go back to the queue."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE batch_tasks SET state = ?, pid = NULL, started = NULL WHERE id = ? AND state = ?",
+                [(PENDING, task_id, RUNNING) for task_id in task_ids],
+            )
+
+    def remote(self, job_id: str, lang: str) -> dict | None:
+        """The recorded cloud run of ``lang`` (run_key, remote_id, state, message, documents...), or None."""
+        row = self.db.execute(
+            "SELECT run_key, remote_id, state, message, documents, characters, details, updated "
+            "FROM batch_remote WHERE job_id = ? AND lang = ?",
+            (job_id, lang),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("run_key", "remote_id", "state", "message", "documents", "characters", "details", "updated")
+        record = dict(zip(keys, row, strict=True))
+        record["documents"] = json.loads(record["documents"])
+        record["details"] = json.loads(record["details"])
+        return record
+
+    def remotes(self, job_id: str) -> dict[str, dict]:
+        langs = [r[0] for r in self.db.execute("SELECT lang FROM batch_remote WHERE job_id = ?", (job_id,))]
+        return {lang: record for lang in langs if (record := self.remote(job_id, lang)) is not None}
+
+    def set_remote(self, job_id: str, lang: str, **fields: object) -> None:
+        """Create or update the cloud run record of ``lang`` (one transaction)."""
+        values = {k: json.dumps(v) if k in ("documents", "details") else v for k, v in fields.items()}
+        values["updated"] = time.time()
+        with self.transaction() as db:
+            exists = db.execute(
+                "SELECT 1 FROM batch_remote WHERE job_id = ? AND lang = ?", (job_id, lang)
+            ).fetchone()
+            if exists:
+                names = ", ".join(f"{name} = ?" for name in values)
+                db.execute(
+                    f"UPDATE batch_remote SET {names} WHERE job_id = ? AND lang = ?", (*values.values(), job_id, lang)
+                )
+            else:
+                values.setdefault("run_key", "")
+                values.setdefault("state", "")
+                names = ", ".join(["job_id", "lang", *values])
+                marks = ", ".join("?" * (len(values) + 2))
+                db.execute(f"INSERT INTO batch_remote ({names}) VALUES ({marks})", (job_id, lang, *values.values()))
 
     def retry_failed(self, job_id: str) -> int:
         with self.transaction() as db:
