@@ -29,6 +29,7 @@ from amts.document import (
 from amts.document.scripts import UNSPACED_RE, count_han
 from amts.memory import Example
 from amts.sync.aligning import Link, align_blocks, align_sentence_lists
+from amts.sync.conserve import check_conservation
 from amts.sync.diff import (
     ADDED,
     DELETED,
@@ -275,15 +276,19 @@ class _Merger:
         links = align_sentence_lists([normalize_space(s, self.src) for s in o_sents],
                                      [normalize_space(s.text, self.tgt) for s in t_sents], self.src, self.tgt)
         link_of = {i: link for link in links for i in link.src}
-        # target-only sentences travel with the linked sentence before them
+        # target-only sentences travel with the linked sentence before them (leading ones: after them)
         extent: dict[Link, tuple[int, int]] = {}
         last: Link | None = None
+        leading: list[int] = []
         for link in links:
             if link.src and link.tgt:
-                extent[link] = (min(link.tgt), max(link.tgt))
+                extent[link] = (min([*link.tgt, *leading]), max(link.tgt))
+                leading = []
                 last = link
             elif link.tgt and last is not None:
                 extent[last] = (extent[last][0], max(link.tgt))
+            elif link.tgt:
+                leading.extend(link.tgt)
         changes = diff_sentences(o_sents, n_sents, self.src)
         deleted = {o for kind, o, _ in changes if kind == DELETED}
         items: list[tuple[Link | None, list[int], list[str]]] = []  # link, new sentence idxs, kinds
@@ -377,6 +382,10 @@ class _Merger:
                 else "no translation available; source text kept" if record.status == UNTRANSLATED else "")
             record.needs_review = record.status not in (STATUS_MOVED, PROPAGATED) and not (
                 pending.status == TRANSLATED and pending.note == "exact memory match")
+            if target_old is not None and text != target_old and record.status in (STATUS_MOVED, PROPAGATED):
+                # another human translation replaces this one: the reviewer sees both
+                record.needs_review = True
+                record.note += "; replaces the old translation shown"
             return text
 
         return resolve
@@ -791,8 +800,15 @@ def merge_documents(
     translator: AdaptiveTranslator | None,
     src: str = "en",
     tgt: str = "zh",
+    *,
+    check: bool = True,
 ) -> MergeResult:
-    """Build the new translation of ``new_source`` from ``old_target`` (translation of ``old_source``)."""
+    """Build the new translation of ``new_source`` from ``old_target`` (translation of ``old_source``).
+
+    With ``check`` (always, in sync) the conservation check runs on the result: it raises
+    :class:`~amts.sync.conserve.ConservationError` if a piece of the old translation would vanish
+    without a report segment accounting for it.
+    """
     merger = _Merger(old_source, new_source, old_target, src, tgt)
     calls_before = translator.engine_calls if translator else 0
     if old_source == new_source:
@@ -800,6 +816,8 @@ def merge_documents(
     merger.run()
     merger.translate(translator)
     text = merger.render()
+    if check:
+        check_conservation(old_source, new_source, old_target, text, merger.records, tgt, merger.os, merger.ot)
     calls = (translator.engine_calls - calls_before) if translator else 0
     return MergeResult(text, merger.records, calls, _words_full(merger.ns), merger.ot.warnings + merger.ns.warnings)
 

@@ -20,6 +20,7 @@ from amts.database import connect, migrate, write
 from amts.document import DocumentError, read_markdown
 from amts.errors import AmtsError
 from amts.fileio import atomic_write_text
+from amts.sync.conserve import ConservationError
 from amts.sync.merge import merge_documents
 from amts.sync.report import FileReport, SyncReport
 
@@ -128,8 +129,11 @@ def run_jobs(
             report.files.append(file_report)
             planned.append((job, file_report, None, inputs, old_target))
             continue
-        result = merge_documents(job.old_source, job.new_source, old_target, translator, report.src_lang,
-                                 report.tgt_lang)
+        try:
+            result = merge_documents(job.old_source, job.new_source, old_target, translator, report.src_lang,
+                                     report.tgt_lang)
+        except ConservationError as error:
+            raise SyncError(f"{job.label}: {error}") from None
         file_report.result = result
         file_report.engine_calls = result.engine_calls
         report.files.append(file_report)
