@@ -186,7 +186,7 @@ def test_cli_plain_and_github_annotations(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     plain = runner.invoke(app, ["check", "en", "zh", "--own-link", "https://discuss.example.org/t/"])
     assert plain.exit_code == 1
-    assert "zh/chapter/tensors.md:2: label `sec_tensor` here, `sec_tensors` in the source (source line 2)" in plain.output
+    assert "zh/chapter/tensors.md:2: error: label `sec_tensor` here, `sec_tensors` in the source (source line 2)" in plain.output
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     github = runner.invoke(app, ["check", "en", "zh"])
     assert github.exit_code == 1
@@ -207,7 +207,7 @@ def test_cli_translated_files_with_origin_files_and_config(tmp_path: Path, monke
     # what pre-commit runs: every changed file, the _origin files among them
     result = runner.invoke(app, ["check", "--origin-suffix", "_origin", "tensors.md", "tensors_origin.md"])
     assert result.exit_code == 1
-    assert "tensors.md:2: label `sec_x` here, `sec_tensors` in the source (source line 2)" in result.output.splitlines()
+    assert "tensors.md:2: error: label `sec_x` here, `sec_tensors` in the source (source line 2)" in result.output.splitlines()
     en = tmp_path / "en"
     en.mkdir()
     (en / "tensors.md").write_text(SOURCE, encoding="utf-8")

@@ -100,7 +100,7 @@ def test_update_syncs_commits_records_and_is_idempotent(books: dict) -> None:
     before = git(zh, "rev-parse", "HEAD")
 
     result = runner.invoke(app, ["update", "--to", books["second"], "--commit"])
-    assert result.exit_code == 4, result.output  # synced, sentences to review
+    assert result.exit_code == 1, result.output  # synced: a commit to review
     state = read_state(zh / "amts-state.toml")
     assert state is not None and state.commit == books["second"] and state.url == "https://example.org/book-en"
     assert state.report == ".amts/update-report.json"
@@ -133,8 +133,9 @@ def test_update_to_head_reports_new_sections_and_mechanical_changes(books: dict)
     zh = books["zh"]
     write_state(zh / "amts-state.toml", EditionState(books["second"], "https://example.org/book-en"))
     result = runner.invoke(app, ["update"])  # to the source checkout's HEAD
-    assert result.exit_code == 5, result.output  # synced, nothing for a reviewer: code change propagated
-    assert "not synced chapter/new.md: no translation" in result.output
+    assert result.exit_code == 1, result.output  # synced; nothing for a reviewer: code change propagated
+    assert "review 0 of" in result.output
+    assert "not synced: chapter/new.md: no translation" in result.output
     assert "x = 2  # 一" in (zh / "chapter" / "ops.md").read_text(encoding="utf-8")  # translated comment kept
     assert read_state(zh / "amts-state.toml").commit == books["third"]
     summary = (zh / ".amts" / "update-report.md").read_text(encoding="utf-8")
@@ -190,7 +191,7 @@ def test_update_opens_then_updates_one_pull_request(books: dict, monkeypatch: py
         git(zh, "checkout", "-q", "--", ".")
         monkeypatch.setenv("GITHUB_TOKEN", "s3cret")
         result = runner.invoke(app, args + ["--base", "main"])
-        assert result.exit_code == 4, result.output
+        assert result.exit_code == 1, result.output
         # the branch on the remote holds one sync commit on top of main
         tip = git(remote, "rev-parse", "amts/update")
         assert git(remote, "rev-parse", "amts/update~1") == git(remote, "rev-parse", "main")
@@ -211,7 +212,7 @@ def test_update_opens_then_updates_one_pull_request(books: dict, monkeypatch: py
         # the source moves on: the same pull request and comment are updated, not duplicated
         git(zh, "switch", "-q", "main")
         third = runner.invoke(app, ["update", "--branch", "amts/update", "--push", "origin", "--open-pr"])
-        assert third.exit_code in (4, 5), third.output
+        assert third.exit_code == 1, third.output
         assert len(github.pulls) == 1 and len(github.comments) == 1
         assert books["third"][:12] in github.pulls[0]["body"] and "chapter/new.md" in github.pulls[0]["body"]
         assert git(remote, "rev-parse", "amts/update") != tip

@@ -7,16 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from amts.cli.common import fail
+from amts.cli.console import out
 from amts.config import ConfigError, book_config
 from amts.document import DocumentError
 from amts.document.structure import CheckProfile, Problem, TreeCheck, check_file, check_trees
 
-console = Console(stderr=True)
-
-#: exit code when structure problems were found (0: none; 2: bad input)
+#: exit code when structure errors were found (README "Exit codes": done, but needs attention)
 PROBLEMS_FOUND = 1
 
 
@@ -66,10 +64,14 @@ def check(
         fail(str(error))
     annotate = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
     for problem in result.problems:
-        typer.echo(problem.annotation() if annotate else str(problem))
+        if annotate:
+            out.data(problem.annotation())  # workflow commands are read from standard output
+        else:
+            out.problem(problem.path, problem.line, problem.severity, problem.message)
     for rel in result.without_source:
-        console.print(f"[yellow]no source[/] {rel}", highlight=False, soft_wrap=True)
-    console.print(result.summary(), highlight=False, soft_wrap=True)
+        out.warning(f"{rel}: no source file", label="skipped")
+    errors = sum(problem.severity == "error" for problem in result.problems)
+    out.summary(result.summary(), checked=result.checked, errors=errors, warnings=len(result.problems) - errors)
     if any(problem.severity == "error" for problem in result.problems):
         raise typer.Exit(PROBLEMS_FOUND)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from amts.adapt import AdaptiveTranslator
 from amts.cli.common import fail, load_engine
+from amts.cli.console import out
 from amts.cli.sync import _memory
 from amts.config import ConfigError, book_config
 from amts.engines import EngineError
@@ -29,10 +29,9 @@ from amts.sync.update import (
     update_edition,
 )
 
-console = Console(stderr=True)
-
-#: the exit code of each outcome; failures exit 2 (bad input) or 3 (a service failed), bugs 1
-EXIT_CODES = {Outcome.UP_TO_DATE: 0, Outcome.REVIEW: 4, Outcome.SYNCED: 5}
+#: the exit code of each outcome (README "Exit codes"): 0 nothing to do; 1 synced, a commit to review
+#: (the summary says how many words; none when every change was mechanical); failures 2 or 3
+EXIT_CODES = {Outcome.UP_TO_DATE: 0, Outcome.REVIEW: 1, Outcome.SYNCED: 1}
 
 
 def update(
@@ -65,8 +64,8 @@ def update(
 ) -> None:
     """Sync the whole edition from the source commit recorded in amts-state.toml to the newest one.
 
-    Exit codes: 0 nothing to do (already synced), 4 synced and sentences need review, 5 synced with
-    mechanical changes only, 2 bad input, 3 an engine or service failed."""
+    Exit codes: 0 nothing to do (already synced), 1 synced (review the commit), 2 bad input, 3 an
+    engine or service failed."""
     if not edition.is_dir():
         fail(f"{edition}: not a folder")
     try:
@@ -85,7 +84,7 @@ def update(
     try:
         if init is not None:
             state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path)
-            console.print(f"recorded: {edition} is synced to {state.commit[:12]} ({state_path})", highlight=False)
+            out.summary(f"recorded: {edition} is synced to {state.commit[:12]} ({state_path})", commit=state.commit)
             return
         src_lang = src or book.src or "en"
         tgt_lang = tgt or (book.tgt[0] if book.tgt else None)
@@ -102,26 +101,28 @@ def update(
                 to=to or settings.get("ref", "HEAD"), state_path=state_path,
                 report_path=report or settings.get("report") or edition / DEFAULT_REPORT,
                 origin_suffix=settings.get("origin_suffix", "_origin"),
-                progress=lambda label: console.print(f"syncing {label}", highlight=False))
+                progress=lambda label: out.info(f"syncing {label}"))
         finally:
             if translator.engine is not None:
                 translator.engine.close()
         if (commit or branch) and result.outcome is not Outcome.UP_TO_DATE:
             commit_hash = commit_update(edition, result, state_path, branch=branch or "")
-            console.print(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), highlight=False)
+            out.info(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), commit=commit_hash)
             if push:
                 push_branch(edition, push, branch or current_branch(edition))
             if open_pr:
                 pull = _open_pull_request(edition, result, branch or current_branch(edition), base or start_branch)
-                console.print(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
-                              highlight=False)
+                out.info(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
+                         number=pull.number, url=pull.url)
     except (AmtsError, EngineError) as error:
         fail(f"{error}", getattr(error, "exit_code", 2))
     for line in result.skipped:
-        console.print(f"[yellow]not synced[/] {line}", highlight=False, soft_wrap=True)
-    console.print(result.summary_line(), highlight=False, soft_wrap=True)
+        out.warning(line, label="not synced")
     if result.report_path is not None:
-        console.print(f"report: {result.report_path} (summary: {result.report_path.with_suffix('.md')})", highlight=False)
+        out.info(f"report: {result.report_path} (summary: {markdown_path(result.report_path)})")
+        out.written(result.report_path)
+    out.summary(result.summary_line(), outcome=str(result.outcome), commit=result.new_commit,
+                words_to_review=result.report.words_to_review if result.report else 0)
     raise typer.Exit(EXIT_CODES[result.outcome])
 
 
