@@ -205,3 +205,18 @@ def test_git_mode(tmp_path: Path, store: Path) -> None:
     code, output = _sync("--source-repo", str(repo), "--from", "nope", "--to", "HEAD", "--target-dir",
                          str(tmp_path / "zh"), "--out", str(tmp_path / "out"))
     assert code == 2 and "nope" in output
+
+
+def test_report_summary_never_overwrites_an_output(book: Path) -> None:
+    """--report r.json writes r.md beside it: refused, before anything is written, when r.md is the output."""
+    out = book / "r.md"
+    code, output = _sync("--old-source", str(book / "old_en.md"), "--new-source", str(book / "new_en.md"),
+                         "--old-target", str(book / "zh.md"), "--out", str(out), "--report", str(book / "r.json"))
+    assert code != 0
+    assert "summary" in output and "r.md" in output and "output" in output
+    assert not out.exists() and not (book / "r.json").exists()
+    code, output = _sync("--old-source", str(book / "old_en.md"), "--new-source", str(book / "new_en.md"),
+                         "--old-target", str(book / "zh.md"), "--out", str(book / "o.md"),
+                         "--report", str(book / "zh.md"))
+    assert code != 0 and "input" in output
+    assert (book / "zh.md").read_text("utf-8") == OLD_ZH

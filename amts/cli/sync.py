@@ -13,8 +13,17 @@ from amts.cli.console import out as say
 from amts.engines import EngineError
 from amts.fileio import atomic_write_text
 from amts.home import store_path
-from amts.sync.report import SyncReport, markdown_path, to_markdown
-from amts.sync.runner import SyncError, SyncState, file_job, folder_jobs, git_jobs, origin_jobs, run_jobs
+from amts.sync.report import SyncReport, to_markdown
+from amts.sync.runner import (
+    SyncError,
+    SyncState,
+    file_job,
+    folder_jobs,
+    git_jobs,
+    origin_jobs,
+    report_paths,
+    run_jobs,
+)
 
 
 def sync(
@@ -31,7 +40,7 @@ def sync(
     engine: Annotated[str, typer.Option("--engine", help="Engine for changed sentences; 'memory' = none.")] = "memory",
     parallel_data: Annotated[str | None, typer.Option("--parallel-data", help="Parallel data set used as memory.")] = None,
     store: Annotated[Path | None, typer.Option("--store", help="amts store file (default: $AMTS_HOME/amts.sqlite).")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here (and a .md summary).")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here and a readable summary beside it (R.json -> R.md); never over an input or output.")] = None,
     src: Annotated[str, typer.Option("--src", help="Source language.")] = "en",
     tgt: Annotated[str, typer.Option("--tgt", help="Target language.")] = "zh",
 ) -> None:
@@ -40,6 +49,10 @@ def sync(
     try:
         jobs, skipped = _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit,
                               to_commit, target_dir, origin_suffix)
+    except SyncError as error:
+        fail(str(error))
+    try:
+        report_files = report_paths(report, jobs) if report is not None else None
     except SyncError as error:
         fail(str(error))
     for line in skipped:
@@ -67,10 +80,11 @@ def sync(
     finally:
         if translator.engine is not None:
             translator.engine.close()
-    if report is not None:
+    if report_files is not None:
         data = sync_report.to_json()
-        atomic_write_text(report, sync_report.dumps())
-        atomic_write_text(markdown_path(report), to_markdown(data))
+        atomic_write_text(report_files[0], sync_report.dumps())
+        atomic_write_text(report_files[1], to_markdown(data))
+        say.detail(f"report written to {report_files[0]} (summary: {report_files[1]})")
     for file_report in sync_report.files:
         if file_report.result is None:
             continue

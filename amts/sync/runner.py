@@ -149,6 +149,25 @@ def run_jobs(
     return report
 
 
+def report_paths(report: Path, jobs: list[Job]) -> tuple[Path, Path]:
+    """Where the JSON report and its Markdown summary go; :class:`SyncError` (before anything is done)
+    when either would overwrite a file the run reads or writes."""
+    from amts.sync.report import markdown_path
+
+    summary = markdown_path(report)
+    taken: dict[Path, str] = {}
+    for job in jobs:
+        for path, role in ((Path(job.old_source_name), "an input"), (Path(job.new_source_name), "an input"),
+                           (job.old_target, "an input"), (job.output, "an output"), (job.origin, "an input")):
+            if path is not None:
+                taken.setdefault(path.resolve(), role)
+    for path, what in ((report, "--report"), (summary, "the report's summary")):
+        role = taken.get(path.resolve())
+        if role is not None:
+            raise SyncError(f"{what} {path} is {role} of this sync: choose another report path")
+    return report, summary
+
+
 def _read_if_file(path: Path) -> str | None:
     try:
         return read_markdown(path) if path.is_file() else None
