@@ -94,12 +94,19 @@ def update_edition(
         run_jobs(jobs, translator, report, state=None, setup=engine, progress=progress)
         changed: list[str] = []
         for job, file_report in zip(jobs, report.files, strict=True):
-            file_report.output = job.label  # relative to the edition root, as review and links want
+            # where the output belongs in the edition: the target's own path, or its new path when
+            # sync matched a file the source moved
+            rel = Path(job.output).relative_to(staging)
+            destination = edition / rel
+            file_report.output = rel.as_posix()  # relative to the edition root, as review and links want
             text = read_markdown(job.output)
-            if text != read_markdown(job.old_target):
-                atomic_write_text(job.old_target, text)
-                changed.append(job.label)
-            origin = job.old_target.with_name(job.old_target.stem + origin_suffix + job.old_target.suffix)
+            if destination != job.old_target or text != read_markdown(job.old_target):
+                atomic_write_text(destination, text)
+                changed.append(rel.as_posix())
+            if destination != job.old_target and job.old_target.is_file():
+                job.old_target.unlink()  # moved with its source (git records the rename)
+                changed.append(job.old_target.relative_to(edition).as_posix())
+            origin = destination.with_name(destination.stem + origin_suffix + destination.suffix)
             if origin.is_file() and read_markdown(origin) != job.new_source:
                 atomic_write_text(origin, job.new_source)
                 changed.append(origin.relative_to(edition).as_posix())
