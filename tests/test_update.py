@@ -224,3 +224,21 @@ def test_update_opens_then_updates_one_pull_request(books: dict, monkeypatch: py
         assert again.exit_code == 0 and "nothing to do" in again.output
         assert len(github.requests) == calls
     assert en.exists()
+
+
+def test_pull_request_body_lists_the_first_items_and_fits_github_limits() -> None:
+    from amts.sync.github import MAX_TEXT, _fit, pull_request_body
+
+    segments = [{"status": "untranslated", "needs_review": True, "source_new": f"Sentence {n} " + "word " * 40,
+                 "output_line": n + 1} for n in range(40)]
+    segments.append({"status": "kept", "needs_review": False, "source_new": "Kept.", "output_line": 99})
+    data = {"engine": "memory", "engine_calls": 0, "totals": {"kept": 1, "untranslated": 40, "fuzzy": 0},
+            "words_to_review": 1680, "words_full": 1681,
+            "files": [{"output": "part one/a b.md", "segments": segments}],
+            "update": {"source": "/srv/en", "from": "a" * 40, "to": "b" * 40, "skipped": ["x.md: added"]}}
+    body = pull_request_body(data, web_url="https://github.example", repository="o/r", branch="amts/update")
+    assert "### To review (15 of 40)" in body and body.count("**untranslated**") == 15
+    assert "[part one/a b.md:1](https://github.example/o/r/blob/amts/update/part%20one/a%20b.md#L1)" in body
+    assert "| kept | untranslated |" in body and "fuzzy" not in body.split("**Words")[0]
+    assert "of /srv/en" in body and "- x.md: added" in body and "Sentence 0" in body
+    assert len(_fit("x" * (MAX_TEXT + 10))) <= MAX_TEXT and _fit("short") == "short"
