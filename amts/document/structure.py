@@ -37,7 +37,9 @@ _END_TAB_RE = re.compile(r"^\s*:end_tab:")
 _DOCSTRING_RE = re.compile(r"[rRuU]?(\"\"\"|''')")
 _DISPLAY_MATH_RE = re.compile(r"\$\$.+?\$\$", re.S)
 _TARGET_RE = re.compile(r"\]\(\s*(<[^>]*>|[^\s)]*)")
-_REFERENCE_ROLES = ("numref", "eqref", "ref", "cite", "citet", "citep", "numref")
+_REFERENCE_ROLES = ("numref", "eqref", "ref", "cite", "citet", "citep")
+# the parser's warning for a fence that runs to the end of the document
+_UNCLOSED_RE = re.compile(r"line (\d+): (code fence is never closed)")
 _SLIDE_PAIRS = {"[**": "**]", "(**": "**)"}
 _SLIDE_CLOSERS = {closer: opener for opener, closer in _SLIDE_PAIRS.items()}
 
@@ -294,9 +296,10 @@ def check_markdown(source: str, target: str, profile: CheckProfile | None = None
     src, tgt = _Skeleton(source, profile), _Skeleton(target, profile)
     found: list[tuple[int, str, str]] = []
     for warning in tgt.doc.warnings:
-        if "fence" in warning:
-            line = int(warning.split()[1].rstrip(":"))
-            found.append((line - 1, warning.split(": ", 1)[1], "error"))
+        unclosed = _UNCLOSED_RE.fullmatch(warning)
+        if unclosed:
+            found.append((int(unclosed.group(1)) - 1, unclosed.group(2), "error"))
+
     def severity(what: str) -> str:
         return "warning" if what in _LENIENT and not profile.strict_inline else "error"
 
