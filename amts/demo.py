@@ -15,10 +15,11 @@ from pathlib import Path
 
 from amts.adapt import AdaptiveTranslator
 from amts.adapt.documents import translate_markdown
+from amts.adapt.setup import MEMORY_ENGINE, SetupError, TranslationSetup, build_translator, load_engine
 from amts.align import align_files
-from amts.engines import Engine, EngineError, get_engine
+from amts.engines import Engine, EngineError
 from amts.fileio import atomic_write_text
-from amts.memory import Store, TranslationMemory
+from amts.memory import Pair, Store
 from amts.sync import merge_documents
 
 LANGUAGES = ("es", "zh")
@@ -54,13 +55,13 @@ def default_engine(tgt: str) -> tuple[Engine | None, str]:
     """The embedded offline default for a target language, or memory-only when it is not installed."""
     if tgt == "es":
         try:
-            engine = get_engine("apertium")
-            if engine.supports("en", tgt):
+            engine = load_engine(TranslationSetup("en", [tgt], engine="apertium"), tgt)
+            if engine is not None:
                 engine.translate_texts(["test"], "en", tgt)
                 return engine, "apertium"
-        except (EngineError, OSError):
+        except (EngineError, SetupError, OSError):
             pass
-    return None, "memory"
+    return None, MEMORY_ENGINE
 
 
 def run_demo(workdir: Path, say: Callable[[str], None] = print) -> DemoResult:
@@ -72,11 +73,11 @@ def run_demo(workdir: Path, say: Callable[[str], None] = print) -> DemoResult:
     store = Store(workdir / "amts.sqlite")
 
     say("1. Parallel data: align the English book with its human translations")
-    memories: dict[str, TranslationMemory] = {}
+    pairs: dict[str, list[Pair]] = {}
     for lang in LANGUAGES:
         alignment = align_files(book / "en" / "tea.md", book / lang / "tea.md", "en", lang, "sentence")
         store.create(f"book-en-{lang}", alignment.pairs, description="example book, sentence pairs")
-        memories[lang] = TranslationMemory(alignment.pairs, "en", lang)
+        pairs[lang] = alignment.pairs
         result.pairs[lang] = len(alignment.pairs)
         say(f"   en-{lang}: {len(alignment.pairs)} sentence pairs stored as parallel data 'book-en-{lang}'")
 
@@ -85,7 +86,8 @@ def run_demo(workdir: Path, say: Callable[[str], None] = print) -> DemoResult:
     for lang in LANGUAGES:
         engine, name = default_engine(lang)
         result.engines[lang] = name
-        translators[lang] = AdaptiveTranslator(engine, memory=memories[lang])
+        setup = TranslationSetup("en", [lang], engine=name, pairs={lang: pairs[lang]})
+        translators[lang] = build_translator(setup, lang, engine=engine)
         source = (book / "en" / "coffee.md").read_text(encoding="utf-8")
         translation = translate_markdown(source, translators[lang], "en", lang)
         atomic_write_text(book / lang / f"{lang}.coffee.md", translation.text)

@@ -1,4 +1,5 @@
-"""Translate one Markdown document sentence by sentence, keeping all structure byte for byte."""
+"""Translate one Markdown document (or a notebook's Markdown cells) sentence by sentence, keeping all
+structure byte for byte."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 
 from amts.adapt.pipeline import MEMORY, AdaptiveTranslator, Outcome
 from amts.document import Document, join_sentences, keep_dollar_lines, parse_markdown, sentence_key
+from amts.document.notebook import translate_notebook
 
 
 @dataclass
@@ -66,3 +68,19 @@ def translate_markdown(text: str, translator: AdaptiveTranslator, src: str, tgt:
     result.sentences.sort(key=lambda record: record.segment)
     result.text = document.render(replacements)
     return result
+
+
+def translate_file(name: str, text: str, translator: AdaptiveTranslator, src: str, tgt: str
+                   ) -> tuple[str, list[DocumentTranslation]]:
+    """A Markdown file, or a notebook (``.ipynb``) whose Markdown cells are translated one by one:
+    the output text and one translation per document (per cell for notebooks)."""
+    if not name.lower().endswith(".ipynb"):
+        result = translate_markdown(text, translator, src, tgt)
+        return result.text, [result]
+    results: list[DocumentTranslation] = []
+
+    def cell(markdown: str) -> str:
+        results.append(translate_markdown(markdown, translator, src, tgt))
+        return results[-1].text
+
+    return translate_notebook(text, cell), results

@@ -84,6 +84,8 @@ class AdaptiveTranslator:
         self.glossary = glossary
         self.k = examples
         self.engine_calls = 0
+        #: what built this translator (:meth:`amts.adapt.setup.TranslationSetup.signature`): the key of caches
+        self.signature = ""
 
     def recall(self, source: str, src: str, tgt: str) -> str | None:
         """A human translation of exactly ``source`` from the memory (e.g. a paragraph pair), or None."""

@@ -10,8 +10,10 @@ from typing import Annotated
 
 import typer
 
+from amts.adapt.setup import TranslationSetup
 from amts.cli.common import fail
 from amts.cli.console import out as say
+from amts.config import book_config
 from amts.home import store_path
 from amts.jobs import (
     ACTIVE_STATES,
@@ -111,13 +113,22 @@ def status_dict(store: JobStore, job: Job) -> dict:
 
 def start(
     input: Annotated[str, typer.Argument(help="Folder (or file) of Markdown documents, or s3://bucket/prefix/.")],
-    tgt: Annotated[list[str], typer.Option("--tgt", help="Target language; repeat for several.")],
-    src: str = typer.Option("en", "--src", help="Source language."),
-    engine: str = typer.Option(..., "--engine", help="Engine name; 'memory' uses the parallel data only."),
-    out: str = typer.Option(..., "--out", help="Output folder or s3://bucket/prefix/: <out>/<rel dir>/<tgt>.<name>."),
-    parallel_data: list[str] = typer.Option(  # noqa: B008
-        [], "--parallel-data", help="Parallel-data resource in the store (repeat for several language pairs)."
+    tgt: Annotated[list[str] | None, typer.Option("--tgt", help="Target language; repeat for several "
+                                                  "(default: amts.toml).")] = None,
+    src: str | None = typer.Option(None, "--src", help="Source language (default: amts.toml, else en)."),
+    engine: str | None = typer.Option(None, "--engine", help="Engine name; 'memory' uses the parallel data only "
+                                      "(default: amts.toml)."),
+    out: str | None = typer.Option(None, "--out", help="Output folder or s3://bucket/prefix/: "
+                                   "<out>/<rel dir>/<tgt>.<name> (default: amts.toml)."),
+    parallel_data: list[str] | None = typer.Option(  # noqa: B008
+        None, "--parallel-data", help="Parallel-data resource in the store (repeat for several language pairs; "
+        "default: amts.toml)."
     ),
+    glossary: Path | None = typer.Option(None, "--glossary", help="Glossary CSV (default: amts.toml)."),
+    examples: int | None = typer.Option(None, "--examples", min=0, help="Similar pairs given to the engine per "
+                                        "sentence (default: amts.toml, else 4)."),
+    config: Path | None = typer.Option(None, "--config", help="Book settings (default: amts.toml here or in the "
+                                       "input folder)."),
     name: str = typer.Option("", "--name", help="A name for the job (usable instead of its id)."),
     workers: int = typer.Option(0, "--workers", help="Worker processes (default: one per core)."),
     endpoint_url: str = typer.Option(None, "--s3-endpoint", help="S3 endpoint URL (default: boto3's own)."),
@@ -135,15 +146,22 @@ def start(
     With ``--engine aws-batch`` each language pair is one Amazon Translate batch job (with that pair's
     ``--parallel-data``, published by ``amts pd publish``); the characters to be billed are printed first.
     """
-    options: dict[str, object] = {}
+    local = None if input.startswith("s3://") else Path(input)
+    book = book_config(config, local)
+    setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
+                                         glossary=glossary, store=store, examples=examples, default_engine="")
+    if not all(setup.engine_for(lang) for lang in setup.targets) or not setup.targets and not setup.engine:
+        fail("no engine: give --engine or set book.engine in amts.toml")
+    out = out or (str(book.out) if book.out else None)
+    if out is None:
+        fail("no output folder: give --out or set book.out in amts.toml")
+    engine, store = setup.engine, setup.store
     if engine == "aws-batch":
         given = {"s3_uri": s3, "role_arn": role_arn, "region": region, "profile": profile,
                  "terminology": terminology, "poll": poll}
         options = {k: v for k, v in given.items() if v not in (None, "")}
-    spec = JobSpec(
-        input=input, output=out, src=src, tgts=list(tgt), engine=engine, parallel_data=list(parallel_data),
-        workers=workers, name=name, endpoint_url=endpoint_url, engine_options=options,
-    )
+        setup.engine_options.setdefault(engine, {}).update(options)
+    spec = JobSpec.from_setup(setup, input, out, workers=workers, name=name, endpoint_url=endpoint_url)
     if engine == "aws-batch":
         _print_billing(spec, _store(store))
         if dry_run:
@@ -169,11 +187,11 @@ def start(
 def _print_billing(spec: JobSpec, store_path: Path) -> None:
     """Per language pair: documents, sentences and characters that go to Amazon (and are billed)."""
     from amts.jobs.cloud import estimate
-    from amts.jobs.control import check_parallel_data, validate_spec
+    from amts.jobs.control import check_setup, validate_spec
 
     try:
         validate_spec(spec)
-        check_parallel_data(store_path, spec)
+        check_setup(store_path, spec)
         estimates = estimate(spec, store_path)
     except (JobError, OSError) as error:
         fail(str(error).splitlines()[0] if str(error) else type(error).__name__)

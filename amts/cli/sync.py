@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from amts.adapt import AdaptiveTranslator
-from amts.cli.common import fail, load_engine
+from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
+from amts.cli.common import fail
 from amts.cli.console import out as say
+from amts.config import book_config
 from amts.engines import EngineError
 from amts.fileio import atomic_write_text
-from amts.home import store_path
 from amts.sync.report import SyncReport, to_markdown
 from amts.sync.runner import (
     SyncError,
@@ -37,12 +37,20 @@ def sync(
     to_commit: Annotated[str | None, typer.Option("--to", help="Commit to sync to.")] = None,
     target_dir: Annotated[Path | None, typer.Option("--target-dir", help="Translated book (git and origin modes).")] = None,
     origin_suffix: Annotated[str | None, typer.Option("--origin-suffix", help="d2lbook: old source is <name><suffix>.md beside each target.")] = None,
-    engine: Annotated[str, typer.Option("--engine", help="Engine for changed sentences; 'memory' = none.")] = "memory",
-    parallel_data: Annotated[str | None, typer.Option("--parallel-data", help="Parallel data set used as memory.")] = None,
-    store: Annotated[Path | None, typer.Option("--store", help="amts store file (default: $AMTS_HOME/amts.sqlite).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="Engine for changed sentences; 'memory' = none "
+                                               "(default: amts.toml, else memory).")] = None,
+    parallel_data: Annotated[list[str] | None, typer.Option("--parallel-data", help="Parallel data used as memory "
+                                                            "(default: amts.toml).")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="amts store file (default: amts.toml, else "
+                                               "$AMTS_HOME/amts.sqlite).")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here and a readable summary beside it (R.json -> R.md); never over an input or output.")] = None,
-    src: Annotated[str, typer.Option("--src", help="Source language.")] = "en",
-    tgt: Annotated[str, typer.Option("--tgt", help="Target language.")] = "zh",
+    src: Annotated[str | None, typer.Option("--src", help="Source language (default: amts.toml, else en).")] = None,
+    tgt: Annotated[str | None, typer.Option("--tgt", help="Target language (default: amts.toml's, else zh).")] = None,
+    glossary: Annotated[Path | None, typer.Option("--glossary", help="Glossary CSV (default: amts.toml).")] = None,
+    examples: Annotated[int | None, typer.Option("--examples", min=0, help="Similar pairs given to the engine per "
+                                                 "sentence (default: amts.toml, else 4).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: amts.toml here or in "
+                                                "the book folder).")] = None,
 ) -> None:
     """Sync a translation to a new source version: unchanged paragraphs are kept byte for byte,
     mechanical changes propagated, only changed sentences translated."""
@@ -59,9 +67,11 @@ def sync(
         say.warning(line, label="skipped")
     if not jobs:
         fail("nothing to sync" + (f" ({len(skipped)} file(s) skipped)" if skipped else ""))
-    translator = AdaptiveTranslator(None if engine == "memory" else load_engine(engine, src, tgt),
-                                    memory=_memory(parallel_data, store))
-    sync_report = SyncReport(src, tgt, engine)
+    setup = _setup(config, new_source or source_repo or target_dir, src, tgt, engine, parallel_data, glossary,
+                   store, examples)
+    src, tgt = setup.src, setup.targets[0]
+    translator = build_translator(setup, tgt, warn=say.warning, memory_optional=True)
+    sync_report = SyncReport(src, tgt, setup.engine_for(tgt))
     started: list[str] = []
 
     def step(label: str) -> None:  # called as each file starts: the previous one is done
@@ -74,7 +84,7 @@ def sync(
     try:
         with say.progress(len(jobs), "syncing") as bar:
             run_jobs(jobs, translator, sync_report, in_place=in_place or out is None,
-                     state=SyncState(store_path(store)), setup=f"{engine}|{parallel_data or ''}", progress=step)
+                     state=SyncState(setup.store_file), setup=translator.signature, progress=step)
     except (SyncError, EngineError) as error:
         fail(f"{error} (nothing written)")
     finally:
@@ -129,21 +139,18 @@ def _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_c
     return [file_job(old_source, new_source, old_target, out or old_target)], []
 
 
-def _memory(parallel_data: str | None, store: Path | None):  # noqa: ANN202
-    """The parallel-data memory, if that feature is installed (:mod:`amts.memory`)."""
-    if not parallel_data:
-        return None
-    try:
-        from amts.memory import Store, TranslationMemory  # type: ignore[attr-defined]
-    except ImportError:
-        fail("--parallel-data needs amts.memory (parallel data support), which is not available")
-    path = store_path(store)
-    if not path.exists():
-        fail(f"{path}: no amts store; import parallel data first")
-    try:
-        return TranslationMemory.from_store(Store(path), parallel_data)
-    except (KeyError, LookupError, ValueError) as error:
-        fail(f"parallel data {parallel_data!r}: {error}")
+def _setup(config: Path | None, book: Path | None, src: str | None, tgt: str | None, engine: str | None,
+           parallel_data: list[str] | None, glossary: Path | None, store: Path | None, examples: int | None,
+           ) -> TranslationSetup:
+    """The book's amts.toml under the command line's options, as ``translate`` reads it; sync
+    translates into one language: ``--tgt``, else the book's only target, else zh."""
+    setup = TranslationSetup.from_config(book_config(config, book), src=src, targets=tgt, engine=engine,
+                                         parallel_data=parallel_data, glossary=glossary, store=store,
+                                         examples=examples, default_engine=MEMORY_ENGINE)
+    if len(setup.targets) > 1:
+        fail(f"amts.toml lists several target languages ({', '.join(setup.targets)}): give --tgt")
+    setup.targets = setup.targets or ["zh"]
+    return setup
 
 
 def register(app: typer.Typer) -> None:

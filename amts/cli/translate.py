@@ -6,19 +6,14 @@ from pathlib import Path
 
 import typer
 
-from amts.adapt import AdaptiveTranslator
-from amts.adapt.documents import DocumentTranslation, translate_markdown
-from amts.adapt.glossary import Glossary, GlossaryError
-from amts.cli.common import fail, load_engine
+from amts.adapt.documents import translate_file
+from amts.adapt.setup import TranslationSetup, build_translators
+from amts.cli.common import fail
 from amts.cli.console import out as say
-from amts.config import CONFIG_NAME, BookConfig, ConfigError, book_config
+from amts.config import CONFIG_NAME, ConfigError, book_config
 from amts.document import DocumentError, read_markdown
-from amts.document.notebook import markdown_cells, translate_notebook
-from amts.engines import Engine
+from amts.document.notebook import markdown_cells
 from amts.fileio import atomic_write_text
-from amts.home import store_path
-from amts.languages import same_language
-from amts.memory import Store, StoreError, TranslationMemory
 from amts.tree import discover
 
 
@@ -51,9 +46,9 @@ def translate(
         book = book_config(config, path)
     except ConfigError as error:
         fail(str(error))
-    src = src or book.src or "en"
-    tgt = tgt or book.tgt
-    out = out or book.out
+    setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
+                                         glossary=glossary, store=store, examples=examples)
+    src, tgt, out = setup.src, setup.targets, out or book.out
     if not tgt:
         fail("no target language: give --tgt or set book.tgt in amts.toml")
     if out is None:
@@ -71,20 +66,8 @@ def translate(
                 markdown_cells(texts[source.path])
         except DocumentError as error:
             fail(str(error))
-    adaptation = _adaptation(src, tgt, parallel_data or ([book.parallel_data] if book.parallel_data else []),
-                             glossary or book.glossary, store or book.store, from_config=not parallel_data,
-                             glossary_from_config=glossary is None)
-    k = examples if examples is not None else (book.examples if book.examples is not None else 4)
-    translators = {}
-    for lang in tgt:
-        name = engine or book.engine_for(lang) or "pseudo"
-        memory, terms = adaptation.get(lang, (None, None))
-        if name == MEMORY_ENGINE and memory is None:
-            fail(f"engine {MEMORY_ENGINE!r} needs --parallel-data with {src}->{lang} pairs")
-        translators[lang] = AdaptiveTranslator(
-            None if name == MEMORY_ENGINE else _configured_engine(name, src, lang, book),
-            memory=memory, glossary=terms, examples=k,
-        )
+    # every resource checked before anything is written; errors are one line (AmtsError)
+    translators = build_translators(setup, warn=say.warning)
     for name in skipped:
         if Path(name).name != CONFIG_NAME:  # the book's own amts.toml is expected there
             say.warning(f"{name} (not Markdown)", label="skipped")
@@ -94,7 +77,7 @@ def translate(
         for source in files:
             for lang in tgt:
                 progress.working_on(f"{source.relative} -> {lang}")
-                text, results = _translate_file(source.path, texts[source.path], translators[lang], src, lang)
+                text, results = translate_file(source.path.name, texts[source.path], translators[lang], src, lang)
                 for result in results:
                     for warning in result.document.warnings:
                         say.problem(source.relative, None, "warning", warning)
@@ -116,10 +99,6 @@ def translate(
                 files=len(files), written=written, languages=list(tgt), sentences=totals, out=str(out))
 
 
-MEMORY_ENGINE = "memory"
-"""Not an engine: memory and glossary only, the rest stays in the source language and is reported."""
-
-
 def _summary(totals: dict[str, int]) -> str:
     """Sentence counts in pipeline order, e.g. ``12 reused from memory, 3 translated, 1 untranslated``."""
     labels = [("kept", "kept"), ("memory", "reused from memory"), ("engine", "translated"),
@@ -129,89 +108,6 @@ def _summary(totals: dict[str, int]) -> str:
               if status not in dict(labels) | {"violations": "", "review": ""}]
     review = f", {totals['review']} engine outputs flagged for review" if totals.get("review") else ""
     return f"{', '.join(parts)} sentences, {totals.get('violations', 0)} glossary violations{review}"
-
-
-def _adaptation(
-    src: str, tgt: list[str], names: list[str], glossary_file: Path | None, store: Path | None,
-    from_config: bool = False,
-    glossary_from_config: bool = False,
-) -> dict[str, tuple[TranslationMemory | None, Glossary | None]]:
-    """Per target language: the memory of its parallel data (loaded once) and its glossary.
-
-    Parallel data and glossaries named on the command line must exist and fit the language pair;
-    the book's amts.toml defaults may not exist yet (a fresh checkout) or be for another target:
-    then a warning, and engines translate without them.
-    """
-    memories: dict[str, TranslationMemory] = {}
-    path = store_path(store)
-    if names and from_config and not (path.exists() and all(Store(path).exists(name) for name in names)):
-        say.warning(f"parallel data {', '.join(names)} (book config) not in {path}: not used")
-        names = []
-    if names:
-        if not path.exists():
-            fail(f"{path}: no amts store; import parallel data first (amts pd create)")
-        by_pair: dict[str, list[str]] = {}
-        for name in names:
-            try:
-                info = Store(path).describe(name)
-            except StoreError as error:
-                fail(f"parallel data {name!r}: {error}")
-            # BCP 47 tags by language: a zh-CN resource (e.g. a TMX from another tool) serves --tgt zh
-            served = next((lang for lang in tgt if same_language(info.tgt_lang, lang)), None)
-            if (not same_language(info.src_lang, src) or served is None) and from_config:
-                say.warning(f"parallel data {name} (book config) is {info.src_lang}->{info.tgt_lang}: not used")
-                continue
-            if not same_language(info.src_lang, src) or served is None:
-                fail(f"parallel data {name!r} is {info.src_lang}->{info.tgt_lang}, not {src}->{'/'.join(tgt)}")
-            by_pair.setdefault(served, []).append(name)
-        for lang, chosen in by_pair.items():
-            if len(chosen) == 1:
-                memories[lang] = TranslationMemory.from_store(Store(path), chosen[0])
-            else:
-                pairs = [pair for name in chosen for pair in Store(path).pairs(name)]
-                memories[lang] = TranslationMemory(pairs, src, lang)
-    terms: Glossary | None = None
-    if glossary_file is not None and glossary_from_config and not glossary_file.exists():
-        say.warning(f"glossary {glossary_file} (book config) does not exist: not used")
-        glossary_file = None
-    if glossary_file is not None:
-        try:
-            terms = Glossary.load(glossary_file)
-        except GlossaryError as error:
-            fail(str(error))
-        if (terms.src_lang != src or terms.tgt_lang not in tgt) and glossary_from_config:
-            say.warning(f"glossary {glossary_file} (book config) is {terms.src_lang}->{terms.tgt_lang}: not used")
-            terms = None
-        elif terms.src_lang != src or terms.tgt_lang not in tgt:
-            fail(f"{glossary_file}: glossary is {terms.src_lang}->{terms.tgt_lang}, not {src}->{'/'.join(tgt)}")
-    return {
-        lang: (memories.get(lang), terms if terms is not None and terms.tgt_lang == lang else None)
-        for lang in tgt
-    }
-
-
-def _configured_engine(name: str, src: str, tgt: str, book: BookConfig) -> Engine:
-    """Load an engine with its ``[engine.<name>]`` options from amts.toml."""
-    try:
-        return load_engine(name, src, tgt, **book.options_for(name))
-    except TypeError as error:  # an option the engine does not take
-        fail(f"{book.path}: engine.{name}: {error}")
-
-
-def _translate_file(
-    path: Path, text: str, translator: AdaptiveTranslator, src: str, tgt: str
-) -> tuple[str, list[DocumentTranslation]]:
-    """A Markdown file, or a notebook whose Markdown cells are translated one by one."""
-    if path.suffix.lower() != ".ipynb":
-        result = translate_markdown(text, translator, src, tgt)
-        return result.text, [result]
-    results: list[DocumentTranslation] = []
-
-    def cell(markdown: str) -> str:
-        results.append(translate_markdown(markdown, translator, src, tgt))
-        return results[-1].text
-
-    return translate_notebook(text, cell), results
 
 
 def register(app: typer.Typer) -> None:

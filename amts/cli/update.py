@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 
-from amts.adapt import AdaptiveTranslator
-from amts.cli.common import fail, load_engine
+from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
+from amts.cli.common import fail
 from amts.cli.console import out
-from amts.cli.sync import _memory
 from amts.config import ConfigError, book_config
 from amts.engines import EngineError
 from amts.errors import AmtsError
@@ -86,15 +85,13 @@ def update(
             state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path)
             out.summary(f"recorded: {edition} is synced to {state.commit[:12]} ({state_path})", commit=state.commit)
             return
-        src_lang = src or book.src or "en"
-        tgt_lang = tgt or (book.tgt[0] if book.tgt else None)
+        setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
+                                             store=store, default_engine=MEMORY_ENGINE)
+        src_lang, tgt_lang = setup.src, (setup.targets[0] if setup.targets else None)
         if tgt_lang is None:
             fail("give --tgt, or [book] tgt in amts.toml")
-        engine_name = engine or book.engine_for(tgt_lang) or "memory"
-        translator = AdaptiveTranslator(
-            None if engine_name == "memory" else load_engine(engine_name, src_lang, tgt_lang,
-                                                             **book.options_for(engine_name)),
-            memory=_memory(parallel_data or book.parallel_data, store or book.store))
+        engine_name = setup.engine_for(tgt_lang)
+        translator = build_translator(setup, tgt_lang, memory_optional=True, warn=out.warning)
         try:
             result = update_edition(
                 edition, source, translator, src=src_lang, tgt=tgt_lang, engine=engine_name,

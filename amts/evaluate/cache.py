@@ -17,10 +17,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from amts.adapt.setup import engine_signature
 from amts.database import connect, migrate, write
 from amts.engines import Engine, Request, Translation
-
-_MODEL_ATTRIBUTES = ("model_dir", "model_path", "model", "model_name")
 
 
 def _schema_v1(db: sqlite3.Connection) -> None:
@@ -48,9 +47,8 @@ class CachedEngine(Engine):
         self.batch_size = inner.batch_size
         self.checks_script = inner.checks_script
         self.always_review = inner.always_review
-        # which model answers matters as much as the engine: a new model must not reuse old outputs
-        model = {attr: str(getattr(inner, attr)) for attr in _MODEL_ATTRIBUTES if getattr(inner, attr, None)}
-        self.identity = json.dumps([inner.name, dict(options or {}), model], sort_keys=True, default=str)
+        # the engine part of the setup's signature: which model answers matters as much as the engine
+        self.identity = engine_signature(inner, options)
         self.db = connect(path)
         migrate(self.db, "engine_cache", _MIGRATIONS)
         self.hits = 0

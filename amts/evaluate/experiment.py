@@ -23,14 +23,14 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from amts.adapt import AdaptiveTranslator
 from amts.adapt.documents import translate_markdown
+from amts.adapt.setup import SetupError, TranslationSetup, build_translator, load_engine
 from amts.align import align_trees
 from amts.document import read_markdown
-from amts.engines import Engine, EngineError, get_engine
+from amts.engines import Engine, EngineError
 from amts.evaluate.cache import CachedEngine
 from amts.evaluate.evaluation import Evaluation, evaluate_texts
-from amts.memory import Pair, TranslationMemory
+from amts.memory import Pair
 
 SECTIONS = (
     "chapter_natural-language-processing-pretraining/approx-training.md",
@@ -147,15 +147,14 @@ def baseline_row(data: Path, sections: Sequence[str]) -> Row:
 
 def _open_engine(spec: EngineSpec, src: str, tgt: str, cache: Path | None) -> Engine | None | str:
     """The engine (None = memory only), or a string saying why this row cannot run."""
-    if spec.name == "memory":
-        return None
     try:
-        engine = get_engine(spec.name)
+        engine = load_engine(TranslationSetup(src, [tgt], engine=spec.name), tgt)
+    except SetupError as error:
+        return "n/a" if "cannot translate" in str(error) else f"unavailable: {error}"
     except (EngineError, ImportError, OSError) as error:
         return f"unavailable: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
-    if not engine.supports(src, tgt):
-        engine.close()
-        return "n/a"
+    if engine is None:
+        return None
     return CachedEngine(engine, cache) if cache is not None else engine
 
 
@@ -245,10 +244,9 @@ def _run_row(
     try:
         for section in sections:
             source, reference = _source_and_reference(data, src, section)
-            memory = None
-            if config != "none":
-                memory = TranslationMemory(parallel.select(config, src, tgt, protocol, section), src, tgt)
-            translator = AdaptiveTranslator(engine, memory=memory, examples=examples if engine else 0)
+            pairs = parallel.select(config, src, tgt, protocol, section) if config != "none" else []
+            setup = TranslationSetup(src, [tgt], engine=spec.name, pairs={tgt: pairs}, examples=examples)
+            translator = build_translator(setup, tgt, engine=engine)
             if isinstance(engine, CachedEngine):
                 engine.new_round()
             result = translate_markdown(source, translator, src, tgt)

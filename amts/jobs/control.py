@@ -40,44 +40,35 @@ def spawn_worker(store_path: Path, job_id: str) -> int:
 
 
 def validate_spec(spec: JobSpec) -> None:
-    from amts.engines import engine_names
-
     if not spec.tgts:
         raise JobError("give at least one target language (--tgt)")
     if spec.src in spec.tgts:
         raise JobError(f"target language {spec.src!r} is the source language")
     if len(set(spec.tgts)) != len(spec.tgts):
         raise JobError("a target language is given twice")
-    if spec.engine != "memory" and spec.engine not in engine_names():
-        raise JobError(f"unknown engine {spec.engine!r}; known: memory, {', '.join(engine_names())}")
-    if spec.engine == "memory" and not spec.parallel_data:
-        raise JobError("engine 'memory' translates from parallel data only: give --parallel-data")
-
-
-def check_parallel_data(store_path: Path, spec: JobSpec) -> None:
-    """Each named resource exists and translates from the job's source into one of its targets."""
-    if not spec.parallel_data:
-        return
-    from amts.memory import Store, StoreError
-
-    store = Store(store_path)
-    for name in spec.parallel_data:
-        try:
-            info = store.describe(name)
-        except StoreError as error:
-            raise JobError(f"parallel data {name!r}: {error}") from None
-        if info.src_lang != spec.src or info.tgt_lang not in spec.tgts:
-            raise JobError(
-                f"parallel data {name!r} is {info.src_lang}->{info.tgt_lang}, not {spec.src}->{'/'.join(spec.tgts)}"
-            )
     if spec.workers < 0:
         raise JobError("--workers must be at least 1")
+
+
+def check_setup(store_path: Path, spec: JobSpec) -> None:
+    """Engines exist; parallel data and glossary exist and fit the job's languages (as translate checks)."""
+    from amts.adapt.setup import MEMORY_ENGINE
+    from amts.adapt.setup import check_setup as check
+    from amts.errors import InputError
+
+    setup = spec.setup(store_path)
+    if not spec.parallel_data and any(setup.engine_for(tgt) == MEMORY_ENGINE for tgt in spec.tgts):
+        raise JobError("engine 'memory' translates from parallel data only: give --parallel-data")
+    try:
+        check(setup)
+    except InputError as error:  # the setup's or the glossary file's one-line reason
+        raise JobError(str(error)) from None
 
 
 def start_job(store_path: Path, spec: JobSpec, *, spawn: bool = True) -> Job:
     """Validate the spec, list the input, record the job with its tasks and start its worker."""
     validate_spec(spec)
-    check_parallel_data(store_path, spec)
+    check_setup(store_path, spec)
     if not spec.input.startswith("s3://"):
         spec.input = str(Path(spec.input).expanduser().resolve())
     if not spec.output.startswith("s3://"):

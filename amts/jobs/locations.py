@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from amts.document import DocumentError, decode_markdown
 from amts.fileio import atomic_write_text
-from amts.tree import TRANSLATABLE_SUFFIXES, discover, output_path
+from amts.tree import NOTEBOOK_SUFFIXES, TRANSLATABLE_SUFFIXES, discover, output_path
 
 
 def output_relative(document: str, lang: str) -> str:
@@ -31,7 +31,7 @@ class Location:
     url: str
 
     def documents(self) -> tuple[list[tuple[str, int]], list[str]]:
-        """``([(relative path, size)] of Markdown files, [other files skipped])``."""
+        """``([(relative path, size)] of Markdown files and notebooks, [other files skipped])``."""
         raise NotImplementedError
 
     def read_text(self, relative: str) -> str:
@@ -59,7 +59,7 @@ class LocalLocation(Location):
     def documents(self) -> tuple[list[tuple[str, int]], list[str]]:
         if not self.root.exists():
             raise FileNotFoundError(f"{self.root}: no such file or directory")
-        files, skipped = discover(self.root)
+        files, skipped = discover(self.root, notebooks=True)
         return [(f.relative.as_posix(), f.path.stat().st_size) for f in files], [s.as_posix() for s in skipped]
 
     def _path(self, relative: str) -> Path:
@@ -123,7 +123,7 @@ class S3Location(Location):
                 parts = PurePosixPath(relative).parts
                 if not relative or relative.endswith("/") or any(p.startswith(".") for p in parts):
                     continue
-                if PurePosixPath(relative).suffix.lower() in TRANSLATABLE_SUFFIXES:
+                if PurePosixPath(relative).suffix.lower() in TRANSLATABLE_SUFFIXES + NOTEBOOK_SUFFIXES:
                     files.append((relative, int(item.get("Size", 0))))
                 else:
                     skipped.append(relative)

@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from amts.errors import AmtsError
+
+if TYPE_CHECKING:
+    from amts.adapt.setup import TranslationSetup
 
 
 class JobState(StrEnum):
@@ -56,8 +61,31 @@ class JobSpec:
     workers: int = 0  # 0: one per core
     name: str = ""
     endpoint_url: str | None = None  # S3 endpoint (else boto3's own: AWS_ENDPOINT_URL_S3, ...)
-    engine_options: dict[str, object] = field(default_factory=dict)
+    engine_options: dict[str, object] = field(default_factory=dict)  # options of ``engine``
     examples: int = 4  # similar pairs retrieved per sentence when parallel data is given
+    engines: dict[str, str] = field(default_factory=dict)  # engine per target language (amts.toml [engines])
+    engine_settings: dict[str, dict[str, object]] = field(default_factory=dict)  # options per engine name
+    glossary: str | None = None  # glossary CSV
+
+    @classmethod
+    def from_setup(cls, setup: TranslationSetup, input: str, output: str, **job: object) -> JobSpec:
+        """The spec of a job translating ``input`` as ``setup`` says (``job``: workers, name, endpoint_url)."""
+        return cls(input=input, output=output, src=setup.src, tgts=list(setup.targets), engine=setup.engine,
+                   parallel_data=list(setup.parallel_data), engine_options=setup.options_for(setup.engine),
+                   examples=setup.examples, engines=dict(setup.engines),
+                   engine_settings={name: dict(values) for name, values in setup.engine_options.items()},
+                   glossary=str(setup.glossary) if setup.glossary else None, **job)  # type: ignore[arg-type]
+
+    def setup(self, store: Path | str) -> TranslationSetup:
+        """The translation setup every worker process builds its translators from."""
+        from amts.adapt.setup import TranslationSetup
+
+        options = {name: dict(values) for name, values in self.engine_settings.items()}
+        options.setdefault(self.engine, {}).update(self.engine_options)
+        return TranslationSetup(src=self.src, targets=list(self.tgts), engine=self.engine, engines=dict(self.engines),
+                                engine_options=options, parallel_data=list(self.parallel_data),
+                                glossary=Path(self.glossary) if self.glossary else None, store=Path(store),
+                                examples=self.examples)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -22,6 +22,7 @@ import signal
 import sys
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -206,7 +207,7 @@ class Worker:
         self.source = open_location(spec.input, spec.endpoint_url)
         self.output = open_location(spec.output, spec.endpoint_url)
         self.translators: dict[str, object] = {}
-        self.engine: Engine | None = None
+        self.engines: dict[str, Engine] = {}
 
     def run(self, job_id: str) -> None:
         pid = os.getpid()
@@ -220,18 +221,21 @@ class Worker:
                 self.store.fail_task(task.id, one_line(error))
 
     def process(self, task: Task, pid: int) -> None:
-        from amts.adapt.documents import translate_markdown
+        from amts.adapt.documents import translate_file
 
         translator = self.translator(task.lang)
         text = self.source.read_text(task.document)
-        result = translate_markdown(text, translator, self.spec.src, task.lang)  # type: ignore[arg-type]
-        notes = [f"warning: {w}" for w in result.document.warnings]
-        notes += [
-            f"{r.outcome.status} line {r.line}: {r.outcome.message or r.outcome.source[:60]}" for r in result.problems()
-        ]
-        if not self.store.stage_task(task.id, pid, result.text, content_hash(result.text), dict(result.counts), notes):
+        output, results = translate_file(task.document, text, translator, self.spec.src, task.lang)  # type: ignore[arg-type]
+        notes: list[str] = []
+        counts: Counter[str] = Counter()
+        for result in results:  # one per document, one per Markdown cell of a notebook
+            notes += [f"warning: {w}" for w in result.document.warnings]
+            notes += [f"{r.outcome.status} line {r.line}: {r.outcome.message or r.outcome.source[:60]}"
+                      for r in result.problems()]
+            counts.update(result.counts)
+        if not self.store.stage_task(task.id, pid, output, content_hash(output), dict(counts), notes):
             return  # no longer ours (cannot happen while the job has one worker)
-        self.output.write_text(task.output, result.text)
+        self.output.write_text(task.output, output)
         self.store.finish_task(task.id)
 
     def translator(self, lang: str) -> object:
@@ -247,34 +251,22 @@ class Worker:
         return found
 
     def _build(self, lang: str) -> object:
-        from amts.adapt import AdaptiveTranslator
-        from amts.engines import EngineError, get_engine
+        from amts.adapt.setup import MEMORY_ENGINE, SetupError, build_translator, load_engine
 
+        setup = self.spec.setup(self.store_path)
+        name = setup.engine_for(lang)
         engine = None
-        if self.spec.engine != "memory":
-            if self.engine is None:  # one engine per process, shared by the language pairs
-                self.engine = get_engine(self.spec.engine, **self.spec.engine_options)
-            engine = self.engine
-            if not engine.supports(self.spec.src, lang):
-                raise EngineError(f"engine {self.spec.engine!r} cannot translate {self.spec.src}->{lang}")
-        memory = load_memory(self.spec, self.store_path, lang)
-        if engine is None and memory is None:
-            raise EngineError(f"engine 'memory' needs parallel data for {self.spec.src}->{lang}")
-        return AdaptiveTranslator(engine, memory=memory, glossary=memory, examples=self.spec.examples)
+        if name != MEMORY_ENGINE:
+            if name not in self.engines:  # one engine per process and name, shared by the language pairs
+                self.engines[name] = load_engine(setup, lang)
+            engine = self.engines[name]
+            if not engine.supports(setup.src, lang):
+                raise SetupError(f"engine {name!r} cannot translate {setup.src}->{lang}")
+        return build_translator(setup, lang, engine=engine)
 
 
 def load_memory(spec: JobSpec, store_path: str | Path, lang: str) -> object | None:
-    """The job's parallel data for ``src->lang`` (all matching resources, read once), or None."""
-    if not spec.parallel_data:
-        return None
-    from amts.memory import Store, TermMatcher, TranslationMemory
+    """The job's parallel data into ``lang``, as every translator of the job sees it."""
+    from amts.adapt.setup import load_memory as setup_memory
 
-    store = Store(store_path)
-    pairs = []
-    for name in spec.parallel_data:
-        info = store.describe(name)
-        if info.src_lang == spec.src and info.tgt_lang == lang:
-            pairs.extend(store.pairs(name))
-    if not pairs:
-        return None
-    return TranslationMemory(pairs, spec.src, lang, glossary=TermMatcher.from_pairs(pairs))
+    return setup_memory(spec.setup(store_path), lang)

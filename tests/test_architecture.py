@@ -1,0 +1,74 @@
+"""The layers only point down: each package imported alone loads nothing above it; one engine table;
+translators built only by the adaptive layer."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: document < memory < engines < adapt < align / sync / jobs / evaluate / review < cli
+LAYERS = {
+    "document": 1, "memory": 2, "engines": 3, "adapt": 4,
+    "align": 5, "sync": 5, "jobs": 5, "evaluate": 5, "review": 5, "demo": 6, "cli": 7,
+}
+#: top-level helpers beside the layers: usable from any layer, they import none
+HELPERS = ("errors", "languages", "fileio", "home", "config", "database", "tree")
+
+
+def loaded_after_import(module: str) -> set[str]:
+    """The amts packages and helper modules in ``sys.modules`` after importing ``module`` in a fresh interpreter."""
+    code = (f"import sys, json; import {module}; "
+            "print(json.dumps(sorted({n.split('.')[1] for n in sys.modules if n.startswith('amts.')})))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    return set(json.loads(result.stdout))
+
+
+@pytest.mark.parametrize("package", sorted(LAYERS, key=LAYERS.get))
+def test_a_package_imported_alone_loads_no_higher_layer(package: str) -> None:
+    loaded = loaded_after_import(f"amts.{package}")
+    higher = sorted(name for name in loaded if LAYERS.get(name, 0) > LAYERS[package])
+    assert higher == [], f"import amts.{package} loaded higher layers: {higher}"
+
+
+@pytest.mark.parametrize("helper", HELPERS)
+def test_a_helper_loads_no_layer(helper: str) -> None:
+    loaded = loaded_after_import(f"amts.{helper}")
+    assert not loaded & set(LAYERS), f"import amts.{helper} loaded {sorted(loaded & set(LAYERS))}"
+
+
+def test_the_document_layer_does_not_load_engines() -> None:
+    assert "engines" not in loaded_after_import("amts.document")
+
+
+def test_engines_are_listed_in_one_table_whatever_else_is_imported() -> None:
+    code = ("import json, pkgutil, importlib, amts; from amts.engines import engine_names; before = engine_names(); "
+            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(amts.__path__, 'amts.') "
+            " if not m.name.endswith(('__main__', '.worker'))]; "
+            "print(json.dumps([before, engine_names()]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    before, after = json.loads(result.stdout)
+    assert before == after
+    assert {"identity", "pseudo", "counting", "cpu-bound", "memory"} <= set(before)
+
+
+def _sources(exclude: str) -> list[Path]:
+    return [p for p in (REPO / "amts").rglob("*.py") if exclude not in p.relative_to(REPO / "amts").parts]
+
+
+def test_only_the_adaptive_layer_constructs_a_translator() -> None:
+    constructed = [p.relative_to(REPO).as_posix() for p in _sources("adapt")
+                   if re.search(r"\bAdaptiveTranslator\(", re.sub(r"``.*?``|\"[^\"\n]*\"", "", p.read_text()))]
+    assert constructed == []
+
+
+def test_engines_are_registered_only_inside_the_engines_package() -> None:
+    registering = [p.relative_to(REPO).as_posix() for p in _sources("engines")
+                   if re.search(r"\bENGINES\[|register_engine|engines\.registry import .*ENGINES", p.read_text())]
+    assert registering == []
