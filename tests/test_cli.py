@@ -147,7 +147,7 @@ def test_translate_modes_quiet_verbose_json(tmp_path: Path) -> None:
 def test_ctrl_c_says_what_was_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import amts.cli.translate as translate_module
 
-    real = translate_module._translate_file
+    real = translate_module.translate_file
     calls = []
 
     def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -156,7 +156,7 @@ def test_ctrl_c_says_what_was_written(tmp_path: Path, monkeypatch: pytest.Monkey
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(translate_module, "_translate_file", interrupted)
+    monkeypatch.setattr(translate_module, "translate_file", interrupted)
     done = _translate(tmp_path)
     assert done.exit_code == 130
     assert "interrupted: 1 file(s) written before the interrupt" in done.output
