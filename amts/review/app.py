@@ -94,6 +94,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["word_diff"] = word_diff
+    for name in ("queue.html", "segment.html", "file.html", "error.html"):  # compiled now, not on the first page
+        templates.env.get_template(name)
 
     def token_ok(candidate: str | None) -> bool:
         return bool(candidate) and secrets.compare_digest(str(candidate).encode(), token.encode())
