@@ -14,6 +14,7 @@ to the file. Options given on the command line always win over the file. Unknown
     glossary = "glossary.csv"
     store = ".amts/amts.sqlite"
     examples = 4                   # retrieved pairs per sentence
+    dialect = "mdbook"             # Markdown dialect; default: detected (book.toml, mkdocs.yml, config.ini)
 
     [engines]                      # engine per target language
     zh = "openai"
@@ -56,6 +57,7 @@ _BOOK_KEYS = {
     "glossary": str,
     "store": str,
     "examples": int,
+    "dialect": str,
 }
 _CHECK_KEYS = {"source": str, "origin_suffix": str, "allow_tabs": list, "own_links": list, "strict": bool}
 _UPDATE_KEYS = {"source": str, "source_url": str, "ref": str, "report": str, "origin_suffix": str}
@@ -81,6 +83,7 @@ class BookConfig:
     glossary: Path | None = None
     store: Path | None = None
     examples: int | None = None
+    dialect: str | None = None  # Markdown dialect (amts.document.dialects); None: detected from the book
     check: dict[str, Any] = field(default_factory=dict)  # [check], paths resolved
     update: dict[str, Any] = field(default_factory=dict)  # [update], paths resolved
 
@@ -147,6 +150,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> BookConfig:
     config.engine = book.get("engine")
     config.parallel_data = book.get("parallel_data")
     config.examples = book.get("examples")
+    config.dialect = book.get("dialect")
     if config.examples is not None and config.examples < 0:
         raise bad("book.examples", "must be >= 0")
     for key in ("out", "glossary", "store"):

@@ -12,7 +12,9 @@ from amts.cli.common import fail
 from amts.cli.console import out as say
 from amts.config import CONFIG_NAME, ConfigError, book_config
 from amts.document import DocumentError, read_markdown
+from amts.document.dialects import detect_dialect, dialect_named, use_dialect
 from amts.document.notebook import markdown_cells
+from amts.errors import InputError
 from amts.fileio import atomic_write_text
 from amts.tree import discover
 
@@ -40,63 +42,73 @@ def translate(
     examples: int | None = typer.Option(
         None, "--examples", min=0, help="Most similar pairs given to the engine per sentence (default: amts.toml, else 4)."
     ),
+    dialect: str | None = typer.Option(
+        None, "--dialect", help="Markdown dialect: d2lbook, gfm, mdbook, mkdocs or commonmark (default: amts.toml, else detected)."
+    ),
 ) -> None:
     """Translate PATH; every code block, math, role and link target is kept exactly."""
     try:  # options not given on the command line come from the book's amts.toml
         book = book_config(config, path)
     except ConfigError as error:
         fail(str(error))
-    setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
-                                         glossary=glossary, store=store, examples=examples)
-    src, tgt, out = setup.src, setup.targets, out or book.out
-    if not tgt:
-        fail("no target language: give --tgt or set book.tgt in amts.toml")
-    if out is None:
-        fail("no output folder: give --out or set book.out in amts.toml")
-    if not path.exists():
-        fail(f"{path}: no such file or directory")
-    files, skipped = discover(path, notebooks=True)
-    if not files:
-        fail(f"{path}: no Markdown files found")
-    texts: dict[Path, str] = {}
-    for source in files:  # read everything first: bad input writes nothing
-        try:
-            texts[source.path] = read_markdown(source.path)
-            if source.path.suffix.lower() == ".ipynb":
-                markdown_cells(texts[source.path])
-        except DocumentError as error:
-            fail(str(error))
-    # every resource checked before anything is written; errors are one line (AmtsError)
-    translators = build_translators(setup, warn=say.warning)
-    for name in skipped:
-        if Path(name).name != CONFIG_NAME:  # the book's own amts.toml is expected there
-            say.warning(f"{name} (not Markdown)", label="skipped")
-    totals: dict[str, int] = {}
-    written = 0
-    with say.progress(len(files) * len(tgt), "translating") as progress:
-        for source in files:
-            for lang in tgt:
-                progress.working_on(f"{source.relative} -> {lang}")
-                text, results = translate_file(source.path.name, texts[source.path], translators[lang], src, lang)
-                for result in results:
-                    for warning in result.document.warnings:
-                        say.problem(source.relative, None, "warning", warning)
-                    for record in result.problems():
-                        say.problem(source.relative, record.line, record.outcome.status,
-                                    record.outcome.message or record.outcome.source[:60])
-                    for status, count in result.counts.items():
-                        totals[status] = totals.get(status, 0) + count
-                    totals["violations"] = totals.get("violations", 0) + sum(
-                        len(r.outcome.violations) for r in result.sentences
-                    )
-                    totals["review"] = totals.get("review", 0) + sum(r.outcome.needs_review for r in result.sentences)
-                target = source.output(out, lang)
-                atomic_write_text(target, text)
-                written += 1
-                say.written(target)
-                progress.advance(source.relative)
-    say.summary(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}{say.problems_note()}",
-                files=len(files), written=written, languages=list(tgt), sentences=totals, out=str(out))
+    try:
+        chosen = dialect_named(dialect, "--dialect") if dialect else (
+            dialect_named(book.dialect, str(book.path)) if book.dialect else detect_dialect(path))
+    except InputError as error:
+        fail(str(error))
+    say.detail(f"Markdown dialect: {chosen.describe()}")
+    with use_dialect(chosen):  # math or not, for every file of the book
+        setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
+                                             glossary=glossary, store=store, examples=examples)
+        src, tgt, out = setup.src, setup.targets, out or book.out
+        if not tgt:
+            fail("no target language: give --tgt or set book.tgt in amts.toml")
+        if out is None:
+            fail("no output folder: give --out or set book.out in amts.toml")
+        if not path.exists():
+            fail(f"{path}: no such file or directory")
+        files, skipped = discover(path, notebooks=True)
+        if not files:
+            fail(f"{path}: no Markdown files found")
+        texts: dict[Path, str] = {}
+        for source in files:  # read everything first: bad input writes nothing
+            try:
+                texts[source.path] = read_markdown(source.path)
+                if source.path.suffix.lower() == ".ipynb":
+                    markdown_cells(texts[source.path])
+            except DocumentError as error:
+                fail(str(error))
+        # every resource checked before anything is written; errors are one line (AmtsError)
+        translators = build_translators(setup, warn=say.warning)
+        for name in skipped:
+            if Path(name).name != CONFIG_NAME:  # the book's own amts.toml is expected there
+                say.warning(f"{name} (not Markdown)", label="skipped")
+        totals: dict[str, int] = {}
+        written = 0
+        with say.progress(len(files) * len(tgt), "translating") as progress:
+            for source in files:
+                for lang in tgt:
+                    progress.working_on(f"{source.relative} -> {lang}")
+                    text, results = translate_file(source.path.name, texts[source.path], translators[lang], src, lang)
+                    for result in results:
+                        for warning in result.document.warnings:
+                            say.problem(source.relative, None, "warning", warning)
+                        for record in result.problems():
+                            say.problem(source.relative, record.line, record.outcome.status,
+                                        record.outcome.message or record.outcome.source[:60])
+                        for status, count in result.counts.items():
+                            totals[status] = totals.get(status, 0) + count
+                        totals["violations"] = totals.get("violations", 0) + sum(
+                            len(r.outcome.violations) for r in result.sentences
+                        )
+                        totals["review"] = totals.get("review", 0) + sum(r.outcome.needs_review for r in result.sentences)
+                    target = source.output(out, lang)
+                    atomic_write_text(target, text)
+                    written += 1
+                    say.written(target)
+                    progress.advance(source.relative)
+        say.summary(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}{say.problems_note()}",
+                    files=len(files), written=written, languages=list(tgt), sentences=totals, out=str(out))
 
 
 def _summary(totals: dict[str, int]) -> str:

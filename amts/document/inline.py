@@ -15,28 +15,36 @@ from amts.document.placeholders import PLACEHOLDER_RE
 from amts.errors import AmtsError
 
 # Order matters: earlier alternatives win where two could start at the same place.
-_INLINE_RE = re.compile(
-    r"""
-    (?=[:`$<&\[*(\\{])   # fail fast where no alternative can start
-    (?:
+_ALTERNATIVES = r"""
     (?P<role>:[A-Za-z][\w-]*:(?P<rtick>`+).*?(?<!`)(?P=rtick)(?!`))   # :numref:`sec_x`
     | (?P<code>(?P<tick>`+).+?(?<!`)(?P=tick)(?!`))                      # `code`, ``co`de``
     | (?P<dmath>\$\$.+?\$\$)                                             # $$ ... $$
     | (?P<imath>(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$)                      # $x$
     | (?P<autolink><(?:https?|ftp|mailto):[^>\s]*>)                      # <https://...>
+    | (?P<htmlcode><(?P<hctag>code|kbd|samp|var)(?:\s[^<>]*)?>.*?</(?P=hctag)\s*>)  # <code>a <em>b</em></code>
     | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--.*?-->)       # <br/>, <span ...>
     | (?P<entity>&(?:[A-Za-z][A-Za-z0-9]{1,31}|\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6});)
+    | (?P<footnote>\[\^[^\]\s]+\]:?)                                     # [^label], [^label]: (definition)
+    | (?P<alert>\[![A-Za-z]+\])                                          # GFM alerts: > [!NOTE]
+    | (?P<include>\{\{\#[A-Za-z_-]+[^}]*\}\})                            # mdBook {{#include file.rs:2:5}}
+    | (?P<admonition>(?:^|(?<=\n))(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+[\w-]+)*)  # MkDocs !!! note
     | (?P<slide>\[\*\*|\*\*\]|\(\*\*|\*\*\))                               # d2l slide marks
     | (?P<placeholder>\{\d+\})                                           # a literal that looks like ours
     | (?P<escape>\\[\\`*_{}\[\]()#+\-.!|$<>~])                           # backslash escapes
-    )
-    """,
+"""
+_INLINE_RE = re.compile(r"(?=[:`$<&\[*(\\{!?])(?:" + _ALTERNATIVES + ")", re.X | re.S)
+# Dialects without math (mdBook, MkDocs without arithmatex, CommonMark): ``$HOME ... $PATH`` is prose.
+_INLINE_NO_MATH_RE = re.compile(
+    r"(?=[:`$<&\[*(\\{!?])(?:" + _ALTERNATIVES.replace(r"(?P<dmath>\$\$.+?\$\$)", r"(?P<dmath>(?!))")
+    # ... but a shell variable ($HOME, ${PATH}) is a name, never prose
+    .replace(r"(?P<imath>(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$)", r"(?P<envvar>\$\{?[A-Z_][A-Z0-9_]+\}?(?![\w}]))") + ")",
     re.X | re.S,
 )
 
-_LINK_CLOSE_RE = re.compile(r"\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)")
-_MAY_HAVE_INLINE = re.compile(r"[`$<&\[\]{}\\(*]")
-_BARE_TARGET_RE = re.compile(r"\]\([^)\s]+")
+# A destination may have spaces around it (CommonMark): ``[PTB]( https://...)`` is a link.
+_LINK_CLOSE_RE = re.compile(r"\]\([ \t]*(?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?[ \t]*\)")
+_MAY_HAVE_INLINE = re.compile(r"[`$<&\[\]{}\\(*]|!!!|\?\?\?")
+_BARE_TARGET_RE = re.compile(r"\]\([ \t]*[^)\s]+")
 _REF_CLOSE_RE = re.compile(r"\]\[[^\]\n]*\]")
 
 
@@ -91,21 +99,43 @@ def check_placeholders(translated: str, count: int) -> None:
 _LINE_DOLLARS_RE = re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)")
 
 
+class _Settings:
+    """Whether ``$...$`` is math: set for a whole book by :func:`amts.document.dialects.use_dialect`."""
+
+    math = True
+
+
+def math_enabled() -> bool:
+    return _Settings.math
+
+
+def set_math(enabled: bool) -> bool:
+    """Make ``$...$``/``$$...$$`` math (or prose) for what follows; return the previous setting."""
+    previous, _Settings.math = _Settings.math, enabled
+    return previous
+
+
+def inline_regex(math: bool | None = None) -> re.Pattern[str]:
+    """The inline-structure pattern of the dialect in effect (or with/without math)."""
+    return _INLINE_RE if (_Settings.math if math is None else math) else _INLINE_NO_MATH_RE
+
+
 def structure_spans(raw: str) -> list[tuple[int, int]]:
     """Character ranges of ``raw`` that are inline structure, sorted, overlaps merged."""
-    return list(_analyse(raw)[0])
+    return list(_analyse(raw, _Settings.math)[0])
 
 
 def link_ranges(raw: str) -> list[tuple[int, int]]:
     """Whole ``[text](target)`` / ``![caption](path)`` ranges: a sentence break must not fall inside."""
-    return list(_analyse(raw)[1])
+    return list(_analyse(raw, _Settings.math)[1])
 
 
 @lru_cache(maxsize=4096)
-def _analyse(raw: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
-    """Structure spans and link ranges of ``raw``, computed once per distinct text."""
-    spans: list[tuple[int, int]] = [m.span() for m in _INLINE_RE.finditer(raw)] if _MAY_HAVE_INLINE.search(raw) else []
-    if "$" in raw:
+def _analyse(raw: str, math: bool = True) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """Structure spans and link ranges of ``raw``, computed once per distinct text (and math setting)."""
+    regex = _INLINE_RE if math else _INLINE_NO_MATH_RE
+    spans: list[tuple[int, int]] = [m.span() for m in regex.finditer(raw)] if _MAY_HAVE_INLINE.search(raw) else []
+    if math and "$" in raw:
         spans.extend(m.span() for m in _LINE_DOLLARS_RE.finditer(raw))
     links = link_pairs(raw, spans) if "]" in raw else []
     for opener, closer in links:
@@ -155,13 +185,17 @@ def link_pairs(raw: str, taken: list[tuple[int, int]]) -> list[tuple[tuple[int, 
     return found
 
 
-@lru_cache(maxsize=1 << 15)  # parsing, sentence splitting and keys mask the same texts again
 def mask(raw: str) -> Masked:
     """Replace inline structure in ``raw`` by ``{1}``, ``{2}``, ... in order of appearance."""
+    return _mask(raw, _Settings.math)
+
+
+@lru_cache(maxsize=1 << 15)  # parsing, sentence splitting and keys mask the same texts again
+def _mask(raw: str, math: bool) -> Masked:
     pieces: list[str] = []
     spans: list[str] = []
     pos = 0
-    for start, end in structure_spans(raw):
+    for start, end in _analyse(raw, math)[0]:
         pieces.append(raw[pos:start])
         spans.append(raw[start:end])
         pieces.append(f"{{{len(spans)}}}")

@@ -26,6 +26,12 @@ STRUCTURE_LINE_RE = re.compile(
     r"|#@tab.*|#@save.*|%%tab.*|\$\$.*\$\$\s*(?::eqlabel:`[^`]*`)?\s*)$"
 )
 _LIST_MARKER_RE = re.compile(r"[-*+]|\d{1,9}[.)]")
+# A line that is one whole link (mdBook's SUMMARY.md, link lists): in a paragraph of such lines each
+# line is its own segment, so a translation never joins them.
+# Markers that must stay at the start of their line: a footnote definition's label, a GFM alert, a
+# MkDocs admonition. They are not part of the segment, so no engine can move them into the prose.
+_LEADING_MARKER_RE = re.compile(r"(?:\[\^[^\]\s]+\]:|\[![A-Za-z]+\]|(?:!!!|\?\?\?\+?)[ \t]+[\w-]+)[ \t]*")
+_LINK_LINE_RE = re.compile(r"^\s*!?\[[^\]\n]*\]\([^)\n]*\)\s*$")
 
 BLOCK_KINDS = (
     "blank", "heading", "paragraph", "math", "list", "blockquote", "table", "code", "html",
@@ -60,8 +66,12 @@ class Segment:
         return list(_sentences_of(self.text, lang))
 
 
-@lru_cache(maxsize=1 << 14)  # sync and the aligners ask for the same segments' sentences repeatedly
 def _sentences_of(text: str, lang: str) -> tuple[Sentence, ...]:
+    return _sentences_cached(text, lang, inline.math_enabled())
+
+
+@lru_cache(maxsize=1 << 14)  # sync and the aligners ask for the same segments' sentences repeatedly
+def _sentences_cached(text: str, lang: str, _math: bool) -> tuple[Sentence, ...]:
     masked = mask(text)
     raw_offsets = _raw_offsets(masked)
     links = link_ranges(text)
@@ -89,9 +99,13 @@ class Sentence:
 _FOLDABLE_SPACE_RE = re.compile(r"^\s|\s$|\s\s|[^\S ]")
 
 
-@lru_cache(maxsize=1 << 15)
 def sentence_key(text: str, lang: str) -> str:
     """Fold the wrapping of prose only: whitespace inside math or code is structure and stays."""
+    return _sentence_key(text, lang, inline.math_enabled())
+
+
+@lru_cache(maxsize=1 << 15)
+def _sentence_key(text: str, lang: str, _math: bool) -> str:
     if not _FOLDABLE_SPACE_RE.search(text):
         # Single inner spaces only: masking cannot create more whitespace, so folding would give the
         # masked text back and unmasking the text itself (most sentences on one line take this path).
@@ -106,8 +120,8 @@ def clear_caches() -> None:
     They are pure functions of the text, so this never changes a result: it gives the memory back, and
     lets a benchmark time a cold run again in the same process.
     """
-    for cached in (_sentences_of, sentence_key, sentences._split_sentences, sentences.normalize_space,
-                   inline._analyse, inline.mask):
+    for cached in (_sentences_cached, _sentence_key, sentences._split_sentences, sentences.normalize_space,
+                   inline._analyse, inline._mask):
         cached.cache_clear()
 
 
@@ -359,6 +373,7 @@ class _Builder:
         content_lines = content.split("\n")
         first = line_map[0]
         run: list[tuple[int, int, int]] = []  # (line, start col, end col)
+        one_per_line = len(content_lines) > 1 and all(_LINK_LINE_RE.match(piece) for piece in content_lines)
         for offset, piece in enumerate(content_lines):
             line_no = first + offset
             if line_no >= len(self.lines.bodies):
@@ -373,7 +388,16 @@ class _Builder:
                 self._flush(run, container, block)
                 run = []
                 continue
+            if not run:
+                marker = _LEADING_MARKER_RE.match(self.lines.bodies[line_no], located[0])
+                if marker:
+                    if marker.end() >= located[1]:  # the marker alone on its line
+                        continue
+                    located = (marker.end(), located[1])
             run.append((line_no, *located))
+            if one_per_line:
+                self._flush(run, container, block)
+                run = []
         self._flush(run, container, block)
         if block.kind == "paragraph" and not block.segments:
             stripped = block.text.strip()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from amts.document.inline import _INLINE_RE, link_pairs
+from amts.document.inline import inline_regex, link_pairs
 from amts.document.model import Document, parse_markdown
 from amts.document.reader import DocumentError, read_markdown
 
@@ -247,7 +247,7 @@ class _Skeleton:
 
 def _inline_structure(text: str, first_line: int) -> Iterator[tuple[str, str, int]]:
     """(what, text, line) of each reference, role, inline math, inline code and link target in prose."""
-    matches = list(_INLINE_RE.finditer(text))
+    matches = list(inline_regex().finditer(text))
     for match in matches:
         kind = match.lastgroup
         what = {"code": "inline code", "imath": "inline math", "autolink": "link"}.get(kind or "")
@@ -266,7 +266,7 @@ def _slide_problems(doc: Document) -> Iterator[tuple[int, str]]:
     """Unbalanced slide marks: an opener without its closer or the other way round."""
     open_marks: list[tuple[str, int]] = []
     for segment in doc.segments:
-        for match in _INLINE_RE.finditer(segment.text):
+        for match in inline_regex().finditer(segment.text):
             if match.lastgroup != "slide":
                 continue
             mark, line = match.group(0), segment.line + segment.text.count("\n", 0, match.start())
