@@ -71,7 +71,7 @@ def sync(
                    store, examples)
     src, tgt = setup.src, setup.targets[0]
     translator = build_translator(setup, tgt, warn=say.warning, memory_optional=True)
-    sync_report = SyncReport(src, tgt, setup.engine_for(tgt))
+    sync_report = SyncReport(src, tgt, setup.engine_for(tgt), skipped=list(skipped))
     started: list[str] = []
 
     def step(label: str) -> None:  # called as each file starts: the previous one is done

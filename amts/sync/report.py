@@ -4,10 +4,12 @@ JSON layout (version 1)::
 
     {"version": 1, "src_lang", "tgt_lang", "engine", "engine_calls",
      "files": [{"old_source", "new_source", "old_target", "output",
+                "moved_from": {"new", "olds": [{"old", "score", "evidence"}]},  # only for restructures
                 "segments": [{"id": "f0-s12", "status", "needs_review", "source_old", "source_new",
                               "target_old", "target_new", "output_line", "note"}],
                 "totals": {status: count}, "words_to_review", "words_full"}],
-     "totals": {status: count}, "words_to_review", "words_full"}
+     "totals": {status: count}, "words_to_review", "words_full",
+     "skipped": ["<file>: why it was not synced (e.g. an old file with no successor)"]}
 
 ``target_new`` is exactly the text written into the output for that segment.
 """
@@ -35,6 +37,7 @@ class FileReport:
     skipped: str = ""
     engine_calls: int = 0
     cached: dict | None = None  # the stored report of an output already up to date
+    moved_from: dict | None = None  # restructure: the old files this output carries on, scores, evidence
 
     @property
     def words_to_review(self) -> int:
@@ -79,6 +82,8 @@ class FileReport:
             "words_to_review": self.result.words_to_review if self.result else 0,
             "words_full": self.result.words_full if self.result else 0,
         }
+        if self.moved_from is not None:
+            out["moved_from"] = self.moved_from
         if self.error:
             out["error"] = self.error
         if self.skipped:
@@ -97,6 +102,7 @@ class SyncReport:
     tgt_lang: str
     engine: str
     files: list[FileReport] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files not synced and why (old files with no successor...)
 
     @property
     def engine_calls(self) -> int:
@@ -124,6 +130,7 @@ class SyncReport:
             "totals": self.totals(),
             "words_to_review": self.words_to_review,
             "words_full": self.words_full,
+            "skipped": list(self.skipped),
         }
 
     def dumps(self) -> str:
@@ -156,6 +163,14 @@ def to_markdown(data: dict) -> str:
     for f in data["files"]:
         counts = " | ".join(str(f["totals"].get(s, 0)) for s in STATUSES)
         lines.append(f"| {f['output']} | {counts} | {f['words_to_review']} / {f['words_full']} |")
+    moved = [f for f in data["files"] if f.get("moved_from")]
+    if moved:
+        lines += ["", "## Restructured: new files carrying on old ones (matched by content)", ""]
+        for f in moved:
+            for old in f["moved_from"]["olds"]:
+                lines.append(f"- {f['moved_from']['new']} <- {old['old']} (score {old['score']:.2f}: {old['evidence']})")
+    if data.get("skipped"):
+        lines += ["", "## Not synced", ""] + [f"- {line}" for line in data["skipped"]]
     for f in data["files"]:
         if f.get("error") or f.get("skipped"):
             lines += ["", f"## {f['output']}", "", f"**{'error' if f.get('error') else 'skipped'}:** "

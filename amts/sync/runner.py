@@ -20,6 +20,7 @@ from amts.database import connect, migrate, write
 from amts.document import DocumentError, read_markdown
 from amts.errors import AmtsError
 from amts.fileio import atomic_write_text
+from amts.sync import restructure
 from amts.sync.conserve import ConservationError
 from amts.sync.merge import merge_documents
 from amts.sync.report import FileReport, SyncReport
@@ -41,6 +42,8 @@ class Job:
     old_target: Path
     output: Path
     origin: Path | None = None  # the ``_origin`` file to update to the new source afterwards
+    old_target_text: str | None = None  # the old translation when it is several files joined (a merge)
+    moved_from: dict | None = None  # the restructure match this job carries on (old files, scores, evidence)
 
 
 def _digest(*texts: str) -> str:
@@ -113,9 +116,10 @@ def run_jobs(
     for job in jobs:
         if progress:
             progress(job.label)
-        file_report = FileReport(job.old_source_name, job.new_source_name, str(job.old_target), str(job.output))
+        file_report = FileReport(job.old_source_name, job.new_source_name, str(job.old_target), str(job.output),
+                                 moved_from=job.moved_from)
         try:
-            old_target = read_markdown(job.old_target)
+            old_target = job.old_target_text if job.old_target_text is not None else read_markdown(job.old_target)
         except DocumentError as error:
             raise SyncError(str(error)) from None
         inputs = _digest(setup, job.old_source, job.new_source, old_target)
@@ -201,22 +205,79 @@ def file_job(old_source: Path, new_source: Path, old_target: Path, output: Path)
                old_target, output)
 
 
-def folder_jobs(old_source: Path, new_source: Path, old_target: Path, out: Path) -> tuple[list[Job], list[str]]:
-    """One job per Markdown file present in all three folders (same relative paths); the rest skipped."""
+def _markdown_files(root: Path) -> dict[str, Path]:
+    """The Markdown files under ``root`` by relative path (hidden folders left out)."""
+    found: dict[str, Path] = {}
+    for path in sorted(root.rglob("*.md")):
+        rel = path.relative_to(root)
+        if not any(part.startswith(".") for part in rel.parts):
+            found[rel.as_posix()] = path
+    return found
+
+
+def restructured_jobs(old_files: dict[str, str], new_files: dict[str, str], translated: dict[str, Path],
+                      output_for: Callable[[str], Path], names: tuple[Callable[[str], str], Callable[[str], str]],
+                      *, in_place: bool = False, origin_suffix: str | None = None) -> tuple[list[Job], list[str], set[str]]:
+    """Jobs for the new files that carry on old translated files under another path (renamed, moved,
+    merged, split), matched by content (:mod:`amts.sync.restructure`); skipped lines for the rest.
+
+    ``translated`` maps each translated old path to its translation; ``output_for`` gives where the
+    translation of a new path goes; ``names`` say how old and new source files are named in the report.
+    Also returns the new paths these jobs write (a same-path job for them is replaced: a merge into a
+    file that kept its path joins its old translation with the others).
+    """
+    plan = restructure.plan(old_files, new_files, set(translated))
     jobs: list[Job] = []
     skipped: list[str] = []
-    for path in sorted(new_source.rglob("*.md")):
-        rel = path.relative_to(new_source)
-        if any(part.startswith(".") for part in rel.parts):
+    handled: set[str] = set()
+    for match in plan.moves():
+        output = output_for(match.new)
+        label = f"{match.new} (from {' + '.join(match.olds)})"
+        if in_place and output.exists() and match.new not in match.olds:
+            skipped.append(f"{label}: {output} exists already; not overwritten")
             continue
-        if not (old_target / rel).is_file():
-            skipped.append(f"{rel}: no translation in {old_target}")
+        targets = [translated[old] for old in match.olds]
+        joined_target = restructure.joined([_read(t) for t in targets]) if len(targets) > 1 else None
+        origin = None
+        if in_place and origin_suffix is not None:
+            origin = output.with_name(output.stem + origin_suffix + output.suffix)
+        jobs.append(Job(label, restructure.joined([old_files[o] for o in match.olds]), new_files[match.new],
+                        " + ".join(names[0](o) for o in match.olds), names[1](match.new), targets[0], output,
+                        origin=origin, old_target_text=joined_target, moved_from=match.to_json()))
+        handled.add(match.new)
+    for old in plan.unmatched:
+        best = plan.best.get(old)
+        hint = f" (closest: {best[0]}, score {best[1]:.2f})" if best else ""
+        skipped.append(f"{old}: no successor in the new source{hint}; its translation is not carried over")
+    return jobs, skipped, handled
+
+
+def folder_jobs(old_source: Path, new_source: Path, old_target: Path, out: Path,
+                *, restructured: bool = True) -> tuple[list[Job], list[str]]:
+    """One job per Markdown file of the new source with a translated predecessor: at the same relative
+    path, or (``restructured``) found by content under another path; the rest skipped."""
+    jobs: list[Job] = []
+    skipped: list[str] = []
+    old_paths, new_paths = _markdown_files(old_source), _markdown_files(new_source)
+    translated = {rel: old_target / rel for rel in old_paths if (old_target / rel).is_file()}
+    handled: set[str] = set()
+    if restructured and any(rel not in new_paths for rel in translated):
+        old_files = {rel: _read(p) for rel, p in old_paths.items()}
+        new_files = {rel: _read(p) for rel, p in new_paths.items()}
+        jobs, skipped, handled = restructured_jobs(
+            old_files, new_files, translated, lambda rel: out / rel,
+            (lambda rel: str(old_source / rel), lambda rel: str(new_source / rel)), in_place=out == old_target)
+    for rel, path in new_paths.items():
+        if rel in handled:
             continue
-        if not (old_source / rel).is_file():
+        if rel not in old_paths:
             skipped.append(f"{rel}: new file, not in {old_source} (translate it instead)")
-            continue
-        jobs.append(Job(str(rel), _read(old_source / rel), _read(path), str(old_source / rel), str(path),
-                        old_target / rel, out / rel))
+        elif rel not in translated:
+            skipped.append(f"{rel}: no translation in {old_target}")
+        else:
+            jobs.append(Job(rel, _read(old_paths[rel]), _read(path), str(old_paths[rel]), str(path),
+                            old_target / rel, out / rel))
+    jobs.sort(key=lambda job: job.output)
     return jobs, skipped
 
 
@@ -231,17 +292,36 @@ def origin_jobs(target: Path, new_source: Path, suffix: str, out: Path | None) -
             raise SyncError(f"{new_source}: must be a folder when the target is a folder")
         pairs = [(p, new_source / p.relative_to(target), p.relative_to(target))
                  for p in sorted(target.rglob("*.md")) if not p.stem.endswith(suffix)]
+    gone: dict[str, tuple[Path, Path]] = {}  # translated files whose path the new source no longer has
     for tgt_path, new_path, rel in pairs:
         origin = tgt_path.with_name(tgt_path.stem + suffix + tgt_path.suffix)
         if not origin.is_file():
             skipped.append(f"{rel}: no {origin.name} beside it")
             continue
         if not new_path.is_file():
-            skipped.append(f"{rel}: not in the new source {new_path.parent}")
+            gone[rel.as_posix()] = (tgt_path, origin)
             continue
         output = tgt_path if out is None else (out / rel if target.is_dir() else out)
         jobs.append(Job(str(rel), _read(origin), _read(new_path), str(origin), str(new_path), tgt_path, output,
                         origin=origin if out is None else None))
+    if not gone or not target.is_dir():
+        skipped.extend(f"{rel}: not in the new source {new_source}" for rel in gone)
+        return jobs, skipped
+    # a restructured book: find where the sections whose path is gone went, by content
+    origins = {Path(job.label).as_posix(): (job.old_target, Path(job.old_source_name)) for job in jobs}
+    origins.update(gone)
+    old_files = {rel: _read(origin) for rel, (_t, origin) in origins.items()}
+    new_files = {rel: _read(p) for rel, p in _markdown_files(new_source).items()}
+    root = out if out is not None else target
+    moved, rest, handled = restructured_jobs(
+        old_files, new_files, {rel: t for rel, (t, _o) in origins.items()}, lambda rel: root / rel,
+        (lambda rel: str(origins[rel][1]), lambda rel: str(new_source / rel)), in_place=out is None,
+        origin_suffix=suffix)
+    jobs = [job for job in jobs if Path(job.label).as_posix() not in handled] + moved
+    skipped.extend(rest)
+    if out is None:
+        skipped.extend(f"{old['old']}: kept as it was (its translation is carried on in {job.output})"
+                       for job in moved if job.moved_from for old in job.moved_from["olds"] if old["old"] != job.label)
     return jobs, skipped
 
 
@@ -264,23 +344,40 @@ def git_jobs(repo: Path, start: str, end: str, target_dir: Path, out: Path | Non
                                capture_output=True, text=True)
         if check.returncode != 0:
             raise SyncError(f"{repo}: no commit {commit!r} (or not a git repository)")
-    listed = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", start, end, "--", "*.md"],
+    listed = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", "--no-renames", start, end, "--", "*.md"],
                             capture_output=True, text=True)
     if listed.returncode != 0:
         raise SyncError(f"{repo}: git diff failed: {listed.stderr.strip()}")
     jobs: list[Job] = []
     skipped: list[str] = []
+    old_files: dict[str, str] = {}
+    new_files: dict[str, str] = {}
+    translated: dict[str, Path] = {}
     for name in sorted(filter(None, listed.stdout.splitlines())):
         target = target_dir / name
+        old, new = git_show(repo, start, name), git_show(repo, end, name)
+        if new is not None:
+            new_files[name] = new
         if not target.is_file():
             skipped.append(f"{name}: no translation in {target_dir}")
             continue
-        old, new = git_show(repo, start, name), git_show(repo, end, name)
-        if old is None or new is None:
-            skipped.append(f"{name}: {'added' if old is None else 'deleted'} between {start} and {end}")
+        if old is not None:
+            old_files[name] = old
+            translated[name] = target
+        if old is None:
+            skipped.append(f"{name}: added between {start} and {end}, yet translated already: left alone")
             continue
+        if new is None:
+            continue  # deleted: renamed, merged or split? matched by content below
         origin = target.with_name(target.stem + suffix + target.suffix)
         jobs.append(Job(name, old, new, f"{start}:{name}", f"{end}:{name}", target,
                         target if out is None else out / name,
                         origin=origin if out is None and origin.is_file() else None))
+    if any(name not in new_files for name in translated):  # translated files deleted: renamed, merged, split?
+        root = out if out is not None else target_dir
+        moved, rest, handled = restructured_jobs(
+            old_files, new_files, translated, lambda rel: root / rel,
+            (lambda rel: f"{start}:{rel}", lambda rel: f"{end}:{rel}"), in_place=out is None, origin_suffix=suffix)
+        jobs = [job for job in jobs if job.label not in handled] + moved
+        skipped.extend(rest)
     return jobs, skipped
