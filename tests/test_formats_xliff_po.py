@@ -121,7 +121,7 @@ def test_cli_export_import_gives_amts_translation_back(tmp_path: Path, fmt: str,
         assert (tmp_path / "back" / machine.name).read_bytes() == machine.read_bytes()
 
 
-def test_cli_review_queue_from_a_sync_report(tmp_path: Path) -> None:
+def test_cli_review_queue_from_a_sync_report(tmp_path: Path, store: Path) -> None:
     report = {
         "src_lang": "en", "tgt_lang": "zh",
         "files": [{"output": "zh/intro.md", "segments": [
@@ -138,8 +138,16 @@ def test_cli_review_queue_from_a_sync_report(tmp_path: Path) -> None:
         (unit,) = (read_po if name.endswith(".po") else read_xliff)(data).units()
         assert (unit.id, unit.source, unit.target, unit.state, unit.line) == ("f0-s1", "New text.", "旧文本。", UnitState.NEEDS_REVIEW, 7)
         assert "reason: source changed" in unit.notes and "English before: Old text." in unit.notes
-    assert "#, fuzzy" in (tmp_path / "queue.po").read_text(encoding="utf-8")
+    po_text = (tmp_path / "queue.po").read_text(encoding="utf-8")
+    assert "#, fuzzy" in po_text
     assert 'subState="amts:needs-review"' in (tmp_path / "queue.xlf").read_text(encoding="utf-8")
+    assert read_pairs(tmp_path / "queue.po") == []  # nothing reviewed yet: no pair
+    reviewed = tmp_path / "reviewed.po"  # the reviewer fixes the target and clears the fuzzy flag
+    reviewed.write_text(po_text.replace("#, fuzzy\n", "").replace('msgstr "旧文本。"', 'msgstr "新的文本。"'), encoding="utf-8")
+    (pair,) = read_pairs(reviewed)
+    assert (pair.source, pair.target, pair.provenance["origin"], pair.provenance["reason"]) == (
+        "New text.", "新的文本。", "post-edited", "source changed")
+    _run("pd", "create", "reviewed", "--file", str(reviewed))
 
 
 # --------------------------------------------------------------------------- translate-toolkit, the oracle

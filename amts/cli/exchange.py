@@ -180,7 +180,8 @@ def review_queue(data: dict) -> UnitDocument:
             if not segment.get("needs_review") or not segment.get("source_new"):
                 continue
             old, new = segment.get("target_old") or "", segment.get("target_new") or ""
-            notes = [f"status: {segment.get('status', '')}"]
+            # once a reviewer confirms it (no longer fuzzy / needs-review), the unit is a post-edited pair
+            notes = [f"status: {segment.get('status', '')}", "origin: post-edited"]
             if segment.get("note"):
                 notes.append(f"reason: {segment['note']}")
             if segment.get("source_old") and segment["source_old"] != segment["source_new"]:
