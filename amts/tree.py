@@ -26,6 +26,11 @@ def output_path(out_dir: Path, relative: Path, tgt: str) -> Path:
     return out_dir / relative.parent / f"{tgt}.{relative.name}"
 
 
+def output_relative(document: str, tgt: str) -> str:
+    """``ch/intro.md`` -> ``ch/zh.intro.md``: :func:`output_path` for POSIX keys (S3, job tasks)."""
+    return output_path(Path(), Path(document), tgt).as_posix()
+
+
 def discover(root: Path, notebooks: bool = False) -> tuple[list[SourceFile], list[Path]]:
     """Markdown files under ``root`` (or ``root`` itself) and the other files that will be skipped.
 

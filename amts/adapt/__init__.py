@@ -1,4 +1,7 @@
-"""Adaptive translation: memory first, then engines steered by similar pairs and a glossary."""
+"""Adaptive translation: memory first, then engines steered by similar pairs and a glossary.
+
+A translator is built from a :class:`TranslationSetup` by :func:`build_translator` (:mod:`amts.adapt.setup`).
+"""
 
 from amts.adapt.pipeline import (
     ENGINE,
@@ -7,23 +10,37 @@ from amts.adapt.pipeline import (
     MEMORY,
     UNTRANSLATED,
     AdaptiveTranslator,
-    Glossary,
     Memory,
     Outcome,
     Status,
+    Terms,
     wrong_script,
+)
+from amts.adapt.setup import (
+    MEMORY_ENGINE,
+    SetupError,
+    TranslationSetup,
+    build_translator,
+    build_translators,
+    load_engine,
 )
 
 __all__ = [
     "ENGINE",
     "FAILED",
     "KEPT",
+    "MEMORY_ENGINE",
     "MEMORY",
     "UNTRANSLATED",
     "AdaptiveTranslator",
-    "Glossary",
     "Memory",
     "Outcome",
+    "SetupError",
     "Status",
+    "Terms",
+    "TranslationSetup",
+    "build_translator",
+    "build_translators",
+    "load_engine",
     "wrong_script",
 ]

@@ -40,7 +40,10 @@ class Memory(Protocol):
     def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]: ...
 
 
-class Glossary(Protocol):
+class Terms(Protocol):
+    """What the adaptive layer needs from a glossary: the terms of a sentence and their translations
+    (:class:`amts.adapt.glossary.Glossary`, or a memory's :class:`amts.memory.TermMatcher`)."""
+
     def terms_for(self, source: str) -> dict[str, str]: ...
 
 
@@ -76,7 +79,7 @@ class AdaptiveTranslator:
         self,
         engine: Engine | None,
         memory: Memory | None = None,
-        glossary: Glossary | None = None,
+        glossary: Terms | None = None,
         examples: int = 4,
     ) -> None:
         self.engine = engine

@@ -25,6 +25,7 @@ from amts.engines.aws_parallel import as_engine_error, check_bucket_region, spli
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.retry import RetryPolicy
 from amts.fileio import atomic_write_bytes
+from amts.tree import output_relative
 
 FINISHED = ("COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED")
 INPUT_SUFFIX = ".html"
@@ -53,8 +54,7 @@ class BatchResult:
 
 def our_name(relative: str, tgt: str) -> str:
     """``dir/name.md`` -> ``dir/<tgt>.name.md``: the layout of :func:`amts.tree.output_path`."""
-    folder, name = posixpath.split(relative)
-    return posixpath.join(folder, f"{tgt}.{name}")
+    return output_relative(relative, tgt)
 
 
 @dataclass

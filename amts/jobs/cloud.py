@@ -127,7 +127,7 @@ class Estimate:
 def estimate(spec: JobSpec, store_path: Path | str) -> list[Estimate]:
     """Per target language, the documents, sentences and characters that will be sent (and billed)."""
     from amts.adapt.batch import sentences_to_send
-    from amts.jobs.runner import load_memory
+    from amts.adapt.setup import load_memory
 
     source = open_location(spec.input, spec.endpoint_url)
     documents, _ = source.documents()
@@ -139,7 +139,7 @@ def estimate(spec: JobSpec, store_path: Path | str) -> list[Estimate]:
             continue
     found = []
     for lang in spec.tgts:
-        memory = load_memory(spec, store_path, lang)
+        memory = load_memory(spec.setup(store_path), lang)
         sent = [sentences_to_send(text, spec.src, lang, memory) for text in texts.values()]
         found.append(
             Estimate(
@@ -188,14 +188,15 @@ class LanguageRun:
         self.output = open_location(spec.output, spec.endpoint_url)
 
     def run(self) -> None:
-        from amts.jobs.runner import load_memory, one_line
+        from amts.adapt.setup import load_memory
+        from amts.jobs.model import one_line
 
         tasks = self.store.claim_language(self.job_id, self.lang, os.getpid())
         if not tasks:
             return
         pending = {t.document: t for t in tasks}
         try:
-            self.memory = load_memory(self.spec, self.store_path, self.lang)
+            self.memory = load_memory(self.spec.setup(self.store_path), self.lang)
             self.batch = make_batch_job(self.spec, self.log)
             self.texts: dict[str, str] = {}
             for document, task in list(pending.items()):

@@ -8,16 +8,7 @@ import time
 from pathlib import Path
 
 from amts.jobs.locations import open_location
-from amts.jobs.model import (
-    ACTIVE_STATES,
-    COMPLETED,
-    STOPPED,
-    SUBMITTED,
-    TERMINAL_STATES,
-    Job,
-    JobError,
-    JobSpec,
-)
+from amts.jobs.model import ACTIVE_STATES, TERMINAL_STATES, Job, JobError, JobSpec, JobState
 from amts.jobs.store import JobStore, worker_alive
 
 
@@ -103,7 +94,7 @@ def resume_job(store_path: Path, job_id: str, *, spawn: bool = True) -> Job:
     with JobStore(store_path) as store:
         with store.transaction():
             job = store.get(job_id)
-            if job.state == COMPLETED:
+            if job.state == JobState.COMPLETED:
                 raise JobError(f"job {job.id} is already COMPLETED")
             if job.state in ACTIVE_STATES and worker_alive(job):
                 raise JobError(f"job {job.id} is {job.state} with a live worker (pid {job.worker_pid})")
@@ -111,7 +102,7 @@ def resume_job(store_path: Path, job_id: str, *, spawn: bool = True) -> Job:
             # spawned inside the transaction: a concurrent resume waits, then sees this live worker
             pid = spawn_worker(store_path, job.id) if spawn else None
             store.update_job(
-                job.id, state=SUBMITTED, stop_requested=0, error=None, finished=None, worker_pid=pid,
+                job.id, state=JobState.SUBMITTED, stop_requested=0, error=None, finished=None, worker_pid=pid,
                 heartbeat=time.time(),
             )
         return store.get(job.id)
@@ -127,5 +118,5 @@ def stop_job(store_path: Path, job_id: str) -> Job:
             if worker_alive(job):
                 store.update_job(job.id, stop_requested=1)
             else:
-                store.update_job(job.id, stop_requested=1, state=STOPPED, finished=time.time())
+                store.update_job(job.id, stop_requested=1, state=JobState.STOPPED, finished=time.time())
         return store.get(job.id)

@@ -11,12 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from amts.document import DocumentError, decode_markdown
 from amts.fileio import atomic_write_text
-from amts.tree import NOTEBOOK_SUFFIXES, TRANSLATABLE_SUFFIXES, discover, output_path
-
-
-def output_relative(document: str, lang: str) -> str:
-    """``ch/intro.md`` -> ``ch/zh.intro.md`` (the naming of :func:`amts.tree.output_path`)."""
-    return output_path(Path(), Path(document), lang).as_posix()
+from amts.tree import NOTEBOOK_SUFFIXES, TRANSLATABLE_SUFFIXES, discover, output_relative  # noqa: F401 - part of the jobs API
 
 
 def content_hash(text: str) -> str:

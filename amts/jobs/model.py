@@ -133,3 +133,9 @@ class Job:
     @property
     def name(self) -> str:
         return self.spec.name
+
+
+def one_line(error: BaseException) -> str:
+    """How a failed task or job records its error: ``Type: first line``."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__

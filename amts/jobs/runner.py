@@ -42,6 +42,7 @@ from amts.jobs.model import (
     TERMINAL_STATES,
     JobSpec,
     Task,
+    one_line,
 )
 from amts.jobs.store import HEARTBEAT_SECONDS, JobStore
 
@@ -50,11 +51,6 @@ Log = Callable[[str], None]
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 def run_job(job_id: str, store_path: Path | str, log: Log | None = None) -> str:
@@ -264,9 +260,3 @@ class Worker:
                 raise SetupError(f"engine {name!r} cannot translate {setup.src}->{lang}")
         return build_translator(setup, lang, engine=engine)
 
-
-def load_memory(spec: JobSpec, store_path: str | Path, lang: str) -> object | None:
-    """The job's parallel data into ``lang``, as every translator of the job sees it."""
-    from amts.adapt.setup import load_memory as setup_memory
-
-    return setup_memory(spec.setup(store_path), lang)
