@@ -48,3 +48,24 @@ def test_real_wrappers_and_labels_follow_the_source(d2l: Path, rel: str) -> None
     expected.subtract(_frame_tokens(old))
     result = merge_documents(old, new, zh, None)
     assert _frame_tokens(result.text) == +expected
+
+
+def test_references_to_a_renamed_label_follow_it_in_kept_translations() -> None:
+    """The paragraph's prose changed (fuzzy: old translation kept) and so did its reference target."""
+    old = "![A cell.](c.svg)\n:label:`lstm_0`\n\nAs :numref:`lstm_0` shows, gates help.\n"
+    new = "![A cell.](c.svg)\n:label:`fig_lstm_0`\n\nAs :numref:`fig_lstm_0` shows, the gates help a lot.\n"
+    tgt = "![一个单元。](c.svg)\n:label:`lstm_0`\n\n如 :numref:`lstm_0` 所示，门有帮助。\n"
+    result = merge_documents(old, new, tgt, None)
+    assert result.text == "![一个单元。](c.svg)\n:label:`fig_lstm_0`\n\n如 :numref:`fig_lstm_0` 所示，门有帮助。\n"
+    fuzzy = [r for r in result.records if r.status == "fuzzy"]
+    assert fuzzy and fuzzy[0].needs_review and fuzzy[0].target_new in result.text
+
+
+@pytest.mark.d2l
+def test_real_label_renames_reach_every_reference(d2l: Path) -> None:
+    rel = "chapter_recurrent-modern/lstm.md"
+    old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
+    result = merge_documents(old, new, zh, None)
+    for gone in ("lstm_0", "lstm_1", "lstm_3"):
+        assert f"`{gone}`" in zh and f"`{gone}`" not in new
+        assert f"`{gone}`" not in result.text

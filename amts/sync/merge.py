@@ -41,6 +41,7 @@ from amts.sync.diff import (
     diff_blocks,
     diff_sentences,
 )
+from amts.sync.labels import label_renames, rename_references
 from amts.sync.lines import merge_code, reuse_lines, translated_lines
 from amts.sync.tokens import propagate, token_change, wrap_text, wrapped_in_slide_marks
 
@@ -137,7 +138,8 @@ class _Merger:
         self.pending: list[_Pending] = []
         # translated code lines whose block went away: (old source line, translation, its record)
         self.orphans: list[tuple[str, str, Record]] = []
-        self.added_code: list[tuple[int, Record]] = []  # parts holding code blocks the new source added
+        self.added_code: list[tuple[int, Record]] = []
+        self.renames: dict[str, str] = {}  # labels the new source renamed (old -> new)  # parts holding code blocks the new source added
         self.joiner = "" if is_cjk_language(tgt) else " "
 
     # ---- units of the old target ----------------------------------------------------------------
@@ -167,6 +169,8 @@ class _Merger:
         self._build_units()
         changes = diff_blocks(self.os, self.ns, self.src)
         status_of_old = {c.old: c for c in changes if c.old is not None}
+        self.renames = label_renames(self.os, self.ns, [(c.old, c.new) for c in changes
+                                                        if c.old is not None and c.new is not None])
         self.parts.append(self.preface)
         done: set[Link] = set()
         for change in changes:
@@ -514,7 +518,7 @@ class _Merger:
         offsets: list[int] = []
         pos = 0
         for part in self.parts:
-            text = part if isinstance(part, str) else part()
+            text = rename_references(part if isinstance(part, str) else part(), self.renames)
             offsets.append(pos)
             texts.append(text)
             pos += len(text)
@@ -522,6 +526,10 @@ class _Merger:
         for record in self.records:
             if record.target_new is None or record.anchor >= len(offsets):
                 continue
+            renamed = rename_references(record.target_new, self.renames)
+            if renamed != record.target_new:
+                record.target_new = renamed
+                record.note = "; ".join(filter(None, [record.note, "references to renamed labels updated"]))
             found = out.find(record.target_new, offsets[record.anchor]) if record.target_new else -1
             if found >= 0:
                 record.output_line = out.count("\n", 0, found) + 1
