@@ -274,3 +274,89 @@ def test_placeholder_loss_is_caught_by_the_pipeline(server: ChatServer) -> None:
     [outcome] = translator.translate(["Run `make test` now."], "en", "zh")
     assert outcome.status == "failed" and outcome.target == "Run `make test` now."
     assert len(server.received) == 2
+
+
+class InFlight:
+    """A reply that takes ``latency`` seconds and counts the requests being answered at once."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency, self.now, self.most = latency, 0, 0
+        self.lock = threading.Lock()
+        self.arrivals: list[float] = []
+
+    def __call__(self, body: dict) -> tuple[int, dict, dict]:
+        with self.lock:
+            self.arrivals.append(time.monotonic())
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(self.latency)
+        with self.lock:
+            self.now -= 1
+        return translating_reply(body)
+
+
+def test_requests_in_flight_keep_output_order(server: ChatServer) -> None:
+    reply = InFlight(0.2)
+    server.default = reply
+    engine = engine_for(server, batch_size=2, concurrency=8)
+    assert engine.batch_size == 16  # the adaptive layer hands over 8 requests' worth at once
+    texts = [f"Segment {i} with {{1}}." for i in range(32)]
+    started = time.monotonic()
+    out = engine.translate([Request(t) for t in texts], "en", "zh")
+    elapsed = time.monotonic() - started
+    assert out == ["译" + t for t in texts]  # 16 requests answered out of order, outputs in order
+    assert reply.most == 8 and len(server.received) == 16
+    assert elapsed < 16 * 0.2 / 4  # one request at a time would take 3.2 s
+
+
+def test_retry_after_holds_every_request(server: ChatServer) -> None:
+    reply = InFlight(0.05)
+    refused_at: list[float] = []
+
+    def too_many(body: dict) -> tuple[int, dict, dict]:
+        refused_at.append(time.monotonic())
+        return 429, {"error": {"message": "rate limited"}}, {"Retry-After": "0.6"}
+
+    server.script = [too_many]
+    server.default = reply
+    engine = OpenAIEngine(base_url=server.url, model="test-model", batch_size=1, concurrency=4,
+                          policy=RetryPolicy(attempts=3, base_delay=0.0, max_delay=5))
+    out = engine.translate([Request(f"S{i}.") for i in range(12)], "en", "zh")
+    assert out == [f"译S{i}." for i in range(12)]
+    # requests already sent were answered; after the 429 nothing new was sent for Retry-After seconds
+    later = [t - refused_at[0] for t in reply.arrivals if t > refused_at[0] + 0.05]
+    assert later and min(later) >= 0.55
+
+
+def test_pacer_keeps_requests_and_tokens_per_minute() -> None:
+    from amts.engines.pacing import Pacer
+
+    clock = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    pacer = Pacer(requests_per_minute=2, clock=lambda: clock[0], sleep=sleep)
+    assert [pacer.acquire() for _ in range(2)] == [0.0, 0.0]
+    assert pacer.acquire() == 60.0  # the third request of the minute waits for the first to age out
+    tokens = Pacer(tokens_per_minute=1000, clock=lambda: clock[0], sleep=sleep)
+    tokens.acquire(600)
+    clock[0] += 10
+    assert tokens.acquire(600) == 50.0  # 600 + 600 > 1000: wait until the first 600 leave the window
+    pacer.pause(5)
+    assert pacer.acquire() >= 5.0
+
+
+def test_unreachable_server_fails_at_once() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    engine = OpenAIEngine(base_url=f"http://127.0.0.1:{port}/v1", model="m", policy=RetryPolicy(attempts=5, base_delay=1))
+    started = time.monotonic()
+    with pytest.raises(EngineUnavailable, match="cannot reach http://127.0.0.1"):
+        engine.translate([Request("Hello.")], "en", "zh")
+    assert time.monotonic() - started < 2

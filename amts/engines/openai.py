@@ -10,6 +10,10 @@ caller (:mod:`amts.adapt`), which retries a broken segment once and never writes
 Configuration (engine options, or the environment): ``base_url`` (``AMTS_OPENAI_BASE_URL``,
 ``OPENAI_BASE_URL``; default ``https://api.openai.com/v1``), ``model`` (``AMTS_OPENAI_MODEL``,
 ``OPENAI_MODEL``), ``api_key`` (``AMTS_OPENAI_API_KEY``, ``OPENAI_API_KEY``; local servers need none).
+
+Scaling out: ``concurrency`` requests (of ``batch_size`` segments each) are in flight at once and
+the answers keep the segments' order; ``requests_per_minute`` / ``tokens_per_minute`` keep all of
+them inside a provider's budget, and a 429 with ``Retry-After`` holds every request, not just one.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request, Translation
+from amts.engines.pacing import Pacer, ordered_map
 from amts.engines.retry import RetryPolicy, call_with_retry, parse_retry_after
 from amts.errors import AmtsError
 from amts.memory.pairs import Example
@@ -105,6 +110,35 @@ def user_message(segments: Sequence[str], src: str, tgt: str) -> str:
     )
 
 
+def json_mode_name(value: bool | str) -> str:
+    """``json_mode`` option: off, ``object`` (``true``: any JSON) or ``schema`` (exactly N strings)."""
+    if value in (False, None, "", "off", "false"):
+        return ""
+    if value in (True, "object", "true", "on"):
+        return "object"
+    if value == "schema":
+        return "schema"
+    raise EngineError(f"openai: json_mode must be false, true/object or schema, not {value!r}")
+
+
+def answer_schema(count: int) -> dict[str, Any]:
+    """A JSON schema for the answer: an array of exactly ``count`` non-empty strings. Servers that
+    constrain decoding with it (llama.cpp's server, vLLM) cannot answer anything else."""
+    return {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1},
+        "minItems": count,
+        "maxItems": count,
+    }
+
+
+def estimate_tokens(body: Mapping[str, Any]) -> int:
+    """A rough token count of a request and its answer (about 3 characters a token, answer ~ input)."""
+    prompt = sum(len(m.get("content", "")) for m in body.get("messages", []))
+    answer = len(body.get("messages", [{}])[-1].get("content", "")) if body.get("messages") else 0
+    return (prompt + answer) // 3 + 1
+
+
 def merged_examples(requests: Sequence[Request], limit: int) -> list[Example]:
     """The batch's retrieved pairs, best first, each once, at most ``limit``."""
     best: dict[str, Example] = {}
@@ -145,7 +179,7 @@ def parse_translations(content: str, count: int) -> list[str]:
     if fenced:
         text = fenced.group(1).strip()
     try:
-        value = json.loads(text)
+        value = json.loads(text, strict=False)  # models put raw line breaks inside strings
     except json.JSONDecodeError as error:
         raise AnswerError(f"answer is not a JSON array ({error.msg}): {content[:80]!r}") from error
     if isinstance(value, dict) and len(value) == 1:  # {"translations": [...]} from JSON modes
@@ -178,10 +212,13 @@ class OpenAIEngine(Engine):
         temperature: float = 0.0,
         max_tokens: int | None = None,
         max_examples: int = 8,
-        json_mode: bool = False,
+        json_mode: bool | str = False,
         answer_retries: int = 1,
         headers: Mapping[str, str] | None = None,
         policy: RetryPolicy | None = None,
+        concurrency: int = 4,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
     ) -> None:
         self.base_url = normalize_base_url(
             base_url or _first_env("AMTS_OPENAI_BASE_URL", "OPENAI_BASE_URL") or DEFAULT_BASE_URL
@@ -194,10 +231,15 @@ class OpenAIEngine(Engine):
         key = api_key or _first_env("AMTS_OPENAI_API_KEY", "OPENAI_API_KEY")
         if not key and urlsplit(self.base_url).hostname == "api.openai.com":
             raise EngineUnavailable("openai: no API key (set OPENAI_API_KEY or AMTS_OPENAI_API_KEY)")
-        if batch_size:
-            self.batch_size = int(batch_size)
+        #: segments per chat request; the adaptive layer hands over ``concurrency`` requests' worth at once
+        self.request_size = int(batch_size) if batch_size else type(self).batch_size
+        self.concurrency = max(1, int(concurrency))
+        self.batch_size = self.request_size * self.concurrency
+        self.pacer = Pacer(requests_per_minute, tokens_per_minute)
+        self._reached = False  # a connection error before the first answer is not worth retrying
         self.temperature, self.max_tokens = float(temperature), max_tokens
-        self.max_examples, self.json_mode = int(max_examples), bool(json_mode)
+        self.max_examples = int(max_examples)
+        self.json_mode: str = json_mode_name(json_mode)
         self.answer_retries = int(answer_retries)
         self.policy = policy or RetryPolicy.from_options(retries, backoff, max_backoff)
         all_headers = {"Content-Type": "application/json", **(headers or {})}
@@ -206,39 +248,74 @@ class OpenAIEngine(Engine):
         self.client = httpx.Client(
             base_url=self.base_url,
             headers=all_headers,
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+            limits=httpx.Limits(max_connections=max(10, self.concurrency), max_keepalive_connections=self.concurrency),
         )
 
-    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
-        return self._translate(list(requests), src, tgt) if requests else []
+    def results(self, requests: Sequence[Request], src: str, tgt: str) -> list[Translation]:
+        """``concurrency`` chat requests in flight, ``request_size`` segments each; outputs in order.
 
-    def _translate(self, requests: list[Request], src: str, tgt: str) -> list[str]:
+        A segment the model gives no usable answer for (after asking again and splitting the batch)
+        comes back untrusted with the reason: the adaptive layer retries it once, then keeps the source
+        and reports it -- one bad answer does not fail the document.
+        """
+        work = list(requests)
+        chunks = [work[i : i + self.request_size] for i in range(0, len(work), self.request_size)]
+        answers = ordered_map(lambda chunk: self._translate(chunk, src, tgt), chunks, self.concurrency)
+        return [result for answer in answers for result in answer]
+
+    def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
+        results = self.results(requests, src, tgt)
+        for result in results:
+            if not result.trusted:
+                raise EngineError(f"openai ({self.model}): {result.note}")
+        return [result.text for result in results]
+
+    def _translate(self, requests: list[Request], src: str, tgt: str) -> list[Translation]:
+        return [
+            Translation(text) if problem is None else Translation(request.text, trusted=False, note=problem)
+            for request, (text, problem) in zip(requests, self._answers(requests, src, tgt), strict=True)
+        ]
+
+    def _answers(self, requests: list[Request], src: str, tgt: str) -> list[tuple[str, str | None]]:
         messages = build_messages(requests, src, tgt, self.max_examples)
         problem: AnswerError | None = None
         for _ in range(1 + self.answer_retries):
             try:
-                return parse_translations(self.complete(messages), len(requests))
+                texts = parse_translations(self.complete(messages, len(requests)), len(requests))
+                return [(text, None) for text in texts]
             except AnswerError as error:
                 problem = error
         if len(requests) > 1:  # smaller batches are easier to answer exactly
             middle = len(requests) // 2
-            return self._translate(requests[:middle], src, tgt) + self._translate(requests[middle:], src, tgt)
-        raise EngineError(f"openai ({self.model}): unusable answer: {problem}")
+            return self._answers(requests[:middle], src, tgt) + self._answers(requests[middle:], src, tgt)
+        return [("", f"unusable answer from the model: {problem}")]
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        """One chat completion (with retries on 429/5xx/timeouts); returns the message content."""
+    def complete(self, messages: list[dict[str, str]], count: int | None = None) -> str:
+        """One chat completion (with retries on 429/5xx/timeouts); returns the message content.
+
+        With ``json_mode="schema"`` the server is asked for exactly ``count`` non-empty strings.
+        """
         body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature}
         if self.max_tokens:
             body["max_tokens"] = int(self.max_tokens)
-        if self.json_mode:
+        if self.json_mode == "object":
             body["response_format"] = {"type": "json_object"}
-        data = call_with_retry(
-            lambda: self._post(body),
-            policy=self.policy,
-            transient=lambda e: isinstance(e, _TransientHTTP | httpx.TimeoutException | httpx.TransportError),
-            retry_after=lambda e: e.retry_after if isinstance(e, _TransientHTTP) else None,
-            what=f"openai chat completion at {self.base_url}",
-        )
+        elif self.json_mode == "schema" and count:
+            body["response_format"] = {"type": "json_object", "schema": answer_schema(count)}
+        try:
+            data = call_with_retry(
+                lambda: self._post(body),
+                policy=self.policy,
+                transient=self._transient,
+                retry_after=lambda e: e.retry_after if isinstance(e, _TransientHTTP) else None,
+                what=f"openai chat completion at {self.base_url}",
+                on_retry=self._on_retry,
+            )
+        except httpx.TransportError as error:
+            if self._reached:
+                raise EngineError(f"openai: {self.base_url}: {error}") from error
+            raise EngineUnavailable(f"openai: cannot reach {self.base_url}: {error or type(error).__name__}") from error
         try:
             choice = data["choices"][0]
             content = choice["message"]["content"]
@@ -252,8 +329,20 @@ class OpenAIEngine(Engine):
             raise AnswerError("answer has no text content")
         return content
 
+    def _transient(self, error: BaseException) -> bool:
+        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout) and not self._reached:
+            return False  # nothing there (no server, no network): say so at once
+        return isinstance(error, _TransientHTTP | httpx.TimeoutException | httpx.TransportError)
+
+    def _on_retry(self, attempt: int, error: BaseException, wait: float) -> None:
+        """A 429 holds every request in flight for the server's ``Retry-After``, not only this one."""
+        if isinstance(error, _TransientHTTP) and error.status == 429:
+            self.pacer.pause(wait)
+
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.pacer.acquire(estimate_tokens(body))  # every attempt counts against the budget
         response = self.client.post("/chat/completions", json=body)
+        self._reached = True
         if response.status_code in _TRANSIENT_STATUS:
             raise _TransientHTTP(
                 response.status_code, response.text, parse_retry_after(response.headers.get("retry-after"))
