@@ -77,3 +77,23 @@ def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="entity declarations are not accepted"):
         read_pairs(path)
     assert time.perf_counter() - started < 2  # refused at the declaration, never expanded (10^9 "lol"s)
+
+
+def test_a_zh_cn_tmx_serves_translation_into_zh(tmp_path: Path, store: Path) -> None:
+    """The issue's case: translate-toolkit's TMX (DOCTYPE, zh-CN) imported, then used for --tgt zh."""
+    from typer.testing import CliRunner
+
+    from amts.cli import app
+
+    tmx = tmp_path / "tt.tmx"
+    tmx.write_text(DOCTYPE_TMX, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["pd", "create", "tt", "--file", str(tmx)])
+    assert result.exit_code == 0, result.output
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "a.md").write_text("# Deep learning.\n\nHello, world.\n", encoding="utf-8")
+    result = runner.invoke(app, ["translate", str(book), "--src", "en", "--tgt", "zh", "--engine", "memory",
+                                 "--parallel-data", "tt", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "zh.a.md").read_text(encoding="utf-8") == "# 深度学习。\n\n你好，世界。\n"
