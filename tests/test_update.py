@@ -242,3 +242,23 @@ def test_pull_request_body_lists_the_first_items_and_fits_github_limits() -> Non
     assert "| kept | untranslated |" in body and "fuzzy" not in body.split("**Words")[0]
     assert "of /srv/en" in body and "- x.md: added" in body and "Sentence 0" in body
     assert len(_fit("x" * (MAX_TEXT + 10))) <= MAX_TEXT and _fit("short") == "short"
+
+
+def test_update_carries_a_translation_to_where_the_source_moved_it(books: dict) -> None:
+    zh, en = books["zh"], books["en"]
+    write_state(zh / "amts-state.toml", EditionState(books["third"]))
+    git(zh, "add", "amts-state.toml")
+    git(zh, "commit", "-q", "-m", "state")
+    git(en, "mv", "chapter/ops.md", "chapter/operations.md")  # a section moved, its text unchanged
+    moved = commit_files(en, {}, "rename ops")
+    result = runner.invoke(app, ["update", "--commit"])
+    assert result.exit_code == 1, result.output
+    assert not (zh / "chapter" / "ops.md").exists(), result.output
+    text = (zh / "chapter" / "operations.md").read_text(encoding="utf-8")
+    assert text.startswith("# 运算\n\n张量支持加法。") and "# 一" in text  # the translation came along
+    status = git(zh, "show", "--name-status", "--format=", "HEAD").splitlines()
+    assert {name for line in status for name in line.split()[1:]} >= {"chapter/ops.md", "chapter/operations.md"}
+    assert read_state(zh / "amts-state.toml").commit == moved
+    report = json.loads((zh / ".amts" / "update-report.json").read_text(encoding="utf-8"))
+    assert [entry["output"] for entry in report["files"]] == ["chapter/operations.md"]
+    assert git(zh, "status", "--porcelain") == ""

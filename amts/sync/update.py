@@ -22,7 +22,7 @@ from amts.document import read_markdown
 from amts.fileio import atomic_write_text
 from amts.sync.edition import STATE_NAME, EditionState, StateError, read_state, write_state
 from amts.sync.report import SyncReport, markdown_path, to_markdown
-from amts.sync.runner import SyncError, git_jobs, run_jobs
+from amts.sync.runner import Job, SyncError, git_jobs, git_show, run_jobs
 
 DEFAULT_REPORT = ".amts/update-report.json"
 
@@ -90,26 +90,18 @@ def update_edition(
     report = SyncReport(src, tgt, engine)
     with tempfile.TemporaryDirectory(prefix="amts-update-") as staging:
         # outputs go to a staging folder first (sync's in-place mode keeps .bak files; git keeps history)
-        jobs, skipped = git_jobs(source_repo, old_commit, new_commit, edition, Path(staging), origin_suffix)
+        found, skipped = git_jobs(source_repo, old_commit, new_commit, edition, Path(staging), origin_suffix)
+        jobs = []
+        for job in found:
+            rel = Path(job.output).relative_to(staging).as_posix()
+            olds = [old["old"] for old in (job.moved_from or {}).get("olds", [])]
+            if job.moved_from and (edition / rel).exists() and rel not in olds:
+                skipped.append(f"{job.label}: {rel} exists already; not overwritten")
+                continue
+            jobs.append(job)
         run_jobs(jobs, translator, report, state=None, setup=engine, progress=progress)
-        changed: list[str] = []
-        for job, file_report in zip(jobs, report.files, strict=True):
-            # where the output belongs in the edition: the target's own path, or its new path when
-            # sync matched a file the source moved
-            rel = Path(job.output).relative_to(staging)
-            destination = edition / rel
-            file_report.output = rel.as_posix()  # relative to the edition root, as review and links want
-            text = read_markdown(job.output)
-            if destination != job.old_target or text != read_markdown(job.old_target):
-                atomic_write_text(destination, text)
-                changed.append(rel.as_posix())
-            if destination != job.old_target and job.old_target.is_file():
-                job.old_target.unlink()  # moved with its source (git records the rename)
-                changed.append(job.old_target.relative_to(edition).as_posix())
-            origin = destination.with_name(destination.stem + origin_suffix + destination.suffix)
-            if origin.is_file() and read_markdown(origin) != job.new_source:
-                atomic_write_text(origin, job.new_source)
-                changed.append(origin.relative_to(edition).as_posix())
+        changed = _write_back(edition, Path(staging), jobs, report, origin_suffix,
+                              lambda rel: git_show(source_repo, new_commit, rel) is None)
     data = report.to_json()
     data["update"] = {"source": state.url or str(source_repo), "from": old_commit, "to": new_commit,
                       "changed": changed, "skipped": skipped}
@@ -121,6 +113,41 @@ def update_edition(
     review = any(segment["needs_review"] for entry in data["files"] for segment in entry["segments"])
     return UpdateResult(Outcome.REVIEW if review else Outcome.SYNCED, old_commit, new_commit, report, changed,
                         skipped, report_path)
+
+
+def _write_back(edition: Path, staging: Path, jobs: list[Job], report: SyncReport, origin_suffix: str,
+                gone: Callable[[str], bool]) -> list[str]:
+    """Put the staged outputs into the edition; the paths (relative to it) written or removed.
+
+    A job sync matched to a file the source moved (renamed, merged, split) writes the new path; the old
+    translations it carries on are removed when the source no longer has their path, so the edition
+    keeps the source's layout (git records the move). d2lbook ``_origin`` files follow their section.
+    """
+    changed: list[str] = []
+    carried: set[str] = set()
+    for job, file_report in zip(jobs, report.files, strict=True):
+        rel = Path(job.output).relative_to(staging)
+        destination = edition / rel
+        file_report.output = rel.as_posix()  # relative to the edition root, as review and links want
+        text = read_markdown(job.output)
+        if not destination.is_file() or text != read_markdown(destination):
+            atomic_write_text(destination, text)
+            changed.append(rel.as_posix())
+        had_origin = job.old_target.with_name(job.old_target.stem + origin_suffix + job.old_target.suffix).is_file()
+        origin = destination.with_name(destination.stem + origin_suffix + destination.suffix)
+        if (origin.is_file() or had_origin) and (not origin.is_file() or read_markdown(origin) != job.new_source):
+            atomic_write_text(origin, job.new_source)
+            changed.append(origin.relative_to(edition).as_posix())
+        carried.update(old["old"] for old in (job.moved_from or {}).get("olds", []))
+    for old in sorted(carried - {Path(job.output).relative_to(staging).as_posix() for job in jobs}):
+        target = edition / old
+        if not gone(old) or not target.is_file():
+            continue
+        for path in (target, target.with_name(target.stem + origin_suffix + target.suffix)):
+            if path.is_file():
+                path.unlink()
+                changed.append(path.relative_to(edition).as_posix())
+    return changed
 
 
 def _dumps(data: dict) -> str:
