@@ -119,3 +119,11 @@ def test_d2l_book_keeps_strict_structure(d2l: Path, tmp_path: Path, store: Path)
     assert result.exit_code == 0, result.output
     report = _strict_check(d2l / "en-master", tmp_path, "zh")
     assert "structure-identical (strict) 191/191;" in report, report
+
+
+def test_an_admonition_title_and_body_are_separate_segments() -> None:
+    text = '!!! warning "Cold water"\n    Fish slow down when it is cold.\n    They eat less.\n'
+    document = parse_markdown(text)
+    assert [segment.text for segment in document.segments] == ['"Cold water"', "Fish slow down when it is cold.\nThey eat less."]
+    rendered = document.render({0: '"冷水"', 1: "天冷时鱼会变慢。它们吃得更少。"})
+    assert rendered == '!!! warning "冷水"\n    天冷时鱼会变慢。它们吃得更少。\n'

@@ -388,13 +388,18 @@ class _Builder:
                 self._flush(run, container, block)
                 run = []
                 continue
+            title = False
             if not run:
                 marker = _LEADING_MARKER_RE.match(self.lines.bodies[line_no], located[0])
                 if marker:
                     if marker.end() >= located[1]:  # the marker alone on its line
                         continue
                     located = (marker.end(), located[1])
+                    title = marker.group(0).lstrip()[:1] in "!?"  # an admonition's title: its own segment
             run.append((line_no, *located))
+            if title:
+                self._flush(run, container, block)
+                run = []
             if one_per_line:
                 self._flush(run, container, block)
                 run = []
