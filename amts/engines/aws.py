@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +109,7 @@ def make_client(
         connect_timeout=min(timeout, CONNECT_TIMEOUT),
         read_timeout=timeout,
     )
+    region = region or os.environ.get("AWS_REGION")  # the other SDKs' variable; botocore reads AWS_DEFAULT_REGION
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
         return session.client(service, config=config)
