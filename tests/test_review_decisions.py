@@ -48,8 +48,13 @@ def test_untranslated_text_never_enters_the_memory(project: Path, store: Path) -
     session = open_session(project, store)
     output = project / "zh.pooling.md"
     english = session.queue.get("f0-s4")  # status untranslated: the proposal is the English source
-    with pytest.raises(EditError, match="still the source text"):
+    with pytest.raises(EditError, match="still the source text") as refused:
         session.save(english, "accept", None, file_hash(output))
+    assert refused.value.forceable  # a name may stay as it is ...
+    kept = session.save(english, "accept", None, file_hash(output), force=True)
+    assert kept.decision.decision == "accepted" and pairs(store) == []  # ... and the memory never learns it
+    assert "not stored: the text is still the source text" in kept.decision.parallel_data
+    session.save(english, "undo")
     with pytest.raises(EditError, match="not in the target language") as refused:
         session.save(english, "edit", "Padding keeps the image border, see :numref:`fig_pad`.", file_hash(output))
     assert refused.value.forceable

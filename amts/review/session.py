@@ -304,8 +304,9 @@ class ReviewSession:
                 return self._reject(item, data, current)
             if verb is Action.ACCEPT:
                 reason = untranslated_reason(item.source_new, current, self.queue.tgt_lang)
-                if reason:
-                    raise EditError(f"cannot accept: {reason}; write the translation (Edit) or Reject it")
+                if reason and not force:  # a name or a table header may stay as it is: the memory never learns it
+                    raise EditError(f"cannot accept: {reason}; write the translation (Edit) or Reject it, or tick "
+                                    "'keep it as it is' (the parallel data will not learn it)", forceable=True)
                 new_text, state = current, (State.ACCEPTED if current == item.target_new else State.EDITED)
             else:
                 new_text = self._clean_edit(item, current, text or "", force, merging=verb is Action.MERGE)

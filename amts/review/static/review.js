@@ -17,6 +17,12 @@
     if (link) window.location.href = link.href;
   }
   function undo() {
+    // right after a decision: take that one back; on a decided segment: its decision; else the last one
+    const here = document.getElementById("undo");
+    if (here && !document.getElementById("undo-flash")) {
+      here.click();
+      return;
+    }
     const global = document.getElementById("undo-form");
     if (global) global.requestSubmit();
   }
