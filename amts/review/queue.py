@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from amts.document import is_cjk_language, mask, parse_markdown
@@ -115,6 +116,17 @@ def _fence_language(info: str) -> str:
     return (info.strip().split() or ["python"])[0].strip("{}.")
 
 
+@lru_cache(maxsize=64)
+def _lexer(language: str):  # noqa: ANN202 - a pygments Lexer; building one compiles its regular expressions
+    from pygments.lexers import PythonLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return PythonLexer()
+
+
 def same_code(source: str, target: str) -> bool:
     """Whether two fenced code blocks differ only in comments and docstrings (which people translate).
 
@@ -130,14 +142,9 @@ def same_code(source: str, target: str) -> bool:
     changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
     if not changed:
         return True
-    from pygments.lexers import PythonLexer, get_lexer_by_name
     from pygments.token import Comment
-    from pygments.util import ClassNotFound
 
-    try:
-        lexer = get_lexer_by_name(mine[0])
-    except ClassNotFound:
-        lexer = PythonLexer()
+    lexer = _lexer(mine[0])
 
     def code(line: str) -> str:
         if line.strip().startswith(_DOCSTRING_QUOTES):  # a docstring line: documentation, not code
