@@ -280,3 +280,13 @@ def test_d2l_section_broken_on_purpose(d2l: Path, tmp_path: Path) -> None:
     unclosed = target[:last] + "\n" + target[last + 5:]
     found = check_markdown(source, unclosed, D2L_PROFILE)
     assert (target[:opening].count("\n") + 1, "code fence is never closed", "error") in found
+
+
+def test_cli_dialect_decides_whether_dollars_are_math(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "en.md").write_text("# Shell\n\nSet $HOME and then $PATH here.\n", encoding="utf-8")
+    (tmp_path / "zh.md").write_text("# 终端\n\n设置 $HOME 然后 $PATH。\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    gfm = runner.invoke(app, ["check", "en.md", "zh.md", "--dialect", "gfm", "--strict"])
+    assert gfm.exit_code == 1 and "inline math" in gfm.output
+    (tmp_path / "book.toml").write_text("[book]\ntitle = 'x'\n", encoding="utf-8")  # an mdBook: $ is text
+    assert runner.invoke(app, ["check", "en.md", "zh.md", "--strict"]).exit_code == 0

@@ -12,6 +12,7 @@ from amts.cli.common import fail
 from amts.cli.console import out
 from amts.config import ConfigError, book_config
 from amts.document import DocumentError
+from amts.document.dialects import detect_dialect, dialect_named, use_dialect
 from amts.document.structure import CheckProfile, Problem, TreeCheck, check_file, check_trees
 
 #: exit code when structure errors were found (README "Exit codes": done, but needs attention)
@@ -33,6 +34,8 @@ def check(
                                              "sources come from amts.toml's [check] (for pre-commit).")] = False,
     github: Annotated[bool | None, typer.Option("--github/--no-github", help="Print GitHub Actions annotations "
                                                 "(default: when GITHUB_ACTIONS=true).")] = None,
+    dialect: Annotated[str | None, typer.Option("--dialect", help="Markdown dialect: d2lbook, gfm, mdbook, mkdocs or "
+                                                "commonmark (default: amts.toml, else detected).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: amts.toml here or above the files).")] = None,
 ) -> None:
     """Compare each translated file's structure (code, math, labels, references, tabs, link targets,
@@ -50,16 +53,21 @@ def check(
     source_root = source or settings.get("source")
     origin_suffix = origin_suffix if origin_suffix is not None else settings.get("origin_suffix")
     result = TreeCheck()
+    book_root = source_root or (paths[0] if paths else Path("."))
+    chosen = dialect_named(dialect, "--dialect") if dialect else (
+        dialect_named(book.dialect, str(book.path)) if book.dialect else detect_dialect(book_root))
+    out.detail(f"Markdown dialect: {chosen.describe()}")
     try:
-        if translated or source is not None or origin_suffix is not None:
-            if origin_suffix is None and source_root is None:
-                fail("--translated needs --source, --origin-suffix or a [check] source in amts.toml")
-            for path in paths:
-                _check_translated(path, origin_suffix, source_root, book.path, profile, result)
-        elif len(paths) == 2:
-            result = check_trees(paths[0], paths[1], profile)
-        else:
-            fail("give SOURCE TARGET, or translated files with --translated, --source or --origin-suffix")
+        with use_dialect(chosen):  # whether $ starts math decides what is structure
+            if translated or source is not None or origin_suffix is not None:
+                if origin_suffix is None and source_root is None:
+                    fail("--translated needs --source, --origin-suffix or a [check] source in amts.toml")
+                for path in paths:
+                    _check_translated(path, origin_suffix, source_root, book.path, profile, result)
+            elif len(paths) == 2:
+                result = check_trees(paths[0], paths[1], profile)
+            else:
+                fail("give SOURCE TARGET, or translated files with --translated, --source or --origin-suffix")
     except DocumentError as error:
         fail(str(error))
     annotate = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
