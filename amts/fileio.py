@@ -1,11 +1,31 @@
-"""Writing files so that a crash never leaves a half-written output behind."""
+"""Writing outputs: atomically, with the user's umask, and never over a human's edit.
+
+- :func:`atomic_write_bytes` writes a temporary file beside the target and renames it over the target,
+  so a crash or Ctrl-C never leaves a half-written file. The file gets the mode a plain ``open()``
+  would give it (``0644`` under umask ``022``), or keeps the mode of the file it replaces.
+- :func:`guard_outputs` makes the writes under some output roots *guarded* while a command runs:
+  amts records the SHA-256 of what it wrote in a manifest (``.amts-manifest.json`` in the output
+  folder, or beside a single output file); a file that changed since amts wrote it (a translator's
+  edit), or that amts never wrote, is kept and reported instead of overwritten, unless ``force``.
+  The manifest also tells discovery that a folder is an output tree (:func:`is_output_tree`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+MANIFEST = ".amts-manifest.json"
+
 _written: list[Path] = []
+_lock = threading.RLock()
 
 
 def written_files() -> list[Path]:
@@ -18,24 +38,161 @@ def forget_written() -> None:
     _written.clear()
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` as UTF-8 exactly (no newline translation) via a temp file and an atomic rename."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str) -> bool:
+    """Write ``text`` as UTF-8 exactly (no newline translation); False when a guard kept the file."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` via a temp file and an atomic rename; False when a guard kept the existing file."""
+    path = Path(path)
+    guard = _guard
+    if guard is not None and not guard.allows(path, data):
+        return False
+    _replace(path, data)
+    if guard is not None:
+        guard.record(path, data)
+    return True
+
+
+def _replace(path: Path, data: bytes) -> None:
     import tempfile
 
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a folder, not a file", str(path))
+    try:
+        mode = path.stat().st_mode & 0o7777  # replacing a file: keep its mode
+    except FileNotFoundError:
+        mode = 0o666 & ~current_umask()  # a new file: what open() would create
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _written.append(path)
+    with _lock:
+        _written.append(path)
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---- guarded outputs -------------------------------------------------------------------------------
+
+KEPT_EDITED = "edited since amts wrote it"
+KEPT_FOREIGN = "not written by amts"
+
+
+@dataclass
+class Kept:
+    path: Path
+    reason: str  # KEPT_EDITED or KEPT_FOREIGN
+
+
+@dataclass
+class OutputGuard:
+    """Which outputs a command may overwrite; collects the ones it kept."""
+
+    roots: list[Path]
+    force: bool = False
+    kept: list[Kept] = field(default_factory=list)
+    overwritten: list[Path] = field(default_factory=list)  # edited files replaced because of force
+
+    def _root_of(self, path: Path) -> Path | None:
+        resolved = path.resolve()
+        for root in self.roots:
+            root_resolved = root.resolve()
+            if resolved == root_resolved or root_resolved in resolved.parents:
+                return root
+        return None
+
+    def _manifest_place(self, path: Path) -> tuple[Path, str] | None:
+        """The manifest file that records ``path`` and the key of ``path`` in it."""
+        root = self._root_of(path)
+        if root is None:
+            return None
+        if path.resolve() == root.resolve() and not root.is_dir():  # a single output file
+            return path.parent / MANIFEST, path.name
+        return root / MANIFEST, path.resolve().relative_to(root.resolve()).as_posix()
+
+    def allows(self, path: Path, data: bytes) -> bool:
+        place = self._manifest_place(path)
+        if place is None or not path.is_file():
+            return True
+        current = digest(path.read_bytes())
+        if current == digest(data):
+            return True  # same content: rewriting it changes nothing, and records it as ours
+        recorded = read_manifest(place[0]).get(place[1], {}).get("sha256")
+        if recorded == current:
+            return True
+        if self.force:
+            self.overwritten.append(path)
+            return True
+        self.kept.append(Kept(path, KEPT_EDITED if recorded else KEPT_FOREIGN))
+        return False
+
+    def record(self, path: Path, data: bytes) -> None:
+        place = self._manifest_place(path)
+        if place is None:
+            return
+        manifest_path, key = place
+        with _lock:
+            entries = read_manifest(manifest_path)
+            entries[key] = {"sha256": digest(data), "written": datetime.now(UTC).isoformat(timespec="seconds")}
+            text = json.dumps({"amts": "files amts wrote here; an output whose hash differs was edited by hand "
+                                       "and is not overwritten", "files": dict(sorted(entries.items()))},
+                              ensure_ascii=False, indent=1) + "\n"
+            _replace(manifest_path, text.encode("utf-8"))
+            _written.pop()  # the manifest is bookkeeping, not an output to report
+
+
+def read_manifest(path: Path) -> dict[str, dict]:
+    """The entries of a manifest (empty if it is missing or unreadable: then nothing counts as ours)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    return files if isinstance(files, dict) else {}
+
+
+_guard: OutputGuard | None = None
+
+
+@contextmanager
+def guard_outputs(roots: Iterable[Path | str], force: bool = False) -> Iterator[OutputGuard]:
+    """While inside, writes under ``roots`` never replace a file edited by hand (unless ``force``)."""
+    global _guard
+    previous = _guard
+    _guard = OutputGuard([Path(root) for root in roots], force)
+    try:
+        yield _guard
+    finally:
+        _guard = previous
+
+
+def is_output_tree(folder: Path) -> bool:
+    """Whether amts wrote outputs into ``folder`` (it holds a manifest)."""
+    return (folder / MANIFEST).is_file()

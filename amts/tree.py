@@ -6,8 +6,12 @@ name them, so a translated tree can be compared with its source by relative path
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from amts.fileio import is_output_tree
 
 TRANSLATABLE_SUFFIXES = (".md",)
 NOTEBOOK_SUFFIXES = (".ipynb",)
@@ -31,25 +35,65 @@ def output_relative(document: str, tgt: str) -> str:
     return output_path(Path(), Path(document), tgt).as_posix()
 
 
-def discover(root: Path, notebooks: bool = False) -> tuple[list[SourceFile], list[Path]]:
+@dataclass
+class Discovery:
+    """What :func:`find_sources` found: files to translate, files skipped, output trees left out."""
+
+    files: list[SourceFile]
+    skipped: list[Path]
+    excluded: list[Path]  # output folders inside the input (relative to the root): never inputs
+
+
+def discover(root: Path, notebooks: bool = False, exclude: Iterable[Path] = ()) -> tuple[list[SourceFile], list[Path]]:
     """Markdown files under ``root`` (or ``root`` itself) and the other files that will be skipped.
 
-    With ``notebooks``, Jupyter notebooks count as translatable too (their Markdown cells).
+    With ``notebooks``, Jupyter notebooks count as translatable too (their Markdown cells). Output
+    trees inside ``root`` are left out (see :func:`find_sources`).
+    """
+    found = find_sources(root, notebooks, exclude)
+    return found.files, found.skipped
+
+
+def find_sources(root: Path, notebooks: bool = False, exclude: Iterable[Path] = ()) -> Discovery:
+    """Like :func:`discover`, and says which output folders inside ``root`` it left out.
+
+    Outputs are never inputs: a folder in ``exclude`` (the ``--out`` of this run, the book's configured
+    ``out``) or holding amts's output manifest (what an earlier run wrote) is not searched, so a second
+    run with ``out`` inside the book does not translate its own outputs (``zh.zh.intro.md``).
     """
     suffixes = TRANSLATABLE_SUFFIXES + (NOTEBOOK_SUFFIXES if notebooks else ())
     if root.is_file():
-        return [SourceFile(root, Path(root.name))], []
+        return Discovery([SourceFile(root, Path(root.name))], [], [])
+    root_resolved = root.resolve()
+    excluded_paths = {Path(p).resolve() for p in exclude}
     files: list[SourceFile] = []
     skipped: list[Path] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        relative = path.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.suffix.lower() in suffixes:
-            files.append(SourceFile(path, relative))
-        else:
-            skipped.append(relative)
-    return files, skipped
+    excluded: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        keep = []
+        for name in sorted(dirs):
+            child = here / name
+            if name.startswith("."):
+                continue
+            resolved = child.resolve()
+            if resolved != root_resolved and (resolved in excluded_paths or is_output_tree(child)):
+                excluded.append(child.relative_to(root))
+                continue
+            keep.append(name)
+        dirs[:] = keep
+        for name in names:
+            if name.startswith("."):
+                continue
+            path = here / name
+            relative = path.relative_to(root)
+            if path.suffix.lower() in suffixes:
+                files.append(SourceFile(path, relative))
+            else:
+                skipped.append(relative)
+    files.sort(key=lambda f: f.path)
+    skipped.sort()
+    return Discovery(files, skipped, sorted(excluded))
 
 
 def strip_language_prefix(name: str, languages: set[str] | None = None) -> tuple[str | None, str]:

@@ -15,9 +15,11 @@ from amts.align import (
     align_trees,
     match_files,
 )
-from amts.cli.common import fail
+from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
 from amts.document import DocumentError
+from amts.fileio import guard_outputs
+from amts.languages import check_pair
 from amts.memory.formats import FORMATS, FormatError, format_for, write_pairs
 
 
@@ -38,13 +40,16 @@ def align(
     keep_identical: bool = typer.Option(
         False, "--keep-identical", help="Keep pairs whose target is the source text (untranslated text)."
     ),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out even if it was edited by hand."),
 ) -> None:
     """Align SRC_DIR with TGT_DIR by content and write the sentence or paragraph pairs to --out."""
     if granularity not in GRANULARITIES:
         fail(f"--granularity must be one of {', '.join(GRANULARITIES)}, not {granularity!r}")
+    src, tgt = check_pair(src, tgt)
     for path in (src_dir, tgt_dir):
         if not path.exists():
             fail(f"{path}: no such file or directory")
+    output_file(out)
     if src_dir.is_file() != tgt_dir.is_file():
         fail("SRC_DIR and TGT_DIR must both be files or both be folders")
     if not 0.0 <= min_score <= 1.0:
@@ -69,9 +74,12 @@ def align(
     except DocumentError as error:
         fail(str(error))
     try:
-        written = write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt)
+        with guard_outputs([out], force=force) as guard:
+            written = write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt)
     except (FormatError, OSError) as error:
         fail(f"{out}: {error}")
+    if report_kept(guard):
+        return
     say.written(out)
     _summary(result, granularity, out)
     if result.below_score or result.identical:

@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from amts.adapt.glossary import Glossary, GlossaryError, mine
-from amts.cli.common import fail
+from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
+from amts.fileio import guard_outputs
 from amts.home import store_path
 from amts.memory import FormatError, NotFound, Pair, Store, StoreError, read_pairs
 
@@ -23,17 +24,22 @@ def mine_command(
     file: Path | None = typer.Option(None, "--file", "-f", help="Or a CSV, TSV, TMX or JSONL file of pairs."),
     min_count: int = typer.Option(2, "--min-count", min=1, help="Keep terms that at least this many pairs use."),
     store: Path | None = typer.Option(None, "--store", help="Store file (default: $AMTS_HOME/amts.sqlite)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out even if it was edited by hand."),
 ) -> None:
     """Mine terms that the translators used consistently: bracketed at first use, or aligned."""
+    output_file(out)
     pairs = _pairs(parallel_data, file, store)
     if not pairs:
         fail("no pairs to mine")
     with say.status(f"mining {len(pairs)} pairs"):
         glossary = mine(pairs, min_count=min_count)
     try:
-        glossary.save(out)
+        with guard_outputs([out], force=force) as guard:
+            glossary.save(out)
     except OSError as error:
         fail(f"{out}: cannot write: {error.strerror or error}")
+    if report_kept(guard):
+        return
     origins = Counter(term.origin for term in glossary)
     detail = ", ".join(f"{count} {origin}" for origin, count in sorted(origins.items())) or "none found"
     say.written(out)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
-from amts.cli.common import fail
+from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
+from amts.fileio import guard_outputs
 from amts.home import store_path
 from amts.memory import FORMATS, FormatError, Pair, Store, StoreError, read_pairs, write_pairs
 from amts.memory.formats import format_for
@@ -150,8 +151,11 @@ def export(
     out: Path | None = OutOption,
     version: int | None = typer.Option(None, "--version", help="Version to export (default: the latest)."),
     store: Path | None = StoreOption,
+    force: bool = typer.Option(False, "--force", help="Overwrite --out even if it was edited by hand."),
 ) -> None:
     """Write NAME (or one version of it) as CSV, TSV (Amazon-ready), TMX, JSONL, XLIFF or PO."""
+    if out is not None:
+        output_file(out)
     try:
         chosen = format_for(out or "", fmt) if (fmt or out) else "csv"
     except FormatError as error:
@@ -163,11 +167,14 @@ def export(
     except StoreError as error:
         fail(str(error))
     try:
-        written = write_pairs(pairs, out if out else sys.stdout, chosen, src_lang=info.src_lang, tgt_lang=info.tgt_lang)
+        with guard_outputs([out] if out else [], force=force) as guard:
+            written = write_pairs(pairs, out if out else sys.stdout, chosen, src_lang=info.src_lang, tgt_lang=info.tgt_lang)
     except FormatError as error:
         fail(f"cannot export {name} as {chosen}: {error}")
     except OSError as error:
         fail(f"{out}: {error.strerror or error}")
+    if report_kept(guard):
+        return
     if out:
         say.written(out)
     where = f" -> {out}" if out else ""

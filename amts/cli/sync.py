@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
-from amts.cli.common import fail
+from amts.cli.common import fail, languages, output_file, report_kept
 from amts.cli.console import out as say
 from amts.config import book_config
 from amts.engines import EngineError
-from amts.fileio import atomic_write_text
+from amts.fileio import atomic_write_text, guard_outputs
 from amts.sync.report import SyncReport, to_markdown
 from amts.sync.runner import (
     SyncError,
@@ -51,9 +51,14 @@ def sync(
                                                  "sentence (default: amts.toml, else 4).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: amts.toml here or in "
                                                 "the book folder).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite outputs edited by hand since amts wrote them.")] = False,
 ) -> None:
     """Sync a translation to a new source version: unchanged paragraphs are kept byte for byte,
     mechanical changes propagated, only changed sentences translated."""
+    if src is not None or tgt is not None:  # checked first: a bad tag is reported before any work
+        languages(src or "en", [tgt or "zh"])
+    if report is not None:
+        output_file(report, "--report")
     try:
         jobs, skipped = _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit,
                               to_commit, target_dir, origin_suffix)
@@ -69,6 +74,7 @@ def sync(
         fail("nothing to sync" + (f" ({len(skipped)} file(s) skipped)" if skipped else ""))
     setup = _setup(config, new_source or source_repo or target_dir, src, tgt, engine, parallel_data, glossary,
                    store, examples)
+    setup.src, setup.targets = languages(setup.src, setup.targets[:1])
     src, tgt = setup.src, setup.targets[0]
     translator = build_translator(setup, tgt, warn=say.warning, memory_optional=True)
     sync_report = SyncReport(src, tgt, setup.engine_for(tgt), skipped=list(skipped))
@@ -82,7 +88,8 @@ def sync(
         say.detail(f"syncing {label}")
 
     try:
-        with say.progress(len(jobs), "syncing") as bar:
+        with guard_outputs([out] if out is not None else [], force=force) as guard, \
+                say.progress(len(jobs), "syncing") as bar:
             run_jobs(jobs, translator, sync_report, in_place=in_place or out is None,
                      state=SyncState(setup.store_file), setup=translator.signature, progress=step)
     except (SyncError, EngineError) as error:
@@ -101,13 +108,19 @@ def sync(
         for record in file_report.result.records:
             if record.status in ("fuzzy", "untranslated"):
                 say.problem(file_report.output, record.output_line, record.status, (record.source_new or "")[:70])
-    say.summary(sync_report.summary_line() + say.problems_note())
+    kept = report_kept(guard)
+    say.summary(sync_report.summary_line() + kept + say.problems_note())
 
 
 def _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit, to_commit,  # noqa: ANN001
           target_dir, origin_suffix):  # noqa: ANN202
     if out is not None and in_place:
         raise SyncError("give either --out or --in-place, not both")
+    single_file = source_repo is None and origin_suffix is None and old_target is not None and old_target.is_file()
+    if out is not None and single_file and out.is_dir():
+        raise SyncError(f"{out}: --out names a folder; give the file to write (e.g. {out / old_target.name})")
+    if out is not None and not single_file and out.exists() and not out.is_dir():
+        raise SyncError(f"{out}: --out names a file; give a folder for a folder sync")
     if source_repo is not None:
         if not (from_commit and to_commit and target_dir):
             raise SyncError("--source-repo needs --from, --to and --target-dir")

@@ -8,26 +8,28 @@ import typer
 
 from amts.adapt.documents import translate_file
 from amts.adapt.setup import TranslationSetup, build_translators
-from amts.cli.common import fail
+from amts.cli.common import engine_choice, engines_by_language, fail, languages, report_kept
 from amts.cli.console import out as say
 from amts.config import CONFIG_NAME, ConfigError, book_config
 from amts.document import DocumentError, read_markdown
 from amts.document.dialects import detect_dialect, dialect_named, use_dialect
 from amts.document.notebook import markdown_cells
 from amts.errors import InputError
-from amts.fileio import atomic_write_text
-from amts.tree import discover
+from amts.fileio import atomic_write_text, guard_outputs
+from amts.tree import find_sources
 
 
 def translate(
     path: Path = typer.Argument(..., help="A Markdown file or a folder of them."),
     src: str | None = typer.Option(
-        None, "--src", help="Source language (ISO 639-1); default: amts.toml, else en."
+        None, "--src", help="Source language (BCP 47: en, zh, zh-CN, pt-BR...); default: amts.toml, else en."
     ),
     tgt: list[str] | None = typer.Option(
         None, "--tgt", help="Target language; repeat for several (default: amts.toml)."
     ),
-    engine: str | None = typer.Option(None, "--engine", help="Engine name; default: amts.toml, else pseudo."),
+    engine: list[str] | None = typer.Option(
+        None, "--engine", help="Engine name, or LANG=NAME for one target language (repeat); default: amts.toml, else pseudo."
+    ),
     out: Path | None = typer.Option(
         None, "--out", help="Output folder: <out>/<rel dir>/<tgt>.<name> (default: amts.toml)."
     ),
@@ -45,6 +47,7 @@ def translate(
     dialect: str | None = typer.Option(
         None, "--dialect", help="Markdown dialect: d2lbook, gfm, mdbook, mkdocs or commonmark (default: amts.toml, else detected)."
     ),
+    force: bool = typer.Option(False, "--force", help="Overwrite outputs edited by hand since amts wrote them."),
 ) -> None:
     """Translate PATH; every code block, math, role and link target is kept exactly."""
     try:  # options not given on the command line come from the book's amts.toml
@@ -58,16 +61,26 @@ def translate(
         fail(str(error))
     say.detail(f"Markdown dialect: {chosen.describe()}")
     with use_dialect(chosen):  # math or not, for every file of the book
-        setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
-                                             glossary=glossary, store=store, examples=examples)
-        src, tgt, out = setup.src, setup.targets, out or book.out
-        if not tgt:
+        every_language, per_language = engine_choice(engine or [])
+        setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=every_language,
+                                             parallel_data=parallel_data, glossary=glossary, store=store,
+                                             examples=examples)
+        if not setup.targets:
             fail("no target language: give --tgt or set book.tgt in amts.toml")
+        setup.src, setup.targets = languages(setup.src, setup.targets)
+        setup.engines.update(engines_by_language(per_language, setup.targets))
+        src, tgt, out = setup.src, setup.targets, out or book.out
         if out is None:
             fail("no output folder: give --out or set book.out in amts.toml")
         if not path.exists():
             fail(f"{path}: no such file or directory")
-        files, skipped = discover(path, notebooks=True)
+        if out.exists() and not out.is_dir():
+            fail(f"{out}: --out names a file; give a folder (outputs go to <out>/<dir>/<lang>.<name>)")
+        found = find_sources(path, notebooks=True, exclude=[p for p in (out, book.out) if p is not None])
+        files, skipped = found.files, found.skipped
+        for excluded in found.excluded:
+            say.info(f"not translating {path / excluded}: it holds outputs (outputs are never inputs)",
+                     excluded=str(path / excluded))
         if not files:
             fail(f"{path}: no Markdown files found")
         texts: dict[Path, str] = {}
@@ -85,7 +98,8 @@ def translate(
                 say.warning(f"{name} (not Markdown)", label="skipped")
         totals: dict[str, int] = {}
         written = 0
-        with say.progress(len(files) * len(tgt), "translating") as progress:
+        with guard_outputs([out], force=force) as guard, \
+                say.progress(len(files) * len(tgt), "translating") as progress:
             for source in files:
                 for lang in tgt:
                     progress.working_on(f"{source.relative} -> {lang}")
@@ -94,8 +108,9 @@ def translate(
                         for warning in result.document.warnings:
                             say.problem(source.relative, None, "warning", warning)
                         for record in result.problems():
+                            message = record.outcome.message or record.outcome.source[:60]
                             say.problem(source.relative, record.line, record.outcome.status,
-                                        record.outcome.message or record.outcome.source[:60])
+                                        f"{lang}: {message}" if len(tgt) > 1 else message)
                         for status, count in result.counts.items():
                             totals[status] = totals.get(status, 0) + count
                         totals["violations"] = totals.get("violations", 0) + sum(
@@ -103,12 +118,14 @@ def translate(
                         )
                         totals["review"] = totals.get("review", 0) + sum(r.outcome.needs_review for r in result.sentences)
                     target = source.output(out, lang)
-                    atomic_write_text(target, text)
-                    written += 1
-                    say.written(target)
+                    if atomic_write_text(target, text):
+                        written += 1
+                        say.written(target)
                     progress.advance(source.relative)
-        say.summary(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}{say.problems_note()}",
-                    files=len(files), written=written, languages=list(tgt), sentences=totals, out=str(out))
+        kept = report_kept(guard)
+        say.summary(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}{kept}"
+                    f"{say.problems_note()}", files=len(files), written=written, kept=len(guard.kept),
+                    languages=list(tgt), sentences=totals, out=str(out))
 
 
 def _summary(totals: dict[str, int]) -> str:
