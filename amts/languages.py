@@ -65,6 +65,25 @@ def check_pair(src: str, tgt: str) -> tuple[str, str]:
     return source, target
 
 
+def expected_script(tag: str) -> str:
+    """The script ``tag`` is written in (``zh`` -> ``Hans``, ``en`` -> ``Latn``, ``ja`` -> ``Jpan``)."""
+    return langcodes.Language.get(normalize(tag)).maximize().script or ""
+
+
+def script_fits(tag: str, observed: str | None) -> bool:
+    """Whether text whose dominant script is ``observed`` (ISO 15924, e.g. from amts.document.scripts)
+    can be in language ``tag``; unknown (None) always fits."""
+    if observed is None:
+        return True
+    expected = expected_script(tag)
+    if observed == "Hani":
+        return expected in ("Hans", "Hant", "Hani", "Jpan", "Kore")
+    return expected == observed or (observed == "Latn" and expected not in _CJK_SCRIPTS)
+
+
+_CJK_SCRIPTS = frozenset({"Hans", "Hant", "Hani", "Jpan", "Kore"})
+
+
 def display_name(tag: str) -> str:
     """A human name for ``tag`` (``zh-CN`` -> ``Chinese (China)``), for messages and reports."""
     try:

@@ -214,7 +214,7 @@ def test_parallel_data_memory_engine(tmp_path: Path, store: Path) -> None:
     [
         (["{missing}", "--tgt", "zh", "--engine", "pseudo"], "no such file or directory"),
         (["{src}", "--tgt", "zh", "--engine", "nope"], "unknown engine 'nope'"),
-        (["{src}", "--tgt", "en", "--engine", "pseudo"], "is the source language"),
+        (["{src}", "--tgt", "en", "--engine", "pseudo"], "source and target are the same language"),
         (["{src}", "--tgt", "zh", "--engine", "memory"], "give --parallel-data"),
         (["{src}", "--tgt", "zh", "--engine", "pseudo", "--parallel-data", "none"], "parallel data 'none'"),
         (["{empty}", "--tgt", "zh", "--engine", "pseudo"], "no Markdown files found"),

@@ -73,6 +73,7 @@ def align(
                 )
     except DocumentError as error:
         fail(str(error))
+    _check_scripts(result, src, tgt, src_dir, tgt_dir)
     try:
         with guard_outputs([out], force=force) as guard:
             written = write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt)
@@ -88,6 +89,20 @@ def align(
                  " (--min-score, --keep-identical)", below_score=result.below_score, identical=result.identical)
     if written.changes:
         say.info(f"{out_format} made Amazon-ready: {written.summary()}")
+
+
+def _check_scripts(result: AlignmentResult, src: str, tgt: str, src_dir: Path, tgt_dir: Path) -> None:
+    """Refuse to label text in one writing system with a language written in another (Chinese as en)."""
+    from amts.document.scripts import dominant_script
+    from amts.languages import display_name, script_fits
+
+    for side, lang, folder, option in (("source", src, src_dir, "--src"), ("target", tgt, tgt_dir, "--tgt")):
+        translated = [pair for pair in result.pairs[:2000] if pair.source != pair.target]  # (--keep-identical)
+        sample = "\n".join((pair.source if side == "source" else pair.target) for pair in translated)
+        observed = dominant_script(sample)
+        if not script_fits(lang, observed):
+            fail(f"{folder}: the {side} text is in {observed} script, not {lang} ({display_name(lang)}); "
+                 f"give the right {option} (nothing written)")
 
 
 def _summary(result: AlignmentResult, granularity: str, out: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from amts.adapt.setup import TranslationSetup
-from amts.cli.common import fail
+from amts.cli.common import fail, languages
 from amts.cli.console import out as say
 from amts.config import book_config
 from amts.home import store_path
@@ -150,6 +150,8 @@ def start(
     book = book_config(config, local)
     setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
                                          glossary=glossary, store=store, examples=examples, default_engine="")
+    if setup.targets:
+        setup.src, setup.targets = languages(setup.src, setup.targets)
     if not all(setup.engine_for(lang) for lang in setup.targets) or not setup.targets and not setup.engine:
         fail("no engine: give --engine or set book.engine in amts.toml")
     out = out or (str(book.out) if book.out else None)

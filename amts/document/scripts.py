@@ -35,6 +35,30 @@ LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 
 
+KANA_RE = re.compile(f"[{KANA}]")
+HANGUL_RE = re.compile(f"[{HANGUL}]")
+LATIN_RE = re.compile(f"[{LATIN}]")
+
+
+def dominant_script(text: str) -> str | None:
+    """The ISO 15924 code of the writing system most of ``text``'s letters use (Hani, Jpan, Kore, Latn),
+    or None when there are too few letters to say or another script dominates."""
+    han, kana, hangul = len(HAN_RE.findall(text)), len(KANA_RE.findall(text)), len(HANGUL_RE.findall(text))
+    latin = len(LATIN_RE.findall(text))
+    letters = han + kana + hangul + latin
+    if letters < 20:
+        return None
+    if hangul > 0.2 * letters:
+        return "Kore"
+    if kana > 0.05 * letters:
+        return "Jpan"
+    if han > 0.2 * letters:  # technical Chinese keeps Latin code and terms: a fifth of Han is already Chinese
+        return "Hani"
+    if latin > 0.9 * letters:
+        return "Latn"
+    return None
+
+
 @lru_cache(maxsize=256)
 def is_cjk_language(lang: str) -> bool:
     """Whether ``lang`` (a BCP 47 tag) is Chinese, Japanese or Korean."""
