@@ -262,3 +262,14 @@ def test_update_carries_a_translation_to_where_the_source_moved_it(books: dict) 
     report = json.loads((zh / ".amts" / "update-report.json").read_text(encoding="utf-8"))
     assert [entry["output"] for entry in report["files"]] == ["chapter/operations.md"]
     assert git(zh, "status", "--porcelain") == ""
+
+
+def test_update_keeps_d2lbook_origin_files_in_step(books: dict) -> None:
+    zh = books["zh"]
+    (zh / "chapter" / "intro_origin.md").write_text(INTRO_EN, encoding="utf-8")
+    write_state(zh / "amts-state.toml", EditionState(books["first"]))
+    result = runner.invoke(app, ["update", "--to", books["second"]])
+    assert result.exit_code == 1, result.output
+    assert (zh / "chapter" / "intro_origin.md").read_text(encoding="utf-8") == git(
+        books["en"], "show", f"{books['second']}:chapter/intro.md") + "\n"
+    assert not list(zh.rglob("*.bak"))  # git keeps the history: no backup files in the edition
