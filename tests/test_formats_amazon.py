@@ -167,3 +167,19 @@ def test_d2l_book_exports_pass_the_validator(d2l: Path, tmp_path: Path, granular
         rows = validate_amazon_parallel_data(path, delimiter)
         assert report.written == len(rows)
         assert len(rows) >= 0.9 * len({pair.source for pair in result.pairs})
+
+
+def test_the_aligners_splitter_pairs_joined_sentences(tmp_path: Path) -> None:
+    """Chinese often joins two English sentences: counting sentences fails, aligning them does not."""
+    from amts.align import split_long_pair
+
+    source = " ".join(f"Step {i} updates the weights of layer {i}. It then checks the loss of layer {i}." for i in range(20))
+    target = "".join(f"第{i}步更新第{i}层的权重，然后检查第{i}层的损失。" for i in range(20))
+    pair = Pair(source, target, "en", "zh")
+    plain = write_pairs([pair], tmp_path / "count.csv")
+    assert plain.written == 0 and "dropped" in plain.summary()
+    aligned = write_pairs([pair], tmp_path / "aligned.csv", splitter=split_long_pair)
+    rows = validate_amazon_parallel_data(tmp_path / "aligned.csv", ",")
+    assert aligned.written == len(rows) == 20 and "1 pairs over 1000 bytes split" in aligned.summary()
+    assert rows[3] == ("Step 3 updates the weights of layer 3. It then checks the loss of layer 3.",
+                       "第3步更新第3层的权重，然后检查第3层的损失。")

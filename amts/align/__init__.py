@@ -33,7 +33,7 @@ from amts.align.files import (
     document_pairs,
     match_files,
 )
-from amts.align.sentences import SentenceLink, align_sentences
+from amts.align.sentences import SentenceLink, align_sentences, split_long_pair
 
 __all__ = [
     "DEFAULT_MIN_SCORE",
@@ -49,4 +49,5 @@ __all__ = [
     "align_trees",
     "document_pairs",
     "match_files",
+    "split_long_pair",
 ]

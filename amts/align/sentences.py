@@ -57,3 +57,24 @@ def align_sentences(
 def _confidence(cost: float) -> float:
     x = cost - _NULL_PAIR_COST
     return round(1 / (1 + math.exp(x)) if x > -50 else 1.0, 3)
+
+
+def split_long_pair(source: str, target: str, src_lang: str, tgt_lang: str) -> list[tuple[str, str]] | None:
+    """A paragraph pair as sentence pairs (1:1, 2:1, 1:2 links), or None if a sentence has no partner.
+
+    Used to make paragraph pairs fit Amazon's 1,000-byte field limit (``amts.memory.formats.amazon``).
+    """
+    from amts.document import is_cjk_language, split_sentences
+
+    sources = [source[s.start : s.end].strip() for s in split_sentences(source, src_lang)]
+    targets = [target[s.start : s.end].strip() for s in split_sentences(target, tgt_lang)]
+    if len(sources) < 2 and len(targets) < 2:
+        return None
+    links = align_sentences(sources, targets, src_lang, tgt_lang)
+    if any(not (link.src and link.tgt) for link in links):
+        return None
+
+    def join(texts: list[str], lang: str) -> str:
+        return ("" if is_cjk_language(lang) else " ").join(texts)
+
+    return [(join([sources[i] for i in link.src], src_lang), join([targets[j] for j in link.tgt], tgt_lang)) for link in links]

@@ -14,6 +14,7 @@ from amts.align import (
     align_files,
     align_trees,
     match_files,
+    split_long_pair,
 )
 from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
@@ -76,7 +77,8 @@ def align(
     _check_scripts(result, src, tgt, src_dir, tgt_dir)
     try:
         with guard_outputs([out], force=force) as guard:
-            written = write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt)
+            written = write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt,
+                                  splitter=split_long_pair)
     except (FormatError, OSError) as error:
         fail(f"{out}: {error}")
     if report_kept(guard):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from amts.align import split_long_pair
 from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
 from amts.fileio import guard_outputs
@@ -168,7 +169,8 @@ def export(
         fail(str(error))
     try:
         with guard_outputs([out] if out else [], force=force) as guard:
-            written = write_pairs(pairs, out if out else sys.stdout, chosen, src_lang=info.src_lang, tgt_lang=info.tgt_lang)
+            written = write_pairs(pairs, out if out else sys.stdout, chosen, src_lang=info.src_lang, tgt_lang=info.tgt_lang,
+                                  splitter=split_long_pair)
     except FormatError as error:
         fail(f"cannot export {name} as {chosen}: {error}")
     except OSError as error:

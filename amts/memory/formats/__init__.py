@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from amts.fileio import atomic_write_text
+from amts.memory.formats.amazon import Splitter
 from amts.memory.formats.base import FormatError, PairFormat, WriteReport, common_languages
 from amts.memory.formats.jsonl import JsonlFormat
 from amts.memory.formats.po import PoFormat
@@ -68,12 +69,14 @@ def write_pairs(
     *,
     src_lang: str | None = None,
     tgt_lang: str | None = None,
+    splitter: Splitter | None = None,
 ) -> WriteReport:
     """Write ``pairs`` as ``fmt`` (default: by the path's suffix); report what was written and changed.
 
     A path is written atomically (all or nothing); a text stream is written to as is. All pairs must
     share one language pair (needed for the CSV/TSV header and TMX ``srclang``); ``src_lang``/``tgt_lang``
-    name it for an empty list. Nothing is written if a pair cannot be represented.
+    name it for an empty list. Nothing is written if a pair cannot be represented. ``splitter`` tells
+    CSV/TSV how to split a pair over Amazon's byte limit (see :mod:`amts.memory.formats.amazon`).
     """
     items = list(pairs)
     stream_given = not isinstance(path_or_stream, (str, Path))
@@ -81,7 +84,8 @@ def write_pairs(
         raise FormatError("write_pairs to a stream needs an explicit format")
     name = format_for("" if stream_given else path_or_stream, fmt)  # type: ignore[arg-type]
     src, tgt = common_languages(items, src_lang, tgt_lang, name)
-    text, report = _BY_NAME[name]().write(items, src, tgt)
+    storage = _BY_NAME[name](splitter) if issubclass(_BY_NAME[name], (CsvFormat, TsvFormat)) else _BY_NAME[name]()
+    text, report = storage.write(items, src, tgt)
     if stream_given:
         path_or_stream.write(text)  # type: ignore[union-attr]
     else:

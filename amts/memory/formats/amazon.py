@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from amts.document import split_sentences
@@ -100,22 +100,36 @@ def _too_long(text: str) -> bool:
     return len(text.encode("utf-8")) > MAX_FIELD_BYTES
 
 
-def _split_long(source: str, target: str, src: str, tgt: str) -> list[tuple[str, str]] | None:
-    """Sentence pairs of a too-long pair when both sides split into as many sentences, all short enough."""
+#: splits a too-long (source, target, src, tgt) into sentence pairs, or None when it cannot
+Splitter = Callable[[str, str, str, str], "list[tuple[str, str]] | None"]
+
+
+def split_by_count(source: str, target: str, src: str, tgt: str) -> list[tuple[str, str]] | None:
+    """Sentence pairs of a pair when both sides split into as many sentences (pairs them in order)."""
     sources = [source[s.start : s.end].strip() for s in split_sentences(source, src)]
     targets = [target[s.start : s.end].strip() for s in split_sentences(target, tgt)]
     if len(sources) < 2 or len(sources) != len(targets):
         return None
-    if any(_too_long(text) or not text for text in sources + targets):
-        return None
     return list(zip(sources, targets, strict=True))
 
 
-def amazon_rows(pairs: Iterable[Pair], src: str, tgt: str) -> tuple[list[tuple[str, str]], AmazonReport]:
+def _split_long(source: str, target: str, src: str, tgt: str, splitter: Splitter) -> list[tuple[str, str]] | None:
+    chunks = splitter(source, target, src, tgt)
+    if not chunks or any(_too_long(a) or _too_long(b) or not a.strip() or not b.strip() for a, b in chunks):
+        return None
+    return chunks
+
+
+def amazon_rows(
+    pairs: Iterable[Pair], src: str, tgt: str, splitter: Splitter | None = None
+) -> tuple[list[tuple[str, str]], AmazonReport]:
     """The (source, target) rows Amazon reads exactly as meant, and the report of every change made.
 
-    Pairs of another language pair are left out (counted); the order of the pairs is kept.
+    Pairs of another language pair are left out (counted); the order of the pairs is kept. A pair
+    over the byte limit is split by ``splitter`` (default :func:`split_by_count`; the aligner's
+    sentence alignment, ``amts.align.split_long_pair``, also pairs 2:1 and 1:2 sentences).
     """
+    splitter = splitter or split_by_count
     report = AmazonReport()
     rows: list[tuple[str, str]] = []
     for pair in pairs:
@@ -129,7 +143,7 @@ def amazon_rows(pairs: Iterable[Pair], src: str, tgt: str) -> tuple[list[tuple[s
             continue
         chunks = [(source, target)]
         if _too_long(source) or _too_long(target):
-            chunks = _split_long(source, target, src, tgt) or []
+            chunks = _split_long(source, target, src, tgt, splitter) or []
             if not chunks:
                 report.dropped_long.append(source[:80])
                 continue
@@ -146,9 +160,11 @@ def amazon_rows(pairs: Iterable[Pair], src: str, tgt: str) -> tuple[list[tuple[s
     return kept, report
 
 
-def amazon_table(pairs: Iterable[Pair], src: str, tgt: str, delimiter: str = ",") -> tuple[str, AmazonReport]:
+def amazon_table(
+    pairs: Iterable[Pair], src: str, tgt: str, delimiter: str = ",", splitter: Splitter | None = None
+) -> tuple[str, AmazonReport]:
     """The whole CSV (``delimiter=","``) or TSV (``"\\t"``) file Amazon Translate imports, and its report."""
-    rows, report = amazon_rows(pairs, src, tgt)
+    rows, report = amazon_rows(pairs, src, tgt, splitter)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, doublequote=True)
     writer.writerow([src, tgt])

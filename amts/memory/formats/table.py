@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from amts.memory.formats.amazon import amazon_table, unescape_field
+from amts.memory.formats.amazon import Splitter, amazon_table, unescape_field
 from amts.memory.formats.base import LANG_RE, FormatError, PairFormat, WriteReport, decode, same_lang
 from amts.memory.pairs import Pair
 
@@ -26,8 +26,11 @@ def _pick(header: list[str], wanted: str, role: str, line: int) -> int:
 class _TableFormat(PairFormat):
     delimiter: str = ","
 
+    def __init__(self, splitter: Splitter | None = None) -> None:
+        self.splitter = splitter  # how pairs over Amazon's byte limit become sentence pairs
+
     def write(self, items: Sequence[Pair], src: str, tgt: str) -> tuple[str, WriteReport]:
-        text, report = amazon_table(items, src, tgt, self.delimiter)
+        text, report = amazon_table(items, src, tgt, self.delimiter, self.splitter)
         return text, WriteReport(report.written, report.changes())
 
     def read(self, data: bytes, src_lang: str | None, tgt_lang: str | None) -> list[Pair]:
