@@ -94,7 +94,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["word_diff"] = word_diff
-    for name in ("queue.html", "segment.html", "file.html", "error.html"):  # compiled now, not on the first page
+    for name in ("base.html", "_diff.html", "queue.html", "segment.html", "file.html", "error.html"):  # compiled at start
         templates.env.get_template(name)
 
     def token_ok(candidate: str | None) -> bool:

@@ -81,11 +81,20 @@ class ReviewQueue:
             self.__dict__["_index"] = cache
         return cache
 
+    def forget_labels(self) -> None:
+        self.__dict__.pop("_labels", None)
+
     def files(self) -> list[str]:
         return sorted({item.output_rel for item in self.items})
 
     def labels(self) -> Counter[str]:
-        return Counter(label for item in self.items for label in item.labels)
+        """How many items carry each status and flag (cached: call ``forget_labels`` after re-checking items)."""
+        key = len(self.items)
+        cached = self.__dict__.get("_labels")
+        if cached is None or cached[0] != key:
+            cached = (key, Counter(label for item in self.items for label in item.labels))
+            self.__dict__["_labels"] = cached
+        return cached[1]
 
 
 def structure_problems(source: str, target: str) -> list[str]:

@@ -117,6 +117,7 @@ class ReviewSession:
         if glossary is not None:  # glossary violations are flags of the queue
             for item in queue.items:
                 check_item(item, glossary, queue.tgt_lang)
+            queue.forget_labels()
         self.matches = matches
         self.journal_path = queue.state_path.with_name(queue.state_path.name + ".journal")
         self.lock_path = queue.state_path.with_name(queue.state_path.name + ".lock")
@@ -200,16 +201,17 @@ class ReviewSession:
 
     def file_counts(self) -> list[tuple[str, int, int]]:
         """(file, pending, total) for every file of the queue, in report order."""
-        total: Counter[str] = Counter()
-        pending: Counter[str] = Counter()
-        for item in self.queue.items:
-            total[item.output_rel] += 1
-            if not self.is_done(item):
-                pending[item.output_rel] += 1
+        total: Counter[str] = Counter(item.output_rel for item in self.queue.items)
+        history = self.state.history
+        pending: Counter[str] = Counter(
+            item.output_rel for item in self.queue.items
+            if not ((h := history.get(item.id)) and h[-1].decision.done)
+        )
         return [(name, pending[name], count) for name, count in total.items()]
 
     def progress(self) -> tuple[int, int]:
-        done = sum(1 for item in self.queue.items if self.is_done(item))
+        history = self.state.history
+        done = sum(1 for key, values in history.items() if values and values[-1].decision.done and key in self._order)
         return done, len(self.queue.items)
 
     def next_pending(self, after: ReviewItem, file: str = "", label: str = "", query: str = "") -> ReviewItem | None:
