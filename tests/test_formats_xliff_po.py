@@ -234,3 +234,14 @@ def test_amts_imports_what_po2tmx_and_po2xliff_write(tmp_path: Path) -> None:
     assert [(p.source, p.target) for p in xlf] == expected  # the fuzzy entry is not a pair
     po = read_pairs(po_path, src_lang="en", tgt_lang="zh")
     assert [(p.source, p.target) for p in po] == expected
+
+
+def test_cli_import_keeps_a_hand_edited_output(tmp_path: Path, store: Path) -> None:
+    _run("exchange", "export", str(BOOK), "--tgt", "zh", "--out", str(tmp_path / "x"))
+    _run("exchange", "import", str(tmp_path / "x"), "--out", str(tmp_path / "back"))
+    edited = tmp_path / "back" / "zh.tea.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "A translator's note.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["exchange", "import", str(tmp_path / "x"), "--out", str(tmp_path / "back")])
+    assert "edited by hand kept" in result.output and edited.read_text(encoding="utf-8").endswith("A translator's note.\n")
+    _run("exchange", "import", str(tmp_path / "x"), "--out", str(tmp_path / "back"), "--force")
+    assert edited.read_bytes() == (BOOK / "tea.md").read_bytes()  # nothing translated: the source back

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import typer
 
-from amts.cli.common import fail
+from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
-from amts.fileio import atomic_write_text
+from amts.fileio import atomic_write_text, guard_outputs
 from amts.memory.formats import FormatError
 from amts.memory.formats.book import assemble, book_units
 from amts.memory.formats.po import read_po, write_po
@@ -26,6 +26,7 @@ exchange_app = typer.Typer(help="XLIFF and PO for translators' tools: a book's s
 
 _SUFFIX = {"xliff": ".xlf", "xliff12": ".xlf", "po": ".po"}
 FormatOption = typer.Option("xliff", "--format", help="xliff (2.1), xliff12 (1.2) or po.")
+ForceOption = typer.Option(False, "--force", help="Overwrite outputs even if they were edited by hand.")
 
 
 def _check_format(fmt: str) -> str:
@@ -60,6 +61,7 @@ def export(
     state: str = typer.Option("translated", "--state", help="State of pre-filled targets: translated or needs-review."),
     fmt: str = FormatOption,
     out: Path = typer.Option(..., "--out", "-o", help="Folder for one file per Markdown file (<name>.md.xlf / .md.po)."),
+    force: bool = ForceOption,
 ) -> None:
     """Write BOOK's segments as XLIFF or PO, one file per Markdown file, skeleton included (XLIFF)."""
     fmt = _check_format(fmt)
@@ -84,13 +86,16 @@ def export(
         documents.append((out / source.relative.parent / (source.relative.name + _SUFFIX[fmt]), UnitDocument(src, tgt, [unit_file])))
         units += len(unit_file.units)
         prefilled += sum(1 for unit in unit_file.units if unit.target)
-    for target, document in documents:
-        try:
-            _write(document, fmt, target)
-        except FormatError as error:
-            fail(str(error))
-        say.written(target)
-    say.summary(f"exported {len(files)} file(s): {units} segments, {prefilled} with a target -> {out}")
+    with guard_outputs([out], force=force) as guard:  # a file edited by hand is never replaced
+        for target, document in documents:
+            try:
+                _write(document, fmt, target)
+            except FormatError as error:
+                fail(str(error))
+            if target not in {kept.path for kept in guard.kept}:
+                say.written(target)
+    kept = report_kept(guard)
+    say.summary(f"exported {len(files)} file(s): {units} segments, {prefilled} with a target -> {out}{kept}")
 
 
 def _load_units(path: Path) -> UnitDocument:
@@ -105,6 +110,7 @@ def import_(
     files: Path = typer.Argument(..., help="A returned .xlf/.xliff/.po file, or a folder of them."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the reassembled Markdown (<dir>/<tgt>.<name>.md)."),
     source: Path | None = typer.Option(None, "--source", help="The source book (needed for PO, which has no skeleton)."),
+    force: bool = ForceOption,
 ) -> None:
     """Reassemble the translated Markdown from returned XLIFF/PO files; refused segments are reported."""
     if not files.exists():
@@ -112,7 +118,7 @@ def import_(
     paths = [files] if files.is_file() else sorted(p for p in files.rglob("*") if p.suffix.lower() in (".xlf", ".xliff", ".po"))
     if not paths:
         fail(f"{files}: no .xlf, .xliff or .po files")
-    written = 0
+    outputs = []  # every file is read and reassembled before anything is written
     for path in paths:
         try:
             document = _load_units(path)
@@ -122,17 +128,23 @@ def import_(
                 if unit_file.skeleton is None:
                     original, skeleton = _po_source(path, files, unit_file, source)
                 text, report = assemble(unit_file, skeleton)
-                target = output_path(out, Path(original), document.tgt_lang or "tgt")
-                atomic_write_text(target, text)
-                written += 1
-                say.written(target, report.summary())
-                for line in report.refused:
-                    say.warning(f"{original} {line}", label="refused")
+                outputs.append((output_path(out, Path(original), document.tgt_lang or "tgt"), original, text, report))
         except FormatError as error:
-            fail(f"{path}: {error}")
+            fail(f"{path}: {error} (nothing written)")
         except OSError as error:
-            fail(f"{path}: {error.strerror or error}")
-    say.summary(f"reassembled {written} file(s) -> {out}")
+            fail(f"{path}: {error.strerror or error} (nothing written)")
+    refused = 0
+    with guard_outputs([out], force=force) as guard:
+        for target, original, text, report in outputs:
+            atomic_write_text(target, text)
+            if target not in {kept.path for kept in guard.kept}:
+                say.written(target, report.summary())
+            for line in report.refused:
+                say.warning(f"{original} {line}", label="refused")
+            refused += len(report.refused)
+    kept = report_kept(guard)
+    note = f"; {refused} segments refused (structure changed), left in the source language" if refused else ""
+    say.summary(f"reassembled {len(outputs)} file(s) -> {out}{note}{kept}")
 
 
 def _po_source(path: Path, root: Path, unit_file: UnitFile, source: Path | None) -> tuple[str, str]:
@@ -156,6 +168,7 @@ def review(
     report: Path = typer.Argument(..., help="A sync report (amts sync --report r.json)."),
     out: Path = typer.Option(..., "--out", "-o", help="The review queue file (.xlf or .po)."),
     fmt: str | None = typer.Option(None, "--format", help="xliff, xliff12 or po (default: by --out's suffix)."),
+    force: bool = ForceOption,
 ) -> None:
     """Write a sync's review queue: the old translation as target, marked for review, the reason as notes."""
     chosen = _check_format(fmt or ("po" if out.suffix.lower() == ".po" else "xliff"))
@@ -166,7 +179,10 @@ def review(
     document = review_queue(data)
     if not document.units():
         say.info(f"{report}: nothing to review")
-    _write(document, chosen, out)
+    with guard_outputs([output_file(out)], force=force) as guard:
+        _write(document, chosen, out)
+    if report_kept(guard):
+        return
     say.written(out)
     say.summary(f"{len(document.units())} segments to review -> {out}")
 
