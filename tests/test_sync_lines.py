@@ -119,3 +119,13 @@ def test_changed_docstring_is_flagged_for_review(d2l: Path) -> None:
     flagged = [r for r in result.records if r.needs_review and "用GPU训练模型" in (r.target_old or "")]
     assert flagged and all("its source line changed" in r.note for r in flagged)
     assert all("用GPU训练模型" in r.note for r in flagged)
+
+
+def test_translators_code_split_is_reported_not_mangled() -> None:
+    """The translation split a line the source then rewrote differently: new code, both old lines reported."""
+    old = "#@tab tf\na, b, c, v = 2, 4, 6, t([3])\nrun(a)\n"
+    tgt = "#@tab tf\na, b = 2, 4\nc, v = 6, t([3])\nrun(a)\n"
+    new = "%%tab tf\na, b, c = 2, 4, 6\nv = t([3])\nrun(a)\n"
+    merged = merge_code(old, new, tgt)
+    assert merged.text == new
+    assert sorted(line for _, line, _ in merged.lost) == ["a, b = 2, 4\n", "c, v = 6, t([3])\n"]

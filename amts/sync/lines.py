@@ -105,6 +105,8 @@ def _rename_tokens(old: str, new: str, target: str) -> str | None:
     for op, i1, i2, j1, j2 in SequenceMatcher(None, o, n, autojunk=False).get_opcodes():
         if op == "equal":
             continue
+        if j1 == j2 and "".join(o[i1:i2]).strip():
+            return None  # code removed from the line: not a rename, the line changed
         if i1 == i2:  # pure insertion: anchor it on the token before (or after)
             if i1 > 0:
                 i1, j1 = i1 - 1, j1 - 1
@@ -192,8 +194,16 @@ def merge_code(old_source: str, new_source: str, target: str) -> LineMerge:
             t = o2t.get(i)
             if t is not None and tgt[t] != old[i]:
                 result.lost.append((old[i], tgt[t], "its source line was removed"))
-            for line in extra.get(i, []):
-                out.append(line)  # the translator's own line stays, near where it was
+            emit_extras(i, changed=True)
+
+    def emit_extras(i: int, changed: bool) -> None:
+        """The translator's own lines after old line ``i``: they stay, near where they were -- except
+        plain code next to a source line that changed, which the new source supersedes (reported)."""
+        for line in extra.get(i, []):
+            if changed and _is_plain_code(line):
+                result.lost.append((old[i], line, "the translators' own code line next to a changed source line"))
+            else:
+                out.append(line)
 
     for j, line in enumerate(new):
         i = n2o.get(j)
@@ -219,10 +229,15 @@ def merge_code(old_source: str, new_source: str, target: str) -> LineMerge:
             else:
                 out.append(carried)
                 result.updated += 1
-        out.extend(extra.get(i, []))
+        emit_extras(i, changed=i not in same)
     settle_deleted(len(old))
     result.text = "".join(out)
     return result
+
+
+def _is_plain_code(line: str) -> bool:
+    """A line with nothing translated on it: ASCII, no comment or string text."""
+    return line.isascii() and not any(t.strip() for t in _pieces(line)[1])
 
 
 def merge_lines(old_source: str, new_source: str, target: str) -> str:
