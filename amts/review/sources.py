@@ -46,7 +46,7 @@ def open_target(
     path = Path(target).expanduser()
     if path.exists():
         path = root.resolve(path, base=Path.cwd())
-        if is_sync_report(path):
+        if path.is_file() and path.suffix.lower() == ".json":  # read once (a whole book's report is ~10 MB)
             return load_report(path, root, glossary)
         report = sidecar_report(path)
         if report is not None:
