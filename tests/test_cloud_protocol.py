@@ -201,3 +201,24 @@ def test_terminology_and_realtime_in_flight(cloud: Cloud) -> None:  # noqa: F811
     assert cloud.translate.max_in_flight >= 4 and elapsed < 24 * 0.1 / 2
     with pytest.raises(EngineError, match="TextSizeLimitExceededException|exceeds TranslateText"):
         engine.translate([Request("word " * 2500)], "en", "zh")
+
+
+def test_realtime_throttling_retry_after_holds_all_requests(cloud: Cloud) -> None:  # noqa: F811
+    cloud.translate.latency = 0.02
+    cloud.translate.fail_next("TranslateText", "TooManyRequestsException", "slow down", status=429, retry_after=0.5)
+    engine = AwsTranslateEngine(concurrency=4, policy=RetryPolicy(attempts=3, base_delay=0.0, max_delay=5))
+    arrivals: list[float] = []
+    original = cloud.translate.handle
+
+    def timed(*args: object) -> tuple[int, dict]:
+        arrivals.append(time.monotonic())
+        return original(*args)  # type: ignore[arg-type]
+
+    cloud.translate.handle = timed  # type: ignore[method-assign]
+    started = time.monotonic()
+    out = engine.translate([Request(f"Sentence {i}.") for i in range(12)], "en", "es")
+    assert out == [f"[es] Sentence {i}." for i in range(12)]
+    # the refused call waited for Retry-After, and so did every call sent after the refusal
+    assert time.monotonic() - started >= 0.5
+    late = [t for t in arrivals if t - arrivals[0] > 0.1]
+    assert late and all(t - arrivals[0] >= 0.45 for t in late)

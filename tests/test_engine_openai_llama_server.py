@@ -22,8 +22,8 @@ import pytest
 pytest.importorskip("llama_cpp")
 pytest.importorskip("llama_cpp.server.app", reason="llama-cpp-python's server extra is not installed")
 
-from amts.adapt import AdaptiveTranslator  # noqa: E402
 from amts.adapt.documents import translate_markdown  # noqa: E402
+from amts.adapt.setup import TranslationSetup, build_translator  # noqa: E402
 from amts.engines.llama import default_model_path  # noqa: E402
 from amts.engines.openai import OpenAIEngine  # noqa: E402
 
@@ -72,7 +72,7 @@ def test_openai_engine_against_llama_cpp_server(llama_server: tuple[str, Path]) 
         base_url=url, model="gemma-3-270m", concurrency=2, batch_size=1, max_tokens=48, json_mode="schema",
         max_examples=0, answer_retries=0,
     )  # fmt: skip
-    translator = AdaptiveTranslator(engine)
+    translator = build_translator(TranslationSetup(src="en", targets=["es"], engine="openai"), "es", engine=engine)
     document = "Deep learning is fun.\n\n```python\nx = 1\n```\n\nThe loss is small.\n"
     result = translate_markdown(document, translator, "en", "es")
     engine.close()

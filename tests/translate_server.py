@@ -53,9 +53,9 @@ def marker(tgt: str) -> str:
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+        self.code, self.message, self.status, self.retry_after = code, message, status, retry_after
 
 
 @dataclass
@@ -65,6 +65,7 @@ class Fault:
     message: str
     status: int
     count: int
+    retry_after: float | None = None
 
 
 @dataclass
@@ -118,8 +119,11 @@ class TranslateServer:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, payload = server.handle(self.command, self.path, dict(self.headers.items()), body)
+                retry_after = payload.pop("_retry_after", None)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", str(retry_after))
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
@@ -150,9 +154,12 @@ class TranslateServer:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def fail_next(self, operation: str, code: str, message: str = "", status: int = 400, count: int = 1) -> None:
+    def fail_next(
+        self, operation: str, code: str, message: str = "", status: int = 400, count: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
         """The next ``count`` calls of ``operation`` answer with this error (e.g. throttling)."""
-        self.faults.append(Fault(operation, code, message or code, status, count))
+        self.faults.append(Fault(operation, code, message or code, status, count, retry_after))
 
     # -- request handling ----------------------------------------------------------------------------
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
@@ -170,7 +177,7 @@ class TranslateServer:
             for fault in self.faults:
                 if fault.operation == operation and fault.count > 0:
                     fault.count -= 1
-                    raise ApiError(fault.code, fault.message, fault.status)
+                    raise ApiError(fault.code, fault.message, fault.status, fault.retry_after)
             handler: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(self, f"op_{operation}", None)
             if handler is None:
                 raise ApiError("UnknownOperationException", f"unknown operation {target!r}")
@@ -180,7 +187,10 @@ class TranslateServer:
                 raise ApiError("SerializationException", f"body is not JSON: {error}") from None
             return 200, handler(request)
         except ApiError as error:
-            return error.status, {"__type": error.code, "message": error.message}
+            answer: dict[str, Any] = {"__type": error.code, "message": error.message}
+            if error.retry_after is not None:
+                answer["_retry_after"] = error.retry_after
+            return error.status, answer
         finally:
             with self.lock:
                 self.in_flight -= 1

@@ -21,7 +21,7 @@ from typing import Any
 from amts.engines.aws_html import from_html, to_html
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.pacing import Pacer, ordered_map
-from amts.engines.retry import RetryPolicy, call_with_retry
+from amts.engines.retry import RetryPolicy, call_with_retry, parse_retry_after
 from amts.memory.formats.amazon import FORBIDDEN_FIELD_START
 
 #: error codes Amazon (Translate and S3) returns for throttling or transient server trouble
@@ -149,8 +149,16 @@ def aws_call(
         client._amts_reached = True
         return answer
 
+    def retry_after(error: BaseException) -> float | None:
+        if not isinstance(error, ClientError):
+            return None
+        headers = error.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        return parse_retry_after(headers.get("retry-after"))
+
     try:
-        return call_with_retry(call, policy=policy, transient=transient, what=operation, on_retry=on_retry)
+        return call_with_retry(
+            call, policy=policy, transient=transient, retry_after=retry_after, what=operation, on_retry=on_retry
+        )
     except (NoCredentialsError, PartialCredentialsError) as error:
         raise EngineUnavailable(
             f"no AWS credentials found by boto3's standard chain (environment, ~/.aws profile, SSO, role): {error}"
