@@ -273,3 +273,18 @@ def test_update_keeps_d2lbook_origin_files_in_step(books: dict) -> None:
     assert (zh / "chapter" / "intro_origin.md").read_text(encoding="utf-8") == git(
         books["en"], "show", f"{books['second']}:chapter/intro.md") + "\n"
     assert not list(zh.rglob("*.bak"))  # git keeps the history: no backup files in the edition
+
+
+def test_check_against_the_recorded_source_commit(books: dict) -> None:
+    zh = books["zh"]
+    write_state(zh / "amts-state.toml", EditionState(books["first"]))
+    assert runner.invoke(app, ["update", "--to", books["second"]]).exit_code == 1
+    # the translation matches the source at the commit it is synced to, not at another one
+    ok = runner.invoke(app, ["check", "--source-repo", "../en", "."])
+    assert ok.exit_code == 0, ok.output
+    assert "2 file(s) checked: structure matches the source" in ok.output
+    old = runner.invoke(app, ["check", "--source-repo", "../en", "--rev", books["first"], ".", "--strict"])
+    assert old.exit_code == 1, old.output
+    assert "chapter/intro.md:5: error: inline math not in the source: `$L = \\frac{1}{n} \\sum_i l_i$`" in old.output
+    no_state = runner.invoke(app, ["check", "--source-repo", "../en", "chapter"])
+    assert no_state.exit_code == 2 and "no recorded source commit" in no_state.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,8 @@ from amts.config import ConfigError, book_config
 from amts.document import DocumentError
 from amts.document.dialects import detect_dialect, dialect_named, use_dialect
 from amts.document.structure import CheckProfile, Problem, TreeCheck, check_file, check_trees
+from amts.sync.edition import STATE_NAME, read_state
+from amts.sync.update import export_tree
 
 #: exit code when structure errors were found (README "Exit codes": done, but needs attention)
 PROBLEMS_FOUND = 1
@@ -30,6 +33,10 @@ def check(
     origin_suffix: Annotated[str | None, typer.Option("--origin-suffix", help="d2lbook: the source of X.md is "
                                                       "X<suffix>.md beside it.")] = None,
     source: Annotated[Path | None, typer.Option("--source", help="The source book; then every path is translated.")] = None,
+    source_repo: Annotated[Path | None, typer.Option("--source-repo", help="Git repository of the source: compare "
+                                                     "TARGET with it at --rev (a pull request's check).")] = None,
+    rev: Annotated[str | None, typer.Option("--rev", help="Source revision for --source-repo (default: the commit "
+                                            "recorded in TARGET's amts-state.toml).")] = None,
     translated: Annotated[bool, typer.Option("--translated", help="Every path is a translated file or folder; the "
                                              "sources come from amts.toml's [check] (for pre-commit).")] = False,
     github: Annotated[bool | None, typer.Option("--github/--no-github", help="Print GitHub Actions annotations "
@@ -59,7 +66,9 @@ def check(
     out.detail(f"Markdown dialect: {chosen.describe()}")
     try:
         with use_dialect(chosen):  # whether $ starts math decides what is structure
-            if translated or source is not None or origin_suffix is not None:
+            if source_repo is not None:
+                result = _check_at_revision(source_repo, rev, paths, profile)
+            elif translated or source is not None or origin_suffix is not None:
                 if origin_suffix is None and source_root is None:
                     fail("--translated needs --source, --origin-suffix or a [check] source in amts.toml")
                 for path in paths:
@@ -82,6 +91,21 @@ def check(
     out.summary(result.summary(), checked=result.checked, errors=errors, warnings=len(result.problems) - errors)
     if any(problem.severity == "error" for problem in result.problems):
         raise typer.Exit(PROBLEMS_FOUND)
+
+
+def _check_at_revision(repo: Path, rev: str | None, paths: list[Path], profile: CheckProfile) -> TreeCheck:
+    """TARGET against the source repository at ``rev``, by default the commit the edition is synced to."""
+    if len(paths) != 1 or not paths[0].is_dir():
+        fail("with --source-repo give one TARGET folder (the translated edition)")
+    target = paths[0]
+    if rev is None:
+        state = read_state(target / STATE_NAME)
+        if state is None:
+            fail(f"{target / STATE_NAME}: no recorded source commit; give --rev")
+        rev = state.commit
+    with tempfile.TemporaryDirectory(prefix="amts-check-") as folder:
+        export_tree(repo, rev, Path(folder))
+        return check_trees(Path(folder), target, profile, display=target)
 
 
 def _check_translated(path: Path, origin_suffix: str | None, source_root: Path | None, config_path: Path | None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tarfile
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,6 +160,24 @@ def _skipped_markdown(old: str, new: str, skipped: list[str]) -> str:
     if skipped:
         lines += ["## Not synced", "", *(f"- {line}" for line in skipped), ""]
     return "\n".join(lines)
+
+
+def export_tree(repo: Path, rev: str, destination: Path, suffixes: tuple[str, ...] = (".md", ".ipynb")) -> int:
+    """Write the files of ``repo`` at ``rev`` with these suffixes under ``destination`` (for ``amts check``
+    against the commit an edition is synced to, without touching the checkout); how many."""
+    commit = resolve_commit(repo, rev)
+    process = subprocess.Popen(["git", "-C", str(repo), "archive", "--format=tar", commit], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    count = 0
+    assert process.stdout is not None
+    with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
+        for member in archive:
+            if member.isfile() and member.name.endswith(suffixes):
+                archive.extract(member, destination, filter="data")
+                count += 1
+    if process.wait() != 0:
+        raise SyncError(f"{repo}: git archive {rev} failed: {process.stderr.read().decode(errors='replace').strip()}")
+    return count
 
 
 def init_state(edition: Path, source_repo: Path, commit: str, url: str = "", state_path: Path | None = None) -> EditionState:
