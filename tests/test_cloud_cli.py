@@ -155,7 +155,13 @@ def test_job_with_a_lost_document_and_one_line_failures(
     publish_both(tmp_path)
     book, out = make_book(tmp_path / "book"), tmp_path / "out"
     cloud.translate.failing_documents.add("rnn/")
-    job_id = amts(*job_args(book, out)).stdout.strip()
+    # the Amazon settings from the book's amts.toml instead of options
+    (book / "amts.toml").write_text(
+        f'[engine.aws-batch]\ns3_uri = "s3://amts-book/jobs/"\nrole_arn = "{ROLE}"\npoll = 0.05\n', encoding="utf-8"
+    )
+    job_id = amts("job", "start", str(book), "--engine", "aws-batch", "--tgt", "zh", "--tgt", "es",
+                  "--parallel-data", "d2l-en-zh", "--parallel-data", "d2l-en-es", "--out", str(out)).stdout.strip()
+    assert status(job_id)["spec"]["engine_options"]["s3_uri"] == "s3://amts-book/jobs/"
     assert amts("job", "wait", job_id, check=False).returncode == 1
     info = status(job_id)
     assert info["state"] == "COMPLETED_WITH_ERROR"
@@ -170,6 +176,7 @@ def test_job_with_a_lost_document_and_one_line_failures(
     refused = amts("pd", "publish", "d2l-en-zh", "--s3", "s3://far-away/pd/", check=False)
     assert refused.returncode != 0 and "far-away is in eu-west-1" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+    (book / "amts.toml").unlink()
     no_role = amts("job", "start", str(book), "--engine", "aws-batch", "--tgt", "zh", "--out", str(out), check=False)
     assert no_role.returncode == 2 and "--s3 s3://bucket/prefix/" in no_role.stderr
 

@@ -137,7 +137,7 @@ def start(
     region: str = typer.Option(None, "--region", help="aws-batch: AWS Region (default: boto3's)."),
     profile: str = typer.Option(None, "--profile", help="aws-batch: AWS profile (default: boto3's chain)."),
     terminology: str = typer.Option(None, "--terminology", help="aws-batch: custom terminology name on Amazon."),
-    poll: float = typer.Option(10.0, "--poll", help="aws-batch: first seconds between status checks (grows to 120)."),
+    poll: float | None = typer.Option(None, "--poll", help="aws-batch: first seconds between status checks (default 10; grows to 120)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="aws-batch: print what would be sent and billed; start nothing."),
     store: Path = StoreOption,
 ) -> None:
