@@ -41,6 +41,11 @@ def connect(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, threads
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size == 0:  # SQLite would silently start an empty store in it
+        raise DatabaseError(f"{path}: empty file (0 bytes), not an amts store; restore it from a backup, "
+                            "or delete it to start a new store")
+    if path.is_dir():
+        raise DatabaseError(f"{path}: is a folder, not an amts store file")
     try:
         conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None,
                                check_same_thread=not threads)
@@ -62,13 +67,37 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     if conn.in_transaction:
         yield conn
         return
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise DatabaseError(_cannot_write(conn, error)) from error
     try:
         yield conn
+    except sqlite3.OperationalError as error:
+        conn.execute("ROLLBACK")
+        raise DatabaseError(_cannot_write(conn, error)) from error
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        raise DatabaseError(_cannot_write(conn, error)) from error
+
+
+def _cannot_write(conn: sqlite3.Connection, error: sqlite3.OperationalError) -> str:
+    """One line that names the file and what to do: locked by another process, or read-only."""
+    try:
+        where = conn.execute("PRAGMA database_list").fetchone()[2] or "the store"
+    except sqlite3.Error:
+        where = "the store"
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return (f"{where}: locked by another process for longer than {BUSY_TIMEOUT_MS // 1000} s "
+                "(another amts command writing?); nothing written, try again when it has finished")
+    if "readonly" in text or "read-only" in text:
+        return f"{where}: read-only (check the file's and its folder's permissions); nothing written"
+    return f"{where}: cannot write: {text}; nothing written"
 
 
 def migrate(conn: sqlite3.Connection, component: str, steps: Sequence[Migration]) -> int:

@@ -136,6 +136,13 @@ class LazyGroup(TyperGroup):
                 traceback.print_exc()
             out.error(f"{error.filename}: {error.strerror or error}", EXIT_INPUT)
             code = EXIT_INPUT
+        except Exception as error:
+            if type(error).__module__ != "sqlite3":  # anything else is a bug: its traceback is needed
+                raise
+            if out.debug:  # a store error a module did not turn into an AmtsError: still one line
+                traceback.print_exc()
+            out.error(f"the amts store: {error} (nothing written by this step)", EXIT_SERVICE)
+            code = EXIT_SERVICE
         if standalone_mode:
             sys.exit(code)
         return code

@@ -90,7 +90,7 @@ def translate(
                 if source.path.suffix.lower() == ".ipynb":
                     markdown_cells(texts[source.path])
             except DocumentError as error:
-                fail(str(error))
+                fail(str(error) if str(source.path) in str(error) else f"{source.path}: {error}")
         # every resource checked before anything is written; errors are one line (AmtsError)
         translators = build_translators(setup, warn=say.warning)
         for name in skipped:

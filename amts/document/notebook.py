@@ -10,11 +10,7 @@ from amts.document.reader import DocumentError
 
 def translate_notebook(text: str, translate_markdown: Callable[[str], str]) -> str:
     """Apply ``translate_markdown`` to every Markdown cell of a notebook (nbformat 4 JSON)."""
-    try:
-        notebook = json.loads(text)
-        cells = notebook["cells"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise DocumentError(f"not a Jupyter notebook: {error}") from None
+    notebook, cells = _cells(text)
     for cell in cells:
         if cell.get("cell_type") != "markdown":
             continue
@@ -27,14 +23,30 @@ def translate_notebook(text: str, translate_markdown: Callable[[str], str]) -> s
 
 def markdown_cells(text: str) -> list[str]:
     """The Markdown cells' text, for validation and tests."""
-    try:
-        notebook = json.loads(text)
-        cells = notebook["cells"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise DocumentError(f"not a Jupyter notebook: {error}") from None
+    _, cells = _cells(text)
     out = []
     for cell in cells:
         if cell.get("cell_type") == "markdown":
             source = cell.get("source", "")
             out.append("".join(source) if isinstance(source, list) else source)
     return out
+
+
+def _cells(text: str) -> tuple[dict, list[dict]]:
+    """The notebook and its cells; :class:`DocumentError` for anything not shaped like nbformat 4."""
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DocumentError(f"not a Jupyter notebook: {error}") from None
+    if not isinstance(notebook, dict) or "cells" not in notebook:
+        raise DocumentError("not a Jupyter notebook: no 'cells' list at the top level")
+    cells = notebook["cells"]
+    if not isinstance(cells, list):
+        raise DocumentError(f"not a Jupyter notebook: 'cells' is a {type(cells).__name__}, not a list")
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict):
+            raise DocumentError(f"not a Jupyter notebook: cell {number} is a {type(cell).__name__}, not an object")
+        source = cell.get("source", "")
+        if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(x, str) for x in source)):
+            raise DocumentError(f"not a Jupyter notebook: cell {number}'s source is not text")
+    return notebook, cells
