@@ -78,7 +78,7 @@ def test_whole_cloud_pipeline(cloud: Cloud, store: Path, tmp_path: Path) -> None
     book, out = make_book(tmp_path / "book"), tmp_path / "out"
     dry = amts(*job_args(book, out, "--dry-run"))
     # the memory answers 2 of 5 zh/es sentences: only the other 3 (and their characters) are billed
-    assert "en->zh: 68 characters to be billed (3 sentences in 2 documents, parallel data d2l-en-zh)" in dry.stderr
+    assert "en->zh: 68 characters to be billed (3 sentence(s) in 2 document(s), parallel data d2l-en-zh)" in dry.stderr
     assert "total: 136 characters" in dry.stderr and "dry run" in dry.stderr
     assert "StartTextTranslationJob" not in cloud.translate.calls and not out.exists()
 

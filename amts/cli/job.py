@@ -203,7 +203,7 @@ def _print_billing(spec: JobSpec, store_path: Path) -> None:
         steering = f", parallel data {found.parallel_data[0]}" if found.parallel_data else ""
         say.info(
             f"{spec.src}->{found.lang}: {found.characters:,} characters to be billed "
-            f"({found.sentences} sentences in {found.documents} documents{steering})",
+            f"({found.sentences:,} sentence(s) in {found.documents:,} document(s){steering})",
             lang=found.lang, characters=found.characters, sentences=found.sentences, documents=found.documents,
         )
     say.summary(
