@@ -245,3 +245,25 @@ def test_cli_import_keeps_a_hand_edited_output(tmp_path: Path, store: Path) -> N
     assert "edited by hand kept" in result.output and edited.read_text(encoding="utf-8").endswith("A translator's note.\n")
     _run("exchange", "import", str(tmp_path / "x"), "--out", str(tmp_path / "back"), "--force")
     assert edited.read_bytes() == (BOOK / "tea.md").read_bytes()  # nothing translated: the source back
+
+
+def test_a_translation_with_different_blocks_prefills_what_pairs_up() -> None:
+    source = "# Title\n\nFirst paragraph.\n\n```python\nx = 1\n```\n\nSecond paragraph.\n\n[A](a.md)\n[B](b.md)\n"
+    translation = "# 标题\n\n第一段。\n\n译者加的一段。\n\n```python\nx = 1\n```\n\n第二段。\n\n*[A](a.md) [B](b.md)*\n"
+    unit_file = book_units(source, "a.md", translation)
+    # before the code block the translation has one paragraph more: which one is extra is ambiguous,
+    # so that stretch gets no targets; after it the blocks pair, the link lines (2 vs 1 segment) do not
+    assert [(u.source, u.target) for u in unit_file.units] == [
+        ("Title", ""), ("First paragraph.", ""), ("Second paragraph.", "第二段。"),
+        ("[A](a.md)", ""), ("[B](b.md)", ""),
+    ]
+    assert unit_file.unpaired == 4
+
+
+def test_a_po_file_without_prose_names_its_markdown_file(tmp_path: Path, store: Path) -> None:
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "code.md").write_text("```python\nx = 1\n```\n", encoding="utf-8")
+    _run("exchange", "export", str(book), "--tgt", "zh", "--format", "po", "--out", str(tmp_path / "po"))
+    _run("exchange", "import", str(tmp_path / "po"), "--out", str(tmp_path / "back"), "--source", str(book))
+    assert (tmp_path / "back" / "zh.code.md").read_bytes() == (book / "code.md").read_bytes()

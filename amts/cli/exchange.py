@@ -86,6 +86,9 @@ def export(
         documents.append((out / source.relative.parent / (source.relative.name + _SUFFIX[fmt]), UnitDocument(src, tgt, [unit_file])))
         units += len(unit_file.units)
         prefilled += sum(1 for unit in unit_file.units if unit.target)
+        if unit_file.unpaired:
+            say.warning(f"{source.relative}: {unit_file.unpaired} segments of the translation do not pair up"
+                        " with the source's; exported without a target", label="unpaired")
     with guard_outputs([out], force=force) as guard:  # a file edited by hand is never replaced
         for target, document in documents:
             try:
@@ -152,6 +155,8 @@ def _po_source(path: Path, root: Path, unit_file: UnitFile, source: Path | None)
     if source is None:
         raise FormatError("a PO file has no skeleton: give the source book with --source")
     originals = {unit.id.rpartition("#")[0] for unit in unit_file.units if "#" in unit.id}
+    if not unit_file.units and unit_file.original.endswith(".md"):
+        originals = {unit_file.original}  # a file without prose: its header names it
     if len(originals) != 1:
         raise FormatError("the PO file's msgctxt do not name one Markdown file (expected FILE#sN)")
     original = originals.pop()

@@ -11,8 +11,9 @@ code span, a changed link target) is not used: the source stays, and the report 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
-from amts.document import DocumentError, parse_markdown
+from amts.document import Document, DocumentError, parse_markdown
 from amts.memory.formats.base import FormatError
 from amts.memory.formats.units import Unit, UnitState, structure_differs
 from amts.memory.formats.xliff import UnitFile
@@ -23,15 +24,55 @@ def segment_id(index: int) -> str:
     return f"s{index}"
 
 
+_STRUCTURE_KINDS = ("code", "math", "structure", "html", "front_matter", "rule")
+
+
+def _signature(document: Document) -> list[tuple[str, str]]:
+    """Blocks as (kind, text of structure blocks): what a translation keeps, to pair blocks by."""
+    return [(b.kind, b.text if b.kind in _STRUCTURE_KINDS else "") for b in document.blocks if b.kind != "blank"]
+
+
+def paired_targets(document: Document, translated: Document) -> dict[int, str]:
+    """Segment index -> the translation's text of that segment, where the two documents pair up.
+
+    Structure blocks (code, math, HTML...) that are the same in both are anchors; between two anchors
+    the prose blocks pair one to one only when both sides have as many blocks of the same kinds, and
+    inside a pair of blocks the segments only when both have as many. Anything ambiguous gets no
+    target (the caller counts it): a wrong target is worse than none.
+    """
+    src_blocks = [b for b in document.blocks if b.kind != "blank"]
+    tgt_blocks = [b for b in translated.blocks if b.kind != "blank"]
+    src_sig, tgt_sig = _signature(document), _signature(translated)
+    matcher = SequenceMatcher(None, src_sig, tgt_sig, autojunk=False)
+    anchors = [(-1, -1)]
+    for match in matcher.get_matching_blocks():
+        anchors += [(match.a + k, match.b + k) for k in range(match.size) if src_sig[match.a + k][1]]
+    anchors.append((len(src_blocks), len(tgt_blocks)))
+    pairs: list[tuple[int, int]] = []
+    for (a0, b0), (a1, b1) in zip(anchors, anchors[1:], strict=False):
+        if a1 - a0 == b1 - b0 and src_sig[a0 + 1 : a1] == tgt_sig[b0 + 1 : b1]:
+            pairs += [(a0 + k, b0 + k) for k in range(1, a1 - a0)]
+        if a1 < len(src_blocks):
+            pairs.append((a1, b1))
+    targets: dict[int, str] = {}
+    for i, j in pairs:
+        src, tgt = src_blocks[i], tgt_blocks[j]
+        if len(src.segments) == len(tgt.segments):
+            for s_index, t_index in zip(src.segments, tgt.segments, strict=True):
+                targets[s_index] = translated.segments[t_index].text
+    return targets
+
+
 def book_units(text: str, original: str, translation: str | None = None, *, state: str = UnitState.TRANSLATED) -> UnitFile:
-    """The units of one Markdown file; ``translation`` (same structure) pre-fills the targets."""
+    """The units of one Markdown file; ``translation`` (amts's output for it) pre-fills the targets.
+
+    ``UnitFile.unpaired`` counts the segments a translation was given for but could not be paired
+    with (their units have no target).
+    """
     document = parse_markdown(text)
     targets: dict[int, str] = {}
     if translation is not None:
-        translated = parse_markdown(translation)
-        if [s.block for s in translated.segments] != [s.block for s in document.segments]:
-            raise FormatError(f"{original}: the translation's structure differs from the source's (segments do not pair up)")
-        targets = {s.index: s.text for s in translated.segments}
+        targets = paired_targets(document, parse_markdown(translation))
     units = []
     for segment in document.segments:
         if not segment.masked.has_prose:
@@ -40,7 +81,10 @@ def book_units(text: str, original: str, translation: str | None = None, *, stat
         unit_state = state if target and target != segment.text else UnitState.NEW
         units.append(Unit(segment_id(segment.index), segment.text, target if unit_state != UnitState.NEW else "",
                           unit_state, [], original, segment.line + 1))
-    return UnitFile(original, units, text)
+    unit_file = UnitFile(original, units, text)
+    if translation is not None:
+        unit_file.unpaired = sum(1 for unit in units if int(unit.id[1:]) not in targets)
+    return unit_file
 
 
 @dataclass

@@ -31,6 +31,8 @@ def write_po(document: UnitDocument) -> str:
         "X-Source-Language": document.src_lang,
         "X-Generator": f"amts {tool_version()}",
     }
+    if len(document.files) == 1 and document.files[0].skeleton is not None:
+        catalogue.metadata["X-Source-File"] = document.files[0].original  # the Markdown file the units are from
     seen: set[tuple[str, str]] = set()
     for unit_file in document.files:
         for unit in unit_file.units:
@@ -60,7 +62,7 @@ def read_po(data: bytes, label: str = "") -> UnitDocument:
         raise FormatError(f"invalid PO: {error}") from None
     language = catalogue.metadata.get("Language", "").replace("_", "-")
     source_language = catalogue.metadata.get("X-Source-Language", "").replace("_", "-")
-    document = UnitDocument(source_language, language, [UnitFile(label)])
+    document = UnitDocument(source_language, language, [UnitFile(catalogue.metadata.get("X-Source-File", label))])
     for number, entry in enumerate(catalogue, 1):
         if entry.obsolete or not entry.msgid:
             continue

@@ -70,6 +70,7 @@ class UnitFile:
     original: str
     units: list[Unit] = field(default_factory=list)
     skeleton: str | None = None
+    unpaired: int = 0  # segments an existing translation could not pre-fill (book export)
 
 
 @dataclass
