@@ -431,3 +431,21 @@ def test_a_huge_body_is_refused_before_it_is_read(small) -> None:  # noqa: ANN00
             answer += sock.recv(4096).decode("latin-1")
     assert answer.startswith("HTTP/1.1 413") and time.monotonic() - started < 5
     assert "larger than" in answer
+
+
+def test_a_keyboard_decision_is_undone_with_u(browser, small, store: Path) -> None:  # noqa: ANN001
+    url, project, session = small
+    page = open_page(browser, url, path="/segment/f0-s2")
+    page.locator("body").focus()
+    with page.expect_navigation():
+        page.keyboard.press("a")  # accepted; the next pending segment opens with "Undo" in its message
+    assert session.decision(session.queue.get("f0-s2")).decision == "accepted"
+    assert (SEGMENTS[2][3], SEGMENTS[2][5]) in stored(store) and page.locator("#undo-flash").count() == 1
+    page.locator("body").focus()
+    with page.expect_navigation():
+        page.keyboard.press("u")
+    assert page.url.split("?")[0].endswith("/segment/f0-s2")  # back where the decision was made
+    assert session.decision(session.queue.get("f0-s2")) is None
+    assert (SEGMENTS[2][3], SEGMENTS[2][5]) not in stored(store)  # the pair went with it
+    assert (project / "zh.pooling.md").read_text(encoding="utf-8") == output_text()
+    page.close()
