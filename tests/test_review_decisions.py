@@ -244,3 +244,36 @@ def test_glossary_flags_only_for_real_terms() -> None:
     english = ReviewItem("y", 0, Path("a.md"), "a.md", "untranslated", True, None, "The data.", None, "The data.", 1)
     check_item(english, glossary, "zh")
     assert "glossary" not in english.flags  # untranslated already says it all
+
+
+@pytest.mark.d2l
+def test_a_kept_english_segment_is_still_untranslated_at_the_next_sync(d2l: Path, tmp_path: Path, store: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The defect's consequence: English kept on purpose never returns from the memory as a translation."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from amts.cli import app as cli_app
+    from amts.review.sources import open_target
+
+    project = tmp_path / "book"
+    project.mkdir()
+    for name in ("en_old.md", "en_new.md", "zh_old.md"):
+        shutil.copy(d2l / "sync" / "pooling" / name, project / name)
+    monkeypatch.chdir(project)
+    sync = ["sync", "--old-source", "en_old.md", "--new-source", "en_new.md", "--old-target", "zh_old.md",
+            "--engine", "memory", "--parallel-data", PD]
+    Store(store).create(PD, [Pair("Unrelated.", "无关。", "en", "zh", {})])
+    assert CliRunner().invoke(cli_app, [*sync, "--out", "zh.md", "--report", "r.json"]).exit_code == 0
+    root = ProjectRoot(project)
+    session = ReviewSession(open_target(str(project / "r.json"), root), StoreFeedback(store, PD))
+    english = [i for i in session.queue.items if i.status == "untranslated" and i.source_new and len(i.source_new) > 40]
+    assert english
+    for item in english:  # the reviewer keeps all of them as they are, on purpose
+        session.save(item, "accept", None, file_hash(item.output), force=True)
+    assert all(target != source for source, target in pairs(store))
+    assert CliRunner().invoke(cli_app, [*sync, "--out", "zh2.md", "--report", "r2.json"]).exit_code == 0
+    again = {s["source_new"]: s for s in json.loads((project / "r2.json").read_text("utf-8"))["files"][0]["segments"]}
+    for item in english:
+        assert again[item.source_new]["status"] == "untranslated" and again[item.source_new]["needs_review"]
