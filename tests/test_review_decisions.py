@@ -277,3 +277,16 @@ def test_a_kept_english_segment_is_still_untranslated_at_the_next_sync(d2l: Path
     again = {s["source_new"]: s for s in json.loads((project / "r2.json").read_text("utf-8"))["files"][0]["segments"]}
     for item in english:
         assert again[item.source_new]["status"] == "untranslated" and again[item.source_new]["needs_review"]
+
+
+def test_pages_do_not_wait_for_the_match_index(project: Path, store: Path) -> None:
+    """At start the index of a big parallel data is built in the background; a page shows matches later."""
+    Store(store).create(PD, [Pair(SEGMENTS[2][2], "旧译文。", "en", "zh", {"origin": "aligned"})])
+    session = open_session(project, store)
+    item = session.queue.get("f0-s2")
+    feedback = session.feedback
+    with feedback._building:  # noqa: SLF001 - as if warm() were still building it
+        assert session.matches_pending() and session.similar(item) == []
+    feedback.warm().join(timeout=60)
+    assert not session.matches_pending()
+    assert [e.target for e in session.similar(item)] == ["旧译文。"]

@@ -66,8 +66,10 @@ def review(
         name = parallel_data or f"{queue.src_lang}-{queue.tgt_lang}-post-edited"
         terms = Glossary.load(glossary) if glossary is not None else None
         port = port or free_port(host)
-        session = ReviewSession(queue, StoreFeedback(store_file, name), glossary=terms)
+        feedback = StoreFeedback(store_file, name)
+        session = ReviewSession(queue, feedback, glossary=terms)
         session.hold(f"http://{host}:{port}/")
+        feedback.warm()
     except (QueueError, OutsideRootError, GlossaryError, ReviewLockedError, ValueError, OSError) as error:
         fail(str(error))
     token = new_token()

@@ -205,6 +205,7 @@ def create_app(
             "decision": session.decision(item),
             "current": session.current_target(item),
             "file_hash": extra.pop("file_hash", None) or file_hash(item.output),
+            "indexing": session.matches_pending(),  # before asking for matches: one answer for the page
             "similar": session.similar(item),
             "terms": session.terms(item),
             "previous": previous,

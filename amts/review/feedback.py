@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from amts.memory import Example, NotFound, Pair, Store, TranslationMemory
@@ -28,6 +29,13 @@ class StoreFeedback:
         self._added: dict[int, Pair] = {}  # version -> the pair it added, during this review
         self._reverted: set[int] = set()
         self._recent: TranslationMemory | None = None
+        self._building = threading.Lock()
+
+    def warm(self) -> threading.Thread:
+        """Build the match index in the background (seconds for a book), so the first segment page is quick."""
+        thread = threading.Thread(target=self._base_memory, name="amts-review-index", daemon=True)
+        thread.start()
+        return thread
 
     def add(self, pair: Pair) -> tuple[str, int]:
         try:
@@ -55,6 +63,10 @@ class StoreFeedback:
         except NotFound:
             return 0
 
+    def indexing(self) -> bool:
+        """Whether the match index is being built right now (a page need not wait for it)."""
+        return self._building.locked()
+
     def similar(self, source: str, src: str, tgt: str, k: int) -> list[Example]:
         found: dict[str, Example] = {}
         recent = self._recent_memory(src, tgt)
@@ -76,6 +88,10 @@ class StoreFeedback:
 
     def _base_memory(self) -> TranslationMemory | None:
         """The retrieval index of the store as it was before this review's own pairs."""
+        with self._building:
+            return self._build_base()
+
+    def _build_base(self) -> TranslationMemory | None:
         if self._base_version == -1 or self._base is None:
             version = self.latest()
             if not version:

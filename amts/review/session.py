@@ -249,8 +249,13 @@ class ReviewSession:
             return None
         return following if self.state.get(following.id) is None else None
 
+    def matches_pending(self) -> bool:
+        """The parallel data's match index is still being built (at start): pages show matches later."""
+        indexing = getattr(self.feedback, "indexing", None)
+        return bool(indexing and indexing())
+
     def similar(self, item: ReviewItem) -> list[Example]:
-        if self.feedback is None or not item.source_new:
+        if self.feedback is None or not item.source_new or self.matches_pending():
             return []
         if item.id not in self._similar_cache:
             self._similar_cache[item.id] = self.feedback.similar(
