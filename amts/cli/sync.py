@@ -68,6 +68,11 @@ def sync(
         report_files = report_paths(report, jobs) if report is not None else None
     except SyncError as error:
         fail(str(error))
+    for job in jobs:
+        if job.moved_from is not None:
+            olds = ", ".join(f"{o['old']} (score {o['score']:.2f})" for o in job.moved_from["olds"])
+            say.info(f"restructured: {job.moved_from['new']} carries on {olds}", new=job.moved_from["new"],
+                     olds=job.moved_from["olds"])
     for line in skipped:
         say.warning(line, label="skipped")
     if not jobs:
