@@ -21,6 +21,7 @@ from amts.engines import Engine, EngineError
 from amts.fileio import atomic_write_text
 from amts.memory import Pair, Store
 from amts.sync import merge_documents
+from amts.tree import output_path
 
 LANGUAGES = ("es", "zh")
 
@@ -90,7 +91,7 @@ def run_demo(workdir: Path, say: Callable[[str], None] = print) -> DemoResult:
         translators[lang] = build_translator(setup, lang, engine=engine)
         source = (book / "en" / "coffee.md").read_text(encoding="utf-8")
         translation = translate_markdown(source, translators[lang], "en", lang)
-        atomic_write_text(book / lang / f"{lang}.coffee.md", translation.text)
+        atomic_write_text(output_path(book / lang, Path("coffee.md"), lang), translation.text)
         result.translated[lang] = translation.counts
         say(f"   -> {lang}/{lang}.coffee.md with {name}: " + _counts(translation.counts))
 

@@ -72,3 +72,16 @@ def test_engines_are_registered_only_inside_the_engines_package() -> None:
     registering = [p.relative_to(REPO).as_posix() for p in _sources("engines")
                    if re.search(r"\bENGINES\[|register_engine|engines\.registry import .*ENGINES", p.read_text())]
     assert registering == []
+
+
+def test_every_exception_of_amts_is_an_amts_error() -> None:
+    """Expected failures share one base the command line prints as one line (a Ctrl-C is not a failure)."""
+    code = ("import inspect, importlib, json, pkgutil, amts; from amts.errors import AmtsError; bad = []\n"
+            "for m in pkgutil.walk_packages(amts.__path__, 'amts.'):\n"
+            "    if m.name.endswith(('__main__', '.worker')): continue\n"
+            "    for name, obj in vars(importlib.import_module(m.name)).items():\n"
+            "        if inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == m.name "
+            "and not issubclass(obj, AmtsError): bad.append(f'{m.name}.{name}')\n"
+            "print(json.dumps(bad))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert json.loads(result.stdout) == ["amts.cli.Interrupted"]

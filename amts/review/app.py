@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from amts.errors import InputError
 from amts.review.diff import word_diff
 from amts.review.paths import OutsideRootError, ProjectRoot
 from amts.review.session import Action, ConflictError, EditError, ReviewSession, file_hash
@@ -50,7 +51,9 @@ def cookie_name(request: Request) -> str:
     return f"{COOKIE_PREFIX}{request.url.port or (443 if request.url.scheme == 'https' else 80)}"
 
 
-class BadRequest(Exception):
+class BadRequest(InputError):
+    """A request the review page refuses (too large, not UTF-8, unreadable); ``status`` is its HTTP code."""
+
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status

@@ -9,6 +9,7 @@ import unicodedata
 
 from amts.document import mask, normalize_space, parse_markdown
 from amts.document.scripts import HAN, HANGUL, KANA, LATIN_WORD_RE
+from amts.errors import InputError
 
 #: the script a translation into these languages must use (a text without any is not translated)
 _TARGET_SCRIPTS = {"zh": re.compile(f"[{HAN}]"), "ja": re.compile(f"[{HAN}{KANA}]"), "ko": re.compile(f"[{HANGUL}]")}
@@ -32,7 +33,7 @@ _BLOCK_OPENERS = [
 _HTML_OPENERS = re.compile(r"<!--|<\?|<!\[CDATA\[|^\s{0,3}</?(script|pre|style|textarea|div|table|details)\b", re.I | re.M)
 
 
-class TextProblem(ValueError):
+class TextProblem(InputError):
     """A reviewer's text that cannot be written; the message says why."""
 
 
