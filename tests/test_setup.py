@@ -125,3 +125,24 @@ def test_command_line_options_win_over_amts_toml_and_engines_follow_languages(tm
     forced = TranslationSetup.from_config(book, engine="counting", targets="es", examples=0)
     assert forced.engine_for("es") == "counting" and forced.targets == ["es"] and forced.examples == 0
     assert setup.signature("zh") != forced.signature("zh")
+
+
+def test_amts_toml_parallel_data_not_there_yet_is_a_warning_for_translate_and_job(tmp_path: Path, store: Path,
+                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.md").write_text("# Tea\n\nTea is hot.\n", encoding="utf-8")
+    (tmp_path / "amts.toml").write_text('[book]\ntgt = ["zh"]\nengine = "pseudo"\nparallel_data = "later"\n'
+                                        'out = "out"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    warning = "parallel data later (book config) not in"
+    assert warning in amts("translate", "src").stderr
+    started = amts("job", "start", "src", "--out", "job-out")
+    assert warning in started.stderr
+    amts("job", "wait", started.stdout.strip())
+    assert (tmp_path / "job-out" / "zh.a.md").read_text(encoding="utf-8") == \
+        (tmp_path / "out" / "zh.a.md").read_text(encoding="utf-8")
+    (tmp_path / "amts.toml").write_text('[book]\ntgt = ["zh"]\nengine = "memory"\nparallel_data = "later"\n',
+                                        encoding="utf-8")
+    for command in (["translate", "src", "--out", "o"], ["job", "start", "src", "--out", "o"]):
+        refused = amts(*command, check=False)
+        assert refused.returncode == 2 and "engine 'memory' needs --parallel-data with en->zh pairs" in refused.stderr

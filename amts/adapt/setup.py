@@ -211,7 +211,10 @@ def check_setup(setup: TranslationSetup, *, warn: Warn | None = None) -> None:
         name = setup.engine_for(tgt)
         if name not in engine_names():
             raise SetupError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
-    _Resources.resolve(setup, warn or (lambda _message: None))
+    resources = _Resources.resolve(setup, warn or (lambda _message: None))
+    for tgt in setup.targets:
+        if setup.engine_for(tgt) == MEMORY_ENGINE and not resources.names.get(tgt) and tgt not in setup.pairs:
+            raise SetupError(f"engine {MEMORY_ENGINE!r} needs --parallel-data with {setup.src}->{tgt} pairs")
 
 
 def build_translators(setup: TranslationSetup, *, warn: Warn | None = None) -> dict[str, AdaptiveTranslator]:

@@ -172,7 +172,7 @@ def start(
     elif dry_run:
         fail("--dry-run prints what Amazon would bill: it is for --engine aws-batch")
     try:
-        job = start_job(_store(store), spec)
+        job = start_job(_store(store), spec, warn=say.warning)
     except JobError as error:
         fail(str(error))
     with JobStore(_store(store)) as jobs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from amts.jobs.locations import open_location
@@ -41,7 +42,7 @@ def validate_spec(spec: JobSpec) -> None:
         raise JobError("--workers must be at least 1")
 
 
-def check_setup(store_path: Path, spec: JobSpec) -> None:
+def check_setup(store_path: Path, spec: JobSpec, warn: Callable[[str], None] | None = None) -> None:
     """Engines exist; parallel data and glossary exist and fit the job's languages (as translate checks)."""
     from amts.adapt.setup import MEMORY_ENGINE
     from amts.adapt.setup import check_setup as check
@@ -51,15 +52,17 @@ def check_setup(store_path: Path, spec: JobSpec) -> None:
     if not spec.parallel_data and any(setup.engine_for(tgt) == MEMORY_ENGINE for tgt in spec.tgts):
         raise JobError("engine 'memory' translates from parallel data only: give --parallel-data")
     try:
-        check(setup)
+        check(setup, warn=warn)
     except InputError as error:  # the setup's or the glossary file's one-line reason
         raise JobError(str(error)) from None
 
 
-def start_job(store_path: Path, spec: JobSpec, *, spawn: bool = True) -> Job:
-    """Validate the spec, list the input, record the job with its tasks and start its worker."""
+def start_job(store_path: Path, spec: JobSpec, *, spawn: bool = True, warn: Callable[[str], None] | None = None) -> Job:
+    """Validate the spec, list the input, record the job with its tasks and start its worker.
+
+    ``warn``: told about amts.toml settings that cannot be used yet (as ``translate`` warns)."""
     validate_spec(spec)
-    check_setup(store_path, spec)
+    check_setup(store_path, spec, warn)
     if not spec.input.startswith("s3://"):
         spec.input = str(Path(spec.input).expanduser().resolve())
     if not spec.output.startswith("s3://"):

@@ -66,6 +66,8 @@ class JobSpec:
     engines: dict[str, str] = field(default_factory=dict)  # engine per target language (amts.toml [engines])
     engine_settings: dict[str, dict[str, object]] = field(default_factory=dict)  # options per engine name
     glossary: str | None = None  # glossary CSV
+    #: settings taken from amts.toml: unusable ones are warned about and left out, as translate does
+    optional: list[str] = field(default_factory=list)
 
     @classmethod
     def from_setup(cls, setup: TranslationSetup, input: str, output: str, **job: object) -> JobSpec:
@@ -74,7 +76,8 @@ class JobSpec:
                    parallel_data=list(setup.parallel_data), engine_options=setup.options_for(setup.engine),
                    examples=setup.examples, engines=dict(setup.engines),
                    engine_settings={name: dict(values) for name, values in setup.engine_options.items()},
-                   glossary=str(setup.glossary) if setup.glossary else None, **job)  # type: ignore[arg-type]
+                   glossary=str(setup.glossary) if setup.glossary else None, optional=sorted(setup.optional),
+                   **job)  # type: ignore[arg-type]
 
     def setup(self, store: Path | str) -> TranslationSetup:
         """The translation setup every worker process builds its translators from."""
@@ -85,7 +88,7 @@ class JobSpec:
         return TranslationSetup(src=self.src, targets=list(self.tgts), engine=self.engine, engines=dict(self.engines),
                                 engine_options=options, parallel_data=list(self.parallel_data),
                                 glossary=Path(self.glossary) if self.glossary else None, store=Path(store),
-                                examples=self.examples)
+                                examples=self.examples, optional=frozenset(self.optional))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
