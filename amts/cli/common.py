@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
 
 from amts.errors import AmtsError
 
@@ -11,6 +13,17 @@ if TYPE_CHECKING:
     from amts.engines import Engine
     from amts.fileio import OutputGuard
 
+
+# The translation setup's options (amts.adapt.setup), worded once for the commands that take them.
+SrcOption = Annotated[str | None, typer.Option("--src", help="Source language (default: amts.toml, else en).")]
+SyncEngineOption = Annotated[str | None, typer.Option(
+    "--engine", help="Engine for changed sentences; 'memory' = none (default: amts.toml, else memory).")]
+ParallelDataOption = Annotated[list[str] | None, typer.Option(
+    "--parallel-data", help="Parallel data in the store used as memory and examples; repeat per language pair "
+    "(default: amts.toml).")]
+GlossaryOption = Annotated[Path | None, typer.Option("--glossary", help="Glossary CSV (default: amts.toml).")]
+ExamplesOption = Annotated[int | None, typer.Option(
+    "--examples", min=0, help="Most similar pairs given to the engine per sentence (default: amts.toml, else 4).")]
 
 class CommandError(AmtsError):
     """A command cannot go on; printed as one line (see :func:`amts.cli.report_error`)."""

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from amts.adapt.setup import TranslationSetup
-from amts.cli.common import fail, languages
+from amts.cli.common import ExamplesOption, GlossaryOption, fail, languages
 from amts.cli.console import out as say
 from amts.config import book_config
 from amts.home import store_path
@@ -124,9 +124,8 @@ def start(
         None, "--parallel-data", help="Parallel-data resource in the store (repeat for several language pairs; "
         "default: amts.toml)."
     ),
-    glossary: Path | None = typer.Option(None, "--glossary", help="Glossary CSV (default: amts.toml)."),
-    examples: int | None = typer.Option(None, "--examples", min=0, help="Similar pairs given to the engine per "
-                                        "sentence (default: amts.toml, else 4)."),
+    glossary: GlossaryOption = None,
+    examples: ExamplesOption = None,
     config: Path | None = typer.Option(None, "--config", help="Book settings (default: amts.toml here or in the "
                                        "input folder)."),
     name: str = typer.Option("", "--name", help="A name for the job (usable instead of its id)."),

@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
-from amts.cli.common import fail, languages, output_file, report_kept
+from amts.cli.common import (
+    ExamplesOption,
+    GlossaryOption,
+    ParallelDataOption,
+    SrcOption,
+    SyncEngineOption,
+    fail,
+    languages,
+    output_file,
+    report_kept,
+)
 from amts.cli.console import out as say
 from amts.config import book_config
 from amts.engines import EngineError
@@ -37,18 +47,15 @@ def sync(
     to_commit: Annotated[str | None, typer.Option("--to", help="Commit to sync to.")] = None,
     target_dir: Annotated[Path | None, typer.Option("--target-dir", help="Translated book (git and origin modes).")] = None,
     origin_suffix: Annotated[str | None, typer.Option("--origin-suffix", help="d2lbook: old source is <name><suffix>.md beside each target.")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Engine for changed sentences; 'memory' = none "
-                                               "(default: amts.toml, else memory).")] = None,
-    parallel_data: Annotated[list[str] | None, typer.Option("--parallel-data", help="Parallel data used as memory "
-                                                            "(default: amts.toml).")] = None,
+    engine: SyncEngineOption = None,
+    parallel_data: ParallelDataOption = None,
     store: Annotated[Path | None, typer.Option("--store", help="amts store file (default: amts.toml, else "
                                                "$AMTS_HOME/amts.sqlite).")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here and a readable summary beside it (R.json -> R.md); never over an input or output.")] = None,
-    src: Annotated[str | None, typer.Option("--src", help="Source language (default: amts.toml, else en).")] = None,
+    src: SrcOption = None,
     tgt: Annotated[str | None, typer.Option("--tgt", help="Target language (default: amts.toml's, else zh).")] = None,
-    glossary: Annotated[Path | None, typer.Option("--glossary", help="Glossary CSV (default: amts.toml).")] = None,
-    examples: Annotated[int | None, typer.Option("--examples", min=0, help="Similar pairs given to the engine per "
-                                                 "sentence (default: amts.toml, else 4).")] = None,
+    glossary: GlossaryOption = None,
+    examples: ExamplesOption = None,
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: amts.toml here or in "
                                                 "the book folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite outputs edited by hand since amts wrote them.")] = False,

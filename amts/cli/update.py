@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
-from amts.cli.common import fail
+from amts.cli.common import ParallelDataOption, SrcOption, SyncEngineOption, fail
 from amts.cli.console import out
 from amts.config import ConfigError, book_config
 from amts.engines import EngineError
@@ -42,9 +42,8 @@ def update(
     init: Annotated[str | None, typer.Option("--init", help="Only record that the edition matches this source "
                                              "commit (the first time, or to re-base by hand).")] = None,
     url: Annotated[str | None, typer.Option("--url", help="The source repository's address, recorded in the state.")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Engine for changed sentences; 'memory' = none "
-                                               "(default: amts.toml, else memory).")] = None,
-    parallel_data: Annotated[str | None, typer.Option("--parallel-data", help="Parallel data set used as memory.")] = None,
+    engine: SyncEngineOption = None,
+    parallel_data: ParallelDataOption = None,
     report: Annotated[Path | None, typer.Option("--report", help=f"The JSON report (and .md beside it); default "
                                                 f"EDITION/{DEFAULT_REPORT}.")] = None,
     commit: Annotated[bool, typer.Option("--commit", help="Commit the synced files, report and state in the "
@@ -56,7 +55,7 @@ def update(
                                           "(GITHUB_REPOSITORY, GITHUB_TOKEN, GITHUB_API_URL).")] = False,
     base: Annotated[str | None, typer.Option("--base", help="The pull request's base branch (default: the "
                                              "branch checked out before the update).")] = None,
-    src: Annotated[str | None, typer.Option("--src", help="Source language (default: amts.toml, else en).")] = None,
+    src: SrcOption = None,
     tgt: Annotated[str | None, typer.Option("--tgt", help="Target language (default: amts.toml's first).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help="amts store file (parallel data).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: EDITION/amts.toml).")] = None,
