@@ -359,3 +359,23 @@ def test_glossary_violations_are_flagged(project: Path) -> None:
     assert "glossary" not in session.queue.get("f0-s2").flags  # 窗口 is used there
     assert session.terms(stride) == {"stride": "步长", "window": "窗口"}
     assert [i.id for i in session.filtered(label="glossary")] == ["f0-s5"]
+
+
+def test_http_writes_from_another_origin_are_refused_before_the_body(server) -> None:  # noqa: ANN001
+    url, token, project, store = server
+    output = project / "zh.pooling.md"
+    before = output.read_bytes()
+    form = {"action": "edit", "target": "伪造的译文。", "token": token}
+    port = url.rsplit(":", 1)[1]
+    with httpx.Client(base_url=url) as client:
+        for headers in ({"Sec-Fetch-Site": "same-site"}, {"Sec-Fetch-Site": "cross-site"},
+                        {"Origin": "http://127.0.0.1:1"}, {"Origin": "null"}, {"Origin": f"http://localhost:{port}"}):
+            refused = client.post("/segment/f0-s2", data=form, headers=headers)
+            assert refused.status_code == 403 and "refused" in refused.text, headers
+        ok = client.post("/segment/f0-s2", data=form, headers={"Origin": url, "Sec-Fetch-Site": "same-origin"})
+        assert ok.status_code == 303
+        page = client.get(f"/?token={token}")
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert page.cookies.keys() == {f"amts_review_{port}"}
+    assert output.read_bytes() != before and "伪造的译文。" in output.read_text(encoding="utf-8")
