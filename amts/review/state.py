@@ -34,10 +34,6 @@ class State(StrEnum):
         return self is not State.REOPENED
 
 
-# kept for callers of the first version of this module
-ACCEPTED, EDITED, REJECTED = State.ACCEPTED, State.EDITED, State.RESTORED
-DECISIONS = tuple(State)
-
 
 @dataclass
 class Decision:
