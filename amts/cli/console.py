@@ -192,7 +192,9 @@ class Output:
         if console.is_terminal:
             from rich.table import Table
 
-            table = Table(*columns, title=title)
+            table = Table(title=title)
+            for column in columns:  # long names fold onto a second line instead of being cut
+                table.add_column(column, overflow="fold")
             for row in cells:
                 table.add_row(*row)
             console.print(table)
