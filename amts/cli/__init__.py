@@ -103,10 +103,9 @@ class LazyGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         """Run the command; turn every expected failure into one line and an exit code."""
-        from amts.fileio import forget_written
-
         out.reset()
-        forget_written()
+        if "amts.fileio" in sys.modules:  # a new record of written files per run (not imported for --help)
+            sys.modules["amts.fileio"].forget_written()
         args = list(sys.argv[1:] if args is None else args)
         out.configure(debug="--debug" in args or bool(os.environ.get("AMTS_DEBUG")))
         try:
