@@ -69,3 +69,23 @@ def test_real_label_renames_reach_every_reference(d2l: Path) -> None:
     for gone in ("lstm_0", "lstm_1", "lstm_3"):
         assert f"`{gone}`" in zh and f"`{gone}`" not in new
         assert f"`{gone}`" not in result.text
+
+
+def test_a_label_renamed_in_one_file_is_followed_in_another(tmp_path: Path) -> None:
+    from amts.sync.report import SyncReport
+    from amts.sync.runner import folder_jobs, run_jobs
+
+    books = {"old": ("# RNN\n:label:`sec_rnn_scratch`\n\nText.\n", "See :numref:`sec_rnn_scratch` for the model.\n"),
+             "new": ("# RNN\n:label:`sec_rnn-scratch`\n\nText.\n",
+                     "See :numref:`sec_rnn-scratch` and :numref:`sec_gru` for the whole model, as built there.\n"),
+             "zh": ("# 循环神经网络\n:label:`sec_rnn_scratch`\n\n文字。\n", "模型见 :numref:`sec_rnn_scratch`。\n")}
+    for name, (a, b) in books.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.md").write_text(a, "utf-8")
+        (tmp_path / name / "b.md").write_text(b, "utf-8")
+    jobs, _ = folder_jobs(tmp_path / "old", tmp_path / "new", tmp_path / "zh", tmp_path / "out")
+    report = run_jobs(jobs, None, SyncReport("en", "zh", "memory"))
+    assert (tmp_path / "out" / "b.md").read_text("utf-8") == "模型见 :numref:`sec_rnn-scratch`。\n"
+    assert (tmp_path / "out" / "a.md").read_text("utf-8").startswith("# 循环神经网络\n:label:`sec_rnn-scratch`\n")
+    fuzzy = [r for f in report.files for r in f.result.records if r.status == "fuzzy"]
+    assert fuzzy and all(r.target_new in (tmp_path / "out" / "b.md").read_text("utf-8") for r in fuzzy)

@@ -5,7 +5,8 @@ paragraph whose prose changed too keeps its old translation (fuzzy) -- with the 
 reference. The renames are read off corresponding old/new blocks (labels and reference targets that
 changed in place), kept only when the old name is gone from the new source and the new name is not
 in the old source, and applied to every ``:numref:``/``:eqref:``/``:ref:``/``:label:``/``:eqlabel:``
-in the output that still names the old label.
+in the output that still names the old label. Over a whole book (:func:`book_renames`), a label
+renamed in one file is followed by the references to it in the others.
 """
 
 from __future__ import annotations
@@ -50,3 +51,18 @@ def rename_references(text: str, renames: dict[str, str]) -> str:
     if not renames or "`" not in text:
         return text
     return ROLE_RE.sub(lambda m: f":{m.group(1)}:`{renames.get(m.group(2), m.group(2))}`", text)
+
+
+def book_renames(pairs: Iterable[tuple[str, str, dict[str, str]]]) -> dict[str, str]:
+    """Renames seen in any file of a book, kept when the old name is gone from every new source and the
+    new name was in no old source: ``pairs`` holds (old source, new source, renames found in that file)."""
+    old_names: set[str] = set()
+    new_names: set[str] = set()
+    votes: dict[str, set[str]] = {}
+    for old, new, renames in pairs:
+        old_names.update(name for _, name in _names(old))
+        new_names.update(name for _, name in _names(new))
+        for x, y in renames.items():
+            votes.setdefault(x, set()).add(y)
+    return {x: next(iter(ys)) for x, ys in votes.items()
+            if len(ys) == 1 and x not in new_names and next(iter(ys)) not in old_names}

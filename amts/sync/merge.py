@@ -85,6 +85,7 @@ class MergeResult:
     engine_calls: int
     words_full: int
     warnings: list[str] = field(default_factory=list)
+    renames: dict[str, str] = field(default_factory=dict)  # labels the new source renamed (old -> new)
 
     @property
     def words_to_review(self) -> int:
@@ -827,7 +828,8 @@ def merge_documents(
     if check:
         check_conservation(old_source, new_source, old_target, text, merger.records, tgt, merger.os, merger.ot)
     calls = (translator.engine_calls - calls_before) if translator else 0
-    return MergeResult(text, merger.records, calls, _words_full(merger.ns), merger.ot.warnings + merger.ns.warnings)
+    return MergeResult(text, merger.records, calls, _words_full(merger.ns), merger.ot.warnings + merger.ns.warnings,
+                       merger.renames)
 
 
 def _all_kept(merger: _Merger) -> list[Record]:

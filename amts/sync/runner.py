@@ -22,6 +22,7 @@ from amts.errors import AmtsError
 from amts.fileio import atomic_write_text
 from amts.sync import restructure
 from amts.sync.conserve import ConservationError
+from amts.sync.labels import book_renames, rename_references
 from amts.sync.merge import merge_documents
 from amts.sync.report import FileReport, SyncReport
 
@@ -142,6 +143,7 @@ def run_jobs(
         file_report.engine_calls = result.engine_calls
         report.files.append(file_report)
         planned.append((job, file_report, result.text, inputs, old_target))
+    planned = _follow_book_renames(planned)
     for number, (job, file_report, text, inputs, old_target) in enumerate(planned):
         if text is not None:
             _write(job, text, old_target, in_place)
@@ -151,6 +153,30 @@ def run_jobs(
         if job.origin is not None and _read_if_file(job.origin) != job.new_source:
             atomic_write_text(job.origin, job.new_source)
     return report
+
+
+def _follow_book_renames(planned: list) -> list:  # noqa: ANN001 - the run_jobs plan tuples
+    """A label renamed in one file: the references to it in every other output follow it."""
+    results = [(job, report.result) for job, report, text, *_ in planned if text is not None and report.result]
+    renames = book_renames((job.old_source, job.new_source, result.renames) for job, result in results)
+    if not renames:
+        return planned
+    out = []
+    for job, file_report, text, inputs, old_target in planned:
+        result = file_report.result
+        if text is not None and result is not None:
+            renamed = rename_references(text, renames)
+            if renamed != text:
+                for record in result.records:
+                    if record.target_new:
+                        new_target = rename_references(record.target_new, renames)
+                        if new_target != record.target_new:
+                            record.target_new = new_target
+                            record.note = "; ".join(filter(None, [record.note, "references to a label renamed "
+                                                                  "in another file updated"]))
+                result.text = text = renamed
+        out.append((job, file_report, text, inputs, old_target))
+    return out
 
 
 def report_paths(report: Path, jobs: list[Job]) -> tuple[Path, Path]:
