@@ -189,3 +189,21 @@ def test_terminal_progress_names_file_and_counts(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout
     screen = ANSI.sub("", done.stdout)
     assert re.search(r"translating .* [1-4]/4 .*(coffee|tea)\.md", screen), screen
+
+
+def test_a_terminal_shows_the_first_problems_and_counts_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    from amts.cli.console import TERMINAL_PROBLEMS
+
+    stream = _Tty()
+    monkeypatch.setattr(sys, "stderr", stream)
+    output = Output()
+    for number in range(TERMINAL_PROBLEMS + 10):
+        output.problem("ch.md", number + 1, "fuzzy", "a sentence")
+    assert len(ANSI.sub("", stream.getvalue()).splitlines()) == TERMINAL_PROBLEMS
+    assert "10 more not shown on the terminal" in output.problems_note()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    output = Output()
+    for number in range(TERMINAL_PROBLEMS + 10):
+        output.problem("ch.md", number + 1, "fuzzy", "a sentence")
+    assert len(piped.getvalue().splitlines()) == TERMINAL_PROBLEMS + 10

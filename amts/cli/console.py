@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+#: problems printed on a terminal before the rest are only counted (all are printed when piped)
+TERMINAL_PROBLEMS = 40
+
 #: styles of the few words amts colours itself (user text is never styled by its content)
 STYLES = {"error": "bold red", "warning": "yellow", "skipped": "yellow", "kept": "cyan", "note": "cyan",
           "interrupted": "bold yellow"}
@@ -41,6 +44,7 @@ class Output:
     debug: bool = False
     _seen: set[tuple] = field(default_factory=set)
     _repeats: int = 0
+    _hidden: int = 0
     _consoles: dict[bool, Console] = field(default_factory=dict)
 
     # ---- configuration -------------------------------------------------------------------------
@@ -57,7 +61,7 @@ class Output:
         """Back to defaults (each CLI invocation in one process, e.g. tests, starts clean)."""
         self.quiet = self.verbose = self.json = self.debug = False
         self._seen.clear()
-        self._repeats = 0
+        self._repeats = self._hidden = 0
         self._consoles.clear()
 
     def console(self, stderr: bool = True) -> Console:
@@ -120,6 +124,8 @@ class Output:
         self._seen.add(key)
         if self.json:
             self.emit("problem", file=str(file), line=line, status=status, message=message)
+        elif self.interactive and not self.verbose and len(self._seen) > TERMINAL_PROBLEMS:
+            self._hidden += 1  # a person reads the first ones; the rest are in the report (or piped)
         elif not self.quiet:
             where = f"{file}:{line}" if line not in (None, "") else str(file)
             self._line(f"{where}: {status}: {' '.join(message.split())}", None)
@@ -139,7 +145,9 @@ class Output:
         if not self._seen:
             return ""
         again = f" ({self._repeats} repeated not printed again)" if self._repeats else ""
-        return f"; {len(self._seen)} problem(s) listed{again}"
+        hidden = (f"; {self._hidden} more not shown on the terminal (--verbose shows all; piped, all are printed)"
+                  if self._hidden else "")
+        return f"; {len(self._seen)} problem(s) listed{again}{hidden}"
 
     def written(self, path: str | Path, note: str = "") -> None:
         """A file was written (``--verbose`` prints it; ``--json`` always reports it)."""
