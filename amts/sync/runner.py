@@ -265,12 +265,16 @@ def restructured_jobs(old_files: dict[str, str], new_files: dict[str, str], tran
         targets = [translated[old] for old in match.olds]
         joined_target = restructure.joined([_read(t) for t in targets]) if len(targets) > 1 else None
         origin = None
-        if in_place and origin_suffix is not None:
-            origin = output.with_name(output.stem + origin_suffix + output.suffix)
+        if in_place and origin_suffix is not None and any(
+                t.with_name(t.stem + origin_suffix + t.suffix).is_file() for t in targets):
+            origin = output.with_name(output.stem + origin_suffix + output.suffix)  # d2lbook: the new origin
         jobs.append(Job(label, restructure.joined([old_files[o] for o in match.olds]), new_files[match.new],
                         " + ".join(names[0](o) for o in match.olds), names[1](match.new), targets[0], output,
                         origin=origin, old_target_text=joined_target, moved_from=match.to_json()))
         handled.add(match.new)
+        if in_place:
+            skipped.extend(f"{old}: kept as it was (its translation is carried on in {output})"
+                           for old in match.olds if old != match.new)
     for old in plan.unmatched:
         best = plan.best.get(old)
         hint = f" (closest: {best[0]}, score {best[1]:.2f})" if best else ""
@@ -345,9 +349,6 @@ def origin_jobs(target: Path, new_source: Path, suffix: str, out: Path | None) -
         origin_suffix=suffix)
     jobs = [job for job in jobs if Path(job.label).as_posix() not in handled] + moved
     skipped.extend(rest)
-    if out is None:
-        skipped.extend(f"{old['old']}: kept as it was (its translation is carried on in {job.output})"
-                       for job in moved if job.moved_from for old in job.moved_from["olds"] if old["old"] != job.label)
     return jobs, skipped
 
 
@@ -379,13 +380,14 @@ def git_jobs(repo: Path, start: str, end: str, target_dir: Path, out: Path | Non
     old_files: dict[str, str] = {}
     new_files: dict[str, str] = {}
     translated: dict[str, Path] = {}
+    untranslated: list[str] = []
     for name in sorted(filter(None, listed.stdout.splitlines())):
         target = target_dir / name
         old, new = git_show(repo, start, name), git_show(repo, end, name)
         if new is not None:
             new_files[name] = new
         if not target.is_file():
-            skipped.append(f"{name}: no translation in {target_dir}")
+            untranslated.append(name)
             continue
         if old is not None:
             old_files[name] = old
@@ -406,4 +408,7 @@ def git_jobs(repo: Path, start: str, end: str, target_dir: Path, out: Path | Non
             (lambda rel: f"{start}:{rel}", lambda rel: f"{end}:{rel}"), in_place=out is None, origin_suffix=suffix)
         jobs = [job for job in jobs if job.label not in handled] + moved
         skipped.extend(rest)
+    else:
+        handled = set()
+    skipped[:0] = [f"{name}: no translation in {target_dir}" for name in untranslated if name not in handled]
     return jobs, skipped
