@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from amts.document import parse_markdown
 from amts.sync import merge_code, merge_documents
@@ -129,3 +131,40 @@ def test_translators_code_split_is_reported_not_mangled() -> None:
     merged = merge_code(old, new, tgt)
     assert merged.text == new
     assert sorted(line for _, line, _ in merged.lost) == ["a, b = 2, 4\n", "c, v = 6, t([3])\n"]
+
+
+_EDIT = st.sampled_from(["delete", "insert", "modify", "duplicate"])
+
+
+@pytest.mark.d2l
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_edits_keep_every_line_whose_source_survives(d2l: Path, data: st.DataObject) -> None:
+    """Property: a translated line whose source line is still in the new code, unchanged and unique,
+    is in the merged code; every other translated line is in the output or reported lost."""
+    old, zh = _texts(d2l, data.draw(st.sampled_from([RNN, LENET, "chapter_multilayer-perceptrons/kaggle-house-price.md"])))
+    olds = [b.text for b in parse_markdown(old).blocks if b.kind == "code"]
+    tgts = [b.text for b in parse_markdown(zh).blocks if b.kind == "code"]
+    pairs = [(o, t) for o in olds for t in tgts if o.split("\n", 2)[:2] == t.split("\n", 2)[:2] and o != t]
+    source, target = data.draw(st.sampled_from(pairs))
+    lines = source.splitlines(keepends=True)
+    for _ in range(data.draw(st.integers(1, 5))):
+        k = data.draw(st.integers(1, len(lines) - 2))  # never the fences
+        edit = data.draw(_EDIT)
+        if edit == "delete" and len(lines) > 3:
+            del lines[k]
+        elif edit == "insert":
+            lines.insert(k, "    extra_call(42)  # a new line\n")
+        elif edit == "modify":
+            lines[k] = lines[k].rstrip("\n") + "  # changed\n"
+        elif edit == "duplicate":
+            lines.insert(k, lines[k])
+    new = "".join(lines)
+    merged = merge_code(source, new, target)
+    out = merged.text.splitlines(keepends=True)
+    lost = [line for _, line, _ in merged.lost]
+    for src_line, translated in translated_lines(source, target):
+        if new.count(src_line) == 1 and source.count(src_line) == 1 and translated.strip() not in new:
+            assert translated in out, (src_line, translated)
+        else:
+            assert translated in out or translated in lost or src_line not in new, (src_line, translated)
