@@ -169,7 +169,7 @@ def test_translate_with_memory_engine_reuses_and_reports(store: Path, tmp_path: 
     assert "一只猫坐在垫子上。" in text and "The model learns from data." in text and "x = 1" in text
     summary = folded(result.output)
     assert "1 reused from memory, 0 translated, 2 untranslated, 0 failed sentences, 0 glossary violations" in summary
-    assert "untranslated intro.md:3: no exact match" in summary
+    assert "intro.md:3: untranslated: no exact match" in summary
 
 
 def test_translate_takes_parallel_data_glossary_store_and_examples_from_amts_toml(tmp_path: Path, monkeypatch):
