@@ -219,3 +219,13 @@ def test_align_labels_the_languages_it_was_given(tmp_path: Path) -> None:
     wrong = amts("align", BOOK / "en" / "tea.md", BOOK / "zh" / "tea.md", "--src", "en", "--tgt", "es",
                  "--out", tmp_path / "wrong.tmx")
     assert wrong.exit_code == 2 and "not es" in wrong.output and not (tmp_path / "wrong.tmx").exists()
+
+
+
+def test_a_job_never_reads_its_own_output_folder(book: Path) -> None:
+    for _ in range(2):
+        started = amts("job", "start", book, "--tgt", "zh", "--engine", "pseudo", "--out", book / "t")
+        assert started.exit_code == 0, started.output
+        job_id = started.stdout.strip().splitlines()[-1]
+        assert amts("job", "wait", job_id).exit_code == 0
+    assert sorted(p.name for p in (book / "t").rglob("*.md")) == ["zh.coffee.md", "zh.tea.md"]

@@ -68,7 +68,7 @@ def start_job(store_path: Path, spec: JobSpec, *, spawn: bool = True, warn: Call
     if not spec.output.startswith("s3://"):
         spec.output = str(Path(spec.output).expanduser().resolve())
     try:
-        documents, skipped = open_location(spec.input, spec.endpoint_url).documents()
+        documents, skipped = open_location(spec.input, spec.endpoint_url).documents(exclude=[spec.output])
         open_location(spec.output, spec.endpoint_url).check_writable()
     except JobError:
         raise

@@ -7,6 +7,7 @@ are atomic either way: a temp file + rename locally, a single ``PutObject`` on S
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from amts.document import DocumentError, decode_markdown
@@ -25,7 +26,7 @@ class Location:
 
     url: str
 
-    def documents(self) -> tuple[list[tuple[str, int]], list[str]]:
+    def documents(self, exclude: Sequence[str] = ()) -> tuple[list[tuple[str, int]], list[str]]:
         """``([(relative path, size)] of Markdown files and notebooks, [other files skipped])``."""
         raise NotImplementedError
 
@@ -51,10 +52,11 @@ class LocalLocation(Location):
         self.root = root
         self.url = str(root)
 
-    def documents(self) -> tuple[list[tuple[str, int]], list[str]]:
+    def documents(self, exclude: Sequence[str] = ()) -> tuple[list[tuple[str, int]], list[str]]:
         if not self.root.exists():
             raise FileNotFoundError(f"{self.root}: no such file or directory")
-        files, skipped = discover(self.root, notebooks=True)
+        # outputs are never inputs: the job's own output folder inside the input is left out
+        files, skipped = discover(self.root, notebooks=True, exclude=[Path(p) for p in exclude if "://" not in p])
         return [(f.relative.as_posix(), f.path.stat().st_size) for f in files], [s.as_posix() for s in skipped]
 
     def _path(self, relative: str) -> Path:
@@ -108,7 +110,7 @@ class S3Location(Location):
     def _key(self, relative: str) -> str:
         return self.prefix + relative
 
-    def documents(self) -> tuple[list[tuple[str, int]], list[str]]:
+    def documents(self, exclude: Sequence[str] = ()) -> tuple[list[tuple[str, int]], list[str]]:
         files: list[tuple[str, int]] = []
         skipped: list[str] = []
         paginator = self.client.get_paginator("list_objects_v2")
