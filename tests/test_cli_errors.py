@@ -80,7 +80,7 @@ def test_network_engines_fail_fast_when_unreachable(engine: str, tmp_path: Path,
         monkeypatch.setenv("AMTS_OPENAI_MODEL", "some-model")
     start = time.monotonic()
     done = amts("translate", BOOK / "en", "--tgt", "zh", "--engine", engine, "--out", tmp_path / "o")
-    one_line(done, 3, "127.0.0.1")
+    one_line(done, 3, "127.0.0.1", "AWS_ENDPOINT_URL_TRANSLATE" if engine == "aws" else "OPENAI_BASE_URL")
     assert time.monotonic() - start < 30
     assert not (tmp_path / "o").exists()
 

@@ -173,7 +173,10 @@ def aws_call(
         raise
     except Exception as error:
         if connection_failed(error):
-            raise EngineUnavailable(f"cannot reach {client.meta.endpoint_url}: {error}") from error
+            raise EngineUnavailable(
+                f"cannot reach {client.meta.endpoint_url}: {error} (check the network; set AWS_REGION, or "
+                "AWS_ENDPOINT_URL_TRANSLATE for another endpoint)"
+            ) from error
         raise
 
 

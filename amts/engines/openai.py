@@ -315,7 +315,10 @@ class OpenAIEngine(Engine):
         except httpx.TransportError as error:
             if self._reached:
                 raise EngineError(f"openai: {self.base_url}: {error}") from error
-            raise EngineUnavailable(f"openai: cannot reach {self.base_url}: {error or type(error).__name__}") from error
+            raise EngineUnavailable(
+                f"openai: cannot reach {self.base_url}: {error or type(error).__name__} (is the server running? "
+                "set AMTS_OPENAI_BASE_URL or OPENAI_BASE_URL, or base_url under [engine.openai] in amts.toml)"
+            ) from error
         try:
             choice = data["choices"][0]
             content = choice["message"]["content"]
