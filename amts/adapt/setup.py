@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from amts.adapt.glossary import Glossary
 from amts.adapt.pipeline import AdaptiveTranslator
+from amts.document.dialects import Dialect, choose_dialect
 from amts.engines import Engine, engine_names, get_engine
 from amts.errors import InputError
 from amts.home import store_path
@@ -74,6 +75,10 @@ class TranslationSetup:
     #: settings taken from amts.toml rather than the command line: when the parallel data or glossary
     #: they name does not exist yet (a fresh checkout) or is for another pair, a warning, not an error
     optional: frozenset[str] = frozenset()
+    #: the Markdown dialect named (``--dialect`` or ``[book] dialect``); None: detected from the book
+    dialect: str | None = None
+    #: where ``dialect`` was named ("--dialect", or the amts.toml path)
+    dialect_from: str = "--dialect"
 
     @classmethod
     def from_config(
@@ -87,6 +92,7 @@ class TranslationSetup:
         glossary: Path | None = None,
         store: Path | None = None,
         examples: int | None = None,
+        dialect: str | None = None,
         default_engine: str = "pseudo",
     ) -> TranslationSetup:
         """The book's settings with the command line's options on top (an option given wins).
@@ -115,7 +121,17 @@ class TranslationSetup:
             examples=examples if examples is not None else (book.examples if book.examples is not None else 4),
             config=book.path,
             optional=frozenset(optional),
+            dialect=dialect or book.dialect,
+            dialect_from="--dialect" if dialect or book.path is None else str(book.path),
         )
+
+    def resolve_dialect(self, book: Path | None) -> Dialect:
+        """The Markdown dialect of the book at ``book`` (the one named, else detected from its toolchain's
+        config, else GFM): every command wraps its work in ``use_dialect(setup.resolve_dialect(book))``.
+        Afterwards the setup names it, so a job's workers and the signature use the same one."""
+        chosen = choose_dialect(self.dialect, book, given_in=self.dialect_from)
+        self.dialect, self.dialect_from = chosen.name, chosen.source
+        return chosen
 
     def engine_for(self, tgt: str) -> str:
         """The engine name for ``tgt``: its ``engines`` entry (by language, so zh-CN finds zh), else the default."""
@@ -147,6 +163,8 @@ class TranslationSetup:
             "examples": str(self.examples),
             "amts": _amts_version(),
         }
+        if self.dialect is not None:  # whether $ starts math changes what is translated
+            parts["dialect"] = self.dialect
         return "|".join(f"{key}:{value}" for key, value in parts.items())
 
     def _parallel_data_versions(self, tgt: str) -> list[str]:

@@ -13,7 +13,7 @@ from amts.cli.common import fail
 from amts.cli.console import out
 from amts.config import ConfigError, book_config
 from amts.document import DocumentError
-from amts.document.dialects import detect_dialect, dialect_named, use_dialect
+from amts.document.dialects import choose_dialect, use_dialect
 from amts.document.structure import CheckProfile, Problem, TreeCheck, check_file, check_trees
 from amts.sync.edition import STATE_NAME, read_state
 from amts.sync.update import export_tree
@@ -61,8 +61,8 @@ def check(
     origin_suffix = origin_suffix if origin_suffix is not None else settings.get("origin_suffix")
     result = TreeCheck()
     book_root = source_root or (paths[0] if paths else Path("."))
-    chosen = dialect_named(dialect, "--dialect") if dialect else (
-        dialect_named(book.dialect, str(book.path)) if book.dialect else detect_dialect(book_root))
+    chosen = choose_dialect(dialect or book.dialect, book_root,
+                            given_in="--dialect" if dialect or book.path is None else str(book.path))
     out.detail(f"Markdown dialect: {chosen.describe()}")
     try:
         with use_dialect(chosen):  # whether $ starts math decides what is structure

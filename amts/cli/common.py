@@ -24,6 +24,9 @@ ParallelDataOption = Annotated[list[str] | None, typer.Option(
 GlossaryOption = Annotated[Path | None, typer.Option("--glossary", help="Glossary CSV (default: amts.toml).")]
 ExamplesOption = Annotated[int | None, typer.Option(
     "--examples", min=0, help="Most similar pairs given to the engine per sentence (default: amts.toml, else 4).")]
+DialectOption = Annotated[str | None, typer.Option(
+    "--dialect", help="Markdown dialect: d2lbook, gfm, mdbook, mkdocs or commonmark (default: amts.toml, else "
+    "detected from the book's book.toml, mkdocs.yml or config.ini).")]
 
 class CommandError(AmtsError):
     """A command cannot go on; printed as one line (see :func:`amts.cli.report_error`)."""

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from amts.adapt.setup import TranslationSetup
-from amts.cli.common import ExamplesOption, GlossaryOption, fail, languages
+from amts.cli.common import DialectOption, ExamplesOption, GlossaryOption, fail, languages
 from amts.cli.console import out as say
 from amts.config import book_config
 from amts.home import store_path
@@ -126,6 +126,7 @@ def start(
     ),
     glossary: GlossaryOption = None,
     examples: ExamplesOption = None,
+    dialect: DialectOption = None,
     config: Path | None = typer.Option(None, "--config", help="Book settings (default: amts.toml here or in the "
                                        "input folder)."),
     name: str = typer.Option("", "--name", help="A name for the job (usable instead of its id)."),
@@ -148,7 +149,10 @@ def start(
     local = None if input.startswith("s3://") else Path(input)
     book = book_config(config, local)
     setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
-                                         glossary=glossary, store=store, examples=examples, default_engine="")
+                                         glossary=glossary, store=store, examples=examples, dialect=dialect,
+                                         default_engine="")
+    chosen = setup.resolve_dialect(local)  # recorded in the job: every worker parses the same way
+    say.detail(f"Markdown dialect: {chosen.describe()}")
     if setup.targets:
         setup.src, setup.targets = languages(setup.src, setup.targets)
     if not all(setup.engine_for(lang) for lang in setup.targets) or not setup.targets and not setup.engine:

@@ -9,6 +9,7 @@ import typer
 
 from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
 from amts.cli.common import (
+    DialectOption,
     ExamplesOption,
     GlossaryOption,
     ParallelDataOption,
@@ -21,6 +22,7 @@ from amts.cli.common import (
 )
 from amts.cli.console import out as say
 from amts.config import book_config
+from amts.document.dialects import use_dialect
 from amts.engines import EngineError
 from amts.fileio import atomic_write_text, guard_outputs
 from amts.sync.report import SyncReport, to_markdown
@@ -56,6 +58,7 @@ def sync(
     tgt: Annotated[str | None, typer.Option("--tgt", help="Target language (default: amts.toml's, else zh).")] = None,
     glossary: GlossaryOption = None,
     examples: ExamplesOption = None,
+    dialect: DialectOption = None,
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: amts.toml here or in "
                                                 "the book folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite outputs edited by hand since amts wrote them.")] = False,
@@ -84,8 +87,10 @@ def sync(
         say.warning(line, label="skipped")
     if not jobs:
         fail("nothing to sync" + (f" ({len(skipped)} file(s) skipped)" if skipped else ""))
-    setup = _setup(config, new_source or source_repo or target_dir, src, tgt, engine, parallel_data, glossary,
-                   store, examples)
+    book = new_source or source_repo or target_dir
+    setup = _setup(config, book, src, tgt, engine, parallel_data, glossary, store, examples, dialect)
+    chosen = setup.resolve_dialect(book)  # before the translator: the signature names it
+    say.detail(f"Markdown dialect: {chosen.describe()}")
     setup.src, setup.targets = languages(setup.src, setup.targets[:1])
     src, tgt = setup.src, setup.targets[0]
     translator = build_translator(setup, tgt, warn=say.warning, memory_optional=True)
@@ -100,7 +105,7 @@ def sync(
         say.detail(f"syncing {label}")
 
     try:
-        with guard_outputs([out] if out is not None else [], force=force) as guard, \
+        with use_dialect(chosen), guard_outputs([out] if out is not None else [], force=force) as guard, \
                 say.progress(len(jobs), "syncing") as bar:
             run_jobs(jobs, translator, sync_report, in_place=in_place or out is None,
                      state=SyncState(setup.store_file), setup=translator.signature, progress=step)
@@ -166,12 +171,12 @@ def _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_c
 
 def _setup(config: Path | None, book: Path | None, src: str | None, tgt: str | None, engine: str | None,
            parallel_data: list[str] | None, glossary: Path | None, store: Path | None, examples: int | None,
-           ) -> TranslationSetup:
+           dialect: str | None = None) -> TranslationSetup:
     """The book's amts.toml under the command line's options, as ``translate`` reads it; sync
     translates into one language: ``--tgt``, else the book's only target, else zh."""
     setup = TranslationSetup.from_config(book_config(config, book), src=src, targets=tgt, engine=engine,
                                          parallel_data=parallel_data, glossary=glossary, store=store,
-                                         examples=examples, default_engine=MEMORY_ENGINE)
+                                         examples=examples, dialect=dialect, default_engine=MEMORY_ENGINE)
     if len(setup.targets) > 1:
         fail(f"amts.toml lists several target languages ({', '.join(setup.targets)}): give --tgt")
     setup.targets = setup.targets or ["zh"]

@@ -12,7 +12,7 @@ from amts.cli.common import engine_choice, engines_by_language, fail, languages,
 from amts.cli.console import out as say
 from amts.config import CONFIG_NAME, ConfigError, book_config
 from amts.document import DocumentError, read_markdown
-from amts.document.dialects import detect_dialect, dialect_named, use_dialect
+from amts.document.dialects import use_dialect
 from amts.document.notebook import markdown_cells
 from amts.errors import InputError
 from amts.fileio import atomic_write_text, guard_outputs
@@ -54,17 +54,16 @@ def translate(
         book = book_config(config, path)
     except ConfigError as error:
         fail(str(error))
+    every_language, per_language = engine_choice(engine or [])
+    setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=every_language,
+                                         parallel_data=parallel_data, glossary=glossary, store=store,
+                                         examples=examples, dialect=dialect)
     try:
-        chosen = dialect_named(dialect, "--dialect") if dialect else (
-            dialect_named(book.dialect, str(book.path)) if book.dialect else detect_dialect(path))
+        chosen = setup.resolve_dialect(path)
     except InputError as error:
         fail(str(error))
     say.detail(f"Markdown dialect: {chosen.describe()}")
     with use_dialect(chosen):  # math or not, for every file of the book
-        every_language, per_language = engine_choice(engine or [])
-        setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=every_language,
-                                             parallel_data=parallel_data, glossary=glossary, store=store,
-                                             examples=examples)
         if not setup.targets:
             fail("no target language: give --tgt or set book.tgt in amts.toml")
         setup.src, setup.targets = languages(setup.src, setup.targets)

@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 
 from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
-from amts.cli.common import ParallelDataOption, SrcOption, SyncEngineOption, fail
+from amts.cli.common import DialectOption, ParallelDataOption, SrcOption, SyncEngineOption, fail
 from amts.cli.console import out
 from amts.config import ConfigError, book_config
+from amts.document.dialects import use_dialect
 from amts.engines import EngineError
 from amts.errors import AmtsError
 from amts.sync.edition import STATE_NAME
@@ -58,6 +59,7 @@ def update(
     src: SrcOption = None,
     tgt: Annotated[str | None, typer.Option("--tgt", help="Target language (default: amts.toml's first).")] = None,
     store: Annotated[Path | None, typer.Option("--store", help="amts store file (parallel data).")] = None,
+    dialect: DialectOption = None,
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: EDITION/amts.toml).")] = None,
 ) -> None:
     """Sync the whole edition from the source commit recorded in amts-state.toml to the newest one.
@@ -85,19 +87,22 @@ def update(
             out.summary(f"recorded: {edition} is synced to {state.commit[:12]} ({state_path})", commit=state.commit)
             return
         setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
-                                             store=store, default_engine=MEMORY_ENGINE)
+                                             store=store, dialect=dialect, default_engine=MEMORY_ENGINE)
+        chosen = setup.resolve_dialect(Path(source))  # the source book's toolchain config
+        out.detail(f"Markdown dialect: {chosen.describe()}")
         src_lang, tgt_lang = setup.src, (setup.targets[0] if setup.targets else None)
         if tgt_lang is None:
             fail("give --tgt, or [book] tgt in amts.toml")
         engine_name = setup.engine_for(tgt_lang)
         translator = build_translator(setup, tgt_lang, memory_optional=True, warn=out.warning)
         try:
-            result = update_edition(
-                edition, source, translator, src=src_lang, tgt=tgt_lang, engine=engine_name,
-                to=to or settings.get("ref", "HEAD"), state_path=state_path,
-                report_path=report or settings.get("report") or edition / DEFAULT_REPORT,
-                origin_suffix=settings.get("origin_suffix", "_origin"),
-                progress=lambda label: out.info(f"syncing {label}"))
+            with use_dialect(chosen):  # whether $ starts math, in every file synced
+                result = update_edition(
+                    edition, source, translator, src=src_lang, tgt=tgt_lang, engine=engine_name,
+                    to=to or settings.get("ref", "HEAD"), state_path=state_path,
+                    report_path=report or settings.get("report") or edition / DEFAULT_REPORT,
+                    origin_suffix=settings.get("origin_suffix", "_origin"),
+                    progress=lambda label: out.info(f"syncing {label}"))
         finally:
             if translator.engine is not None:
                 translator.engine.close()

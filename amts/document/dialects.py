@@ -90,6 +90,14 @@ def _dialect_in(folder: Path) -> Dialect | None:
     return None
 
 
+def choose_dialect(given: str | None, book: Path | None, *, given_in: str = "--dialect") -> Dialect:
+    """The one rule every command follows: the dialect named (``--dialect``, else ``[book] dialect`` in
+    amts.toml; ``given_in`` says which), else the one detected from ``book``'s toolchain, else GFM."""
+    if given:
+        return dialect_named(given, given_in)
+    return detect_dialect(book) if book is not None and book.exists() else DEFAULT
+
+
 _current: list[Dialect] = [DEFAULT]
 
 

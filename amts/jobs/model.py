@@ -68,6 +68,8 @@ class JobSpec:
     glossary: str | None = None  # glossary CSV
     #: settings taken from amts.toml: unusable ones are warned about and left out, as translate does
     optional: list[str] = field(default_factory=list)
+    #: the Markdown dialect of the input (resolved when the job starts; None: GFM)
+    dialect: str | None = None
 
     @classmethod
     def from_setup(cls, setup: TranslationSetup, input: str, output: str, **job: object) -> JobSpec:
@@ -77,7 +79,7 @@ class JobSpec:
                    examples=setup.examples, engines=dict(setup.engines),
                    engine_settings={name: dict(values) for name, values in setup.engine_options.items()},
                    glossary=str(setup.glossary) if setup.glossary else None, optional=sorted(setup.optional),
-                   **job)  # type: ignore[arg-type]
+                   dialect=setup.dialect, **job)  # type: ignore[arg-type]
 
     def setup(self, store: Path | str) -> TranslationSetup:
         """The translation setup every worker process builds its translators from."""
@@ -88,7 +90,7 @@ class JobSpec:
         return TranslationSetup(src=self.src, targets=list(self.tgts), engine=self.engine, engines=dict(self.engines),
                                 engine_options=options, parallel_data=list(self.parallel_data),
                                 glossary=Path(self.glossary) if self.glossary else None, store=Path(store),
-                                examples=self.examples, optional=frozenset(self.optional))
+                                examples=self.examples, optional=frozenset(self.optional), dialect=self.dialect)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

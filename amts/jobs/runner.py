@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from amts.document.dialects import choose_dialect, use_dialect
 from amts.engines import Engine
 from amts.jobs.locations import Location, content_hash, open_location
 from amts.jobs.model import (
@@ -203,6 +204,7 @@ class Worker:
         self.source = open_location(spec.input, spec.endpoint_url)
         self.output = open_location(spec.output, spec.endpoint_url)
         self.translators: dict[str, object] = {}
+        self.dialect = choose_dialect(spec.dialect, None, given_in="job")
         self.engines: dict[str, Engine] = {}
 
     def run(self, job_id: str) -> None:
@@ -221,7 +223,8 @@ class Worker:
 
         translator = self.translator(task.lang)
         text = self.source.read_text(task.document)
-        output, results = translate_file(task.document, text, translator, self.spec.src, task.lang)  # type: ignore[arg-type]
+        with use_dialect(self.dialect):  # as recorded when the job started
+            output, results = translate_file(task.document, text, translator, self.spec.src, task.lang)  # type: ignore[arg-type]
         notes: list[str] = []
         counts: Counter[str] = Counter()
         for result in results:  # one per document, one per Markdown cell of a notebook
