@@ -1,4 +1,6 @@
-"""Helpers shared by CLI commands: one-line errors and engine loading."""
+"""Helpers shared by CLI commands: one-line errors, the translation setup's options, output guards.
+
+Engines are loaded by the translation setup (:mod:`amts.adapt.setup`), not here."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import typer
 from amts.errors import AmtsError
 
 if TYPE_CHECKING:
-    from amts.engines import Engine
     from amts.fileio import OutputGuard
 
 
@@ -103,18 +104,3 @@ def report_kept(guard: OutputGuard) -> str:
     for path in guard.overwritten:
         out.warning(f"{path}: edited by hand, overwritten (--force)")
     return f"; {len(guard.kept)} output(s) edited by hand kept" if guard.kept else ""
-
-
-def load_engine(name: str, src: str, tgt: str, **options: object) -> Engine:
-    from amts.engines import EngineError, get_engine
-    from amts.engines.registry import engine_names
-
-    if name not in engine_names():  # a typo is bad input (exit 2), not a failing service
-        fail(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
-    try:
-        engine = get_engine(name, **options)
-    except EngineError as error:
-        fail(str(error), getattr(error, "exit_code", 2))
-    if not engine.supports(src, tgt):
-        fail(f"engine {name!r} cannot translate {src}->{tgt}")
-    return engine
