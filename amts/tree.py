@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from amts.fileio import is_output_tree
+from amts.fileio import MANIFEST, is_output_tree, read_manifest
 
 TRANSLATABLE_SUFFIXES = (".md",)
 NOTEBOOK_SUFFIXES = (".ipynb",)
@@ -69,6 +69,8 @@ def find_sources(root: Path, notebooks: bool = False, exclude: Iterable[Path] = 
     files: list[SourceFile] = []
     skipped: list[Path] = []
     excluded: list[Path] = []
+    # outputs written beside their sources (--out = the book itself): the manifest lists them
+    written_here = {(root / key).resolve() for key in read_manifest(root / MANIFEST)} if is_output_tree(root) else set()
     for folder, dirs, names in os.walk(root):
         here = Path(folder)
         keep = []
@@ -87,6 +89,9 @@ def find_sources(root: Path, notebooks: bool = False, exclude: Iterable[Path] = 
                 continue
             path = here / name
             relative = path.relative_to(root)
+            if written_here and path.resolve() in written_here:
+                excluded.append(relative)
+                continue
             if path.suffix.lower() in suffixes:
                 files.append(SourceFile(path, relative))
             else:

@@ -39,7 +39,7 @@ def test_two_runs_with_out_inside_the_book_translate_no_output(book: Path) -> No
         done = amts("translate", book, "--tgt", "zh", "--engine", "pseudo", "--out", book / "t")
         assert done.exit_code == 0, done.output
     assert sorted(p.name for p in (book / "t").rglob("*.md")) == ["zh.coffee.md", "zh.tea.md"]
-    assert "not translating" in done.output and "holds outputs" in done.output
+    assert "not translating" in done.output and "amts output (outputs are never inputs)" in done.output
 
 
 def test_config_out_inside_the_book_is_never_an_input(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,3 +229,10 @@ def test_a_job_never_reads_its_own_output_folder(book: Path) -> None:
         job_id = started.stdout.strip().splitlines()[-1]
         assert amts("job", "wait", job_id).exit_code == 0
     assert sorted(p.name for p in (book / "t").rglob("*.md")) == ["zh.coffee.md", "zh.tea.md"]
+
+
+def test_outputs_beside_their_sources_are_not_read_again(book: Path) -> None:
+    for _ in range(2):
+        done = amts("translate", book, "--tgt", "zh", "--engine", "pseudo", "--out", book)
+        assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in book.rglob("*.md")) == ["coffee.md", "tea.md", "zh.coffee.md", "zh.tea.md"]

@@ -78,7 +78,7 @@ def translate(
         found = find_sources(path, notebooks=True, exclude=[p for p in (out, book.out) if p is not None])
         files, skipped = found.files, found.skipped
         for excluded in found.excluded:
-            say.info(f"not translating {path / excluded}: it holds outputs (outputs are never inputs)",
+            say.info(f"not translating {path / excluded}: amts output (outputs are never inputs)",
                      excluded=str(path / excluded))
         if not files:
             fail(f"{path}: no Markdown files found")
