@@ -44,22 +44,26 @@ class Discovery:
     excluded: list[Path]  # output folders inside the input (relative to the root): never inputs
 
 
-def discover(root: Path, notebooks: bool = False, exclude: Iterable[Path] = ()) -> tuple[list[SourceFile], list[Path]]:
+def discover(root: Path, notebooks: bool = False, exclude: Iterable[Path] = (),
+             skip_outputs: bool = False) -> tuple[list[SourceFile], list[Path]]:
     """Markdown files under ``root`` (or ``root`` itself) and the other files that will be skipped.
 
     With ``notebooks``, Jupyter notebooks count as translatable too (their Markdown cells). Output
-    trees inside ``root`` are left out (see :func:`find_sources`).
+    trees inside ``root`` are left out with ``skip_outputs`` (see :func:`find_sources`).
     """
-    found = find_sources(root, notebooks, exclude)
+    found = find_sources(root, notebooks, exclude, skip_outputs)
     return found.files, found.skipped
 
 
-def find_sources(root: Path, notebooks: bool = False, exclude: Iterable[Path] = ()) -> Discovery:
+def find_sources(root: Path, notebooks: bool = False, exclude: Iterable[Path] = (),
+                 skip_outputs: bool = False) -> Discovery:
     """Like :func:`discover`, and says which output folders inside ``root`` it left out.
 
     Outputs are never inputs: a folder in ``exclude`` (the ``--out`` of this run, the book's configured
     ``out``) or holding amts's output manifest (what an earlier run wrote) is not searched, so a second
     run with ``out`` inside the book does not translate its own outputs (``zh.zh.intro.md``).
+    The manifests count only with ``skip_outputs`` (commands that translate their input): eval, align
+    and review read translations, which are amts's outputs, on purpose.
     """
     suffixes = TRANSLATABLE_SUFFIXES + (NOTEBOOK_SUFFIXES if notebooks else ())
     if root.is_file():
@@ -70,7 +74,8 @@ def find_sources(root: Path, notebooks: bool = False, exclude: Iterable[Path] = 
     skipped: list[Path] = []
     excluded: list[Path] = []
     # outputs written beside their sources (--out = the book itself): the manifest lists them
-    written_here = {(root / key).resolve() for key in read_manifest(root / MANIFEST)} if is_output_tree(root) else set()
+    written_here = ({(root / key).resolve() for key in read_manifest(root / MANIFEST)}
+                    if skip_outputs and is_output_tree(root) else set())
     for folder, dirs, names in os.walk(root):
         here = Path(folder)
         keep = []
@@ -79,7 +84,7 @@ def find_sources(root: Path, notebooks: bool = False, exclude: Iterable[Path] = 
             if name.startswith("."):
                 continue
             resolved = child.resolve()
-            if resolved != root_resolved and (resolved in excluded_paths or is_output_tree(child)):
+            if resolved != root_resolved and (resolved in excluded_paths or (skip_outputs and is_output_tree(child))):
                 excluded.append(child.relative_to(root))
                 continue
             keep.append(name)

@@ -236,3 +236,11 @@ def test_outputs_beside_their_sources_are_not_read_again(book: Path) -> None:
         done = amts("translate", book, "--tgt", "zh", "--engine", "pseudo", "--out", book)
         assert done.exit_code == 0, done.output
     assert sorted(p.name for p in book.rglob("*.md")) == ["coffee.md", "tea.md", "zh.coffee.md", "zh.tea.md"]
+
+
+def test_eval_and_align_still_read_translations_amts_wrote(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert amts("translate", book, "--tgt", "zh", "--engine", "identity", "--out", out / "sub").exit_code == 0
+    shutil.copytree(book, tmp_path / "ref" / "sub")
+    assert amts("eval", out, tmp_path / "ref", "--tgt", "zh").exit_code == 0  # a folder holding an output tree
+    assert amts("eval", out / "sub", book, "--tgt", "zh").exit_code == 0  # the output tree itself

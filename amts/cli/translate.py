@@ -75,7 +75,8 @@ def translate(
             fail(f"{path}: no such file or directory")
         if out.exists() and not out.is_dir():
             fail(f"{out}: --out names a file; give a folder (outputs go to <out>/<dir>/<lang>.<name>)")
-        found = find_sources(path, notebooks=True, exclude=[p for p in (out, book.out) if p is not None])
+        found = find_sources(path, notebooks=True, exclude=[p for p in (out, book.out) if p is not None],
+                             skip_outputs=True)
         files, skipped = found.files, found.skipped
         for excluded in found.excluded:
             say.info(f"not translating {path / excluded}: amts output (outputs are never inputs)",

@@ -56,7 +56,8 @@ class LocalLocation(Location):
         if not self.root.exists():
             raise FileNotFoundError(f"{self.root}: no such file or directory")
         # outputs are never inputs: the job's own output folder inside the input is left out
-        files, skipped = discover(self.root, notebooks=True, exclude=[Path(p) for p in exclude if "://" not in p])
+        files, skipped = discover(self.root, notebooks=True, exclude=[Path(p) for p in exclude if "://" not in p],
+                                  skip_outputs=True)
         return [(f.relative.as_posix(), f.path.stat().st_size) for f in files], [s.as_posix() for s in skipped]
 
     def _path(self, relative: str) -> Path:
