@@ -67,19 +67,22 @@ def _signature(text: str) -> list[str]:
     return [block.kind for block in parse_markdown(text).blocks if block.kind != "blank"]
 
 
+def _unmatched(items: list[str], others: list[str]) -> list[str]:
+    """``items`` in order, less one occurrence of each of ``others`` (a multiset difference)."""
+    left = list(items)
+    for other in others:
+        if other in left:
+            left.remove(other)
+    return left
+
+
 def structure_change(proposal: str, edit: str) -> str | None:
     """Why ``edit`` does not keep the block structure of ``proposal`` (None when it does)."""
     before, after = _openers(proposal), _openers(edit)
-    extra = list(after)
-    for opener in before:
-        if opener in extra:
-            extra.remove(opener)
+    extra = _unmatched(after, before)
     if extra:
         return f"the text starts a new block: {extra[0]}; keep the structure of the proposal"
-    missing = list(before)
-    for opener in after:
-        if opener in missing:
-            missing.remove(opener)
+    missing = _unmatched(before, after)
     if missing:
         return f"the proposal's {missing[0]} is gone; keep the structure of the proposal"
     if _signature(proposal) != _signature(edit):

@@ -54,22 +54,18 @@ class AmazonReport:
 
     def changes(self) -> list[str]:
         """One phrase per kind of change, for the line that says what was changed."""
-        parts = []
-        if self.folded:
-            parts.append(f"{self.folded} fields had line breaks folded to spaces")
-        if self.escaped:
-            parts.append(f"{self.escaped} fields escaped (leading + - = @ -> \\)")
-        if self.split:
-            parts.append(f"{self.split} pairs over {MAX_FIELD_BYTES} bytes split into sentence pairs")
-        if self.dropped_long:
-            parts.append(f"{len(self.dropped_long)} pairs over {MAX_FIELD_BYTES} bytes dropped (sentences do not pair up)")
-        if self.dropped_empty:
-            parts.append(f"{self.dropped_empty} empty pairs dropped")
-        if self.duplicates:
-            parts.append(f"{self.duplicates} rows with a repeated source dropped (the last kept, as Amazon does)")
-        if self.other_languages:
-            parts.append(f"{self.other_languages} pairs of other languages left out")
-        return parts
+        counted = [
+            (self.folded, f"{self.folded} fields had line breaks folded to spaces"),
+            (self.escaped, f"{self.escaped} fields escaped (leading + - = @ -> \\)"),
+            (self.split, f"{self.split} pairs over {MAX_FIELD_BYTES} bytes split into sentence pairs"),
+            (len(self.dropped_long),
+             f"{len(self.dropped_long)} pairs over {MAX_FIELD_BYTES} bytes dropped (sentences do not pair up)"),
+            (self.dropped_empty, f"{self.dropped_empty} empty pairs dropped"),
+            (self.duplicates,
+             f"{self.duplicates} rows with a repeated source dropped (the last kept, as Amazon does)"),
+            (self.other_languages, f"{self.other_languages} pairs of other languages left out"),
+        ]
+        return [phrase for count, phrase in counted if count]
 
     def summary(self) -> str:
         text = f"{self.written} pairs written"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from amts.document import mask
@@ -73,6 +74,25 @@ def _closes(opener: str, closer: str) -> bool:
 
 def _opens(span: str) -> bool:
     return span in ("[", "![") or span in _PAIRS or bool(_HTML_OPEN_RE.match(span) and not span.endswith("/>"))
+
+
+def render_pieces(
+    pieces: Sequence[Piece],
+    text: Callable[[str], str],
+    standalone: Callable[[Code], str],
+    paired: Callable[[Code, str], str],
+) -> str:
+    """``pieces`` as one format's markup: prose through ``text``, a standalone code through
+    ``standalone``, a pair through ``paired`` (given its inner pieces already rendered)."""
+    out = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(text(piece))
+        elif piece.close is None:
+            out.append(standalone(piece))
+        else:
+            out.append(paired(piece, render_pieces(piece.inner, text, standalone, paired)))
+    return "".join(out)
 
 
 def inline_codes(raw: str) -> list[Piece]:

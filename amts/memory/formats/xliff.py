@@ -28,7 +28,7 @@ from amts.memory.formats.base import (
     tool_version,
     xml_text,
 )
-from amts.memory.formats.units import Code, Piece, Unit, UnitState, inline_codes
+from amts.memory.formats.units import Code, Piece, Unit, UnitState, inline_codes, render_pieces
 from amts.memory.formats.xmlsafe import parse_tree
 from amts.memory.pairs import Pair
 
@@ -107,33 +107,27 @@ class _Writer20:
         return key
 
     def inline(self, pieces: Sequence[Piece]) -> str:
-        out = []
-        for piece in pieces:
-            if isinstance(piece, str):
-                out.append(xml_text(piece, self.number))
-            elif piece.close is None:
-                out.append(f'<ph id="{piece.id}" dataRef="{self.ref(piece.open)}"/>')
-            else:
-                out.append(
-                    f'<pc id="{piece.id}" dataRefStart="{self.ref(piece.open)}" dataRefEnd="{self.ref(piece.close)}">'
-                    f"{self.inline(piece.inner)}</pc>"
-                )
-        return "".join(out)
+        return render_pieces(
+            pieces,
+            lambda text: xml_text(text, self.number),
+            lambda code: f'<ph id="{code.id}" dataRef="{self.ref(code.open)}"/>',
+            lambda code, inner: (
+                f'<pc id="{code.id}" dataRefStart="{self.ref(code.open)}" dataRefEnd="{self.ref(code.close or "")}">'
+                f"{inner}</pc>"
+            ),
+        )
 
 
 def _inline12(pieces: Sequence[Piece], number: int) -> str:
-    out = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            out.append(xml_text(piece, number))
-        elif piece.close is None:
-            out.append(f'<ph id="{piece.id}">{xml_text(piece.open, number)}</ph>')
-        else:
-            out.append(
-                f'<bpt id="{piece.id}">{xml_text(piece.open, number)}</bpt>{_inline12(piece.inner, number)}'
-                f'<ept id="{piece.id}">{xml_text(piece.close, number)}</ept>'
-            )
-    return "".join(out)
+    return render_pieces(
+        pieces,
+        lambda text: xml_text(text, number),
+        lambda code: f'<ph id="{code.id}">{xml_text(code.open, number)}</ph>',
+        lambda code, inner: (
+            f'<bpt id="{code.id}">{xml_text(code.open, number)}</bpt>{inner}'
+            f'<ept id="{code.id}">{xml_text(code.close or "", number)}</ept>'
+        ),
+    )
 
 
 def write_xliff(document: UnitDocument, version: str = "2.1") -> str:
