@@ -50,11 +50,11 @@ def _language_and_script(tag: str) -> tuple[str, str]:
 
 
 def same_language(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` name one language in one script: ``zh`` ~ ``zh-CN`` ~ ``zh-Hans``."""
+    """True when ``a`` and ``b`` name one language in one script: ``zh`` ~ ``zh-CN`` ~ ``zh_CN`` ~ ``zh-Hans``."""
     try:
         return _language_and_script(a) == _language_and_script(b)
     except LanguageError:
-        return a.strip().lower() == b.strip().lower()
+        return a.strip().lower().replace("_", "-") == b.strip().lower().replace("_", "-")
 
 
 def check_pair(src: str, tgt: str) -> tuple[str, str]:

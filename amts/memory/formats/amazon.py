@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from amts.document import split_sentences
-from amts.memory.formats.base import same_lang
+from amts.languages import same_language
 from amts.memory.pairs import Pair
 
 #: Amazon skips a field longer than this many bytes of UTF-8 (a long source skips its whole line)
@@ -129,7 +129,7 @@ def amazon_rows(
     report = AmazonReport()
     rows: list[tuple[str, str]] = []
     for pair in pairs:
-        if not (same_lang(pair.src_lang, src) and same_lang(pair.tgt_lang, tgt)):
+        if not (same_language(pair.src_lang, src) and same_language(pair.tgt_lang, tgt)):
             report.other_languages += 1
             continue
         source, target = fold_lines(pair.source), fold_lines(pair.target)

@@ -68,17 +68,12 @@ class PairFormat:
         raise NotImplementedError
 
 
-def same_lang(code: str, wanted: str) -> bool:
-    """BCP 47 tags of one language and script: ``zh-CN`` and ``zh-Hans`` match ``zh``; ``zh-TW`` does not."""
-    return same_language(code.replace("_", "-"), wanted.replace("_", "-"))
-
-
 def common_languages(items: Sequence[Pair], src: str | None, tgt: str | None, fmt: str) -> tuple[str, str]:
     """The one language pair of ``items`` (``src``/``tgt`` name it for an empty list); refuse empty texts."""
     for number, pair in enumerate(items, 1):
         src = src or pair.src_lang
         tgt = tgt or pair.tgt_lang
-        if not (same_lang(pair.src_lang, src) and same_lang(pair.tgt_lang, tgt)):
+        if not (same_language(pair.src_lang, src) and same_language(pair.tgt_lang, tgt)):
             raise FormatError(f"pair {number} is {pair.src_lang}->{pair.tgt_lang}, not {src}->{tgt}: one file holds one language pair")
         if not pair.source.strip() or not pair.target.strip():
             raise FormatError(f"pair {number} has an empty {'source' if not pair.source.strip() else 'target'}")

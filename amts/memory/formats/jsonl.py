@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from amts.memory.formats.base import FormatError, PairFormat, WriteReport, decode, same_lang
+from amts.languages import same_language
+from amts.memory.formats.base import FormatError, PairFormat, WriteReport, decode
 from amts.memory.pairs import Pair
 
 
@@ -47,7 +48,7 @@ class JsonlFormat(PairFormat):
             if not isinstance(provenance, dict):
                 raise FormatError("'provenance' must be an object", number)
             src, tgt = src or fields["src_lang"], tgt or fields["tgt_lang"]
-            if not (same_lang(fields["src_lang"], src) and same_lang(fields["tgt_lang"], tgt)):
+            if not (same_language(fields["src_lang"], src) and same_language(fields["tgt_lang"], tgt)):
                 raise FormatError(f"languages {fields['src_lang']}->{fields['tgt_lang']} differ from {src}->{tgt}", number)
             pairs.append(Pair(fields["source"], fields["target"], src, tgt, provenance))
         return pairs

@@ -11,14 +11,15 @@ import csv
 import io
 from collections.abc import Sequence
 
+from amts.languages import same_language
 from amts.memory.formats.amazon import Splitter, amazon_table, unescape_field
-from amts.memory.formats.base import LANG_RE, FormatError, PairFormat, WriteReport, decode, same_lang
+from amts.memory.formats.base import LANG_RE, FormatError, PairFormat, WriteReport, decode
 from amts.memory.pairs import Pair
 
 
 def _pick(header: list[str], wanted: str, role: str, line: int) -> int:
     for index, code in enumerate(header):
-        if same_lang(code, wanted):
+        if same_language(code, wanted):
             return index
     raise FormatError(f"the file's languages are {', '.join(header)}; no {role} language {wanted!r}", line)
 

@@ -14,15 +14,8 @@ import xml.sax.handler
 from collections.abc import Sequence
 from xml.sax.saxutils import quoteattr
 
-from amts.memory.formats.base import (
-    FormatError,
-    PairFormat,
-    WriteReport,
-    convert,
-    same_lang,
-    tool_version,
-    xml_text,
-)
+from amts.languages import same_language
+from amts.memory.formats.base import FormatError, PairFormat, WriteReport, convert, tool_version, xml_text
 from amts.memory.formats.xmlsafe import parse_sax
 from amts.memory.pairs import Pair
 
@@ -135,22 +128,22 @@ def _pairs(handler: _TmxHandler, src_lang: str | None, tgt_lang: str | None) -> 
     if not src or src == "*all*":
         raise FormatError("the TMX header names no srclang: pass the source language")
     header_src = handler.header_src
-    if src_lang and header_src and header_src != "*all*" and not same_lang(header_src, src_lang):
+    if src_lang and header_src and header_src != "*all*" and not same_language(header_src, src_lang):
         raise FormatError(f"the TMX source language is {header_src!r}, not {src_lang!r}", 1)
     tgt = tgt_lang
     if tgt is None:
         others: dict[str, str] = {}
         for _, tuvs, _ in handler.units:
             for lang, _, _ in tuvs:
-                if not same_lang(lang, src):
+                if not same_language(lang, src):
                     others.setdefault(lang.lower(), lang)
         if len(others) > 1:
             raise FormatError(f"several target languages ({', '.join(sorted(others.values()))}): name one with tgt_lang")
         tgt = next(iter(others.values())) if others else None
     pairs: list[Pair] = []
     for tu_line, tuvs, props in handler.units:
-        source = [(text, line) for lang, text, line in tuvs if same_lang(lang, src)]
-        target = [(text, line) for lang, text, line in tuvs if tgt and same_lang(lang, tgt)]
+        source = [(text, line) for lang, text, line in tuvs if same_language(lang, src)]
+        target = [(text, line) for lang, text, line in tuvs if tgt and same_language(lang, tgt)]
         if not source or not target:
             langs = ", ".join(lang for lang, _, _ in tuvs) or "none"
             raise FormatError(f"<tu> lacks a {'source' if not source else 'target'} variant ({src}->{tgt}); it has {langs}", tu_line)

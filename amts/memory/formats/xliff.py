@@ -18,16 +18,8 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import quoteattr
 
-from amts.languages import LanguageError, normalize
-from amts.memory.formats.base import (
-    FormatError,
-    PairFormat,
-    WriteReport,
-    convert,
-    same_lang,
-    tool_version,
-    xml_text,
-)
+from amts.languages import LanguageError, normalize, same_language
+from amts.memory.formats.base import FormatError, PairFormat, WriteReport, convert, tool_version, xml_text
 from amts.memory.formats.units import Code, Piece, Unit, UnitState, inline_codes, render_pieces
 from amts.memory.formats.xmlsafe import parse_tree
 from amts.memory.pairs import Pair
@@ -410,9 +402,9 @@ def check_languages(document: UnitDocument, src_lang: str | None, tgt_lang: str 
     tgt = document.tgt_lang or tgt_lang
     if not src or not tgt:
         raise FormatError("the file names no source or target language: pass them (--src/--tgt)")
-    if src_lang and not same_lang(src, src_lang):
+    if src_lang and not same_language(src, src_lang):
         raise FormatError(f"the file's source language is {src!r}, not {src_lang!r}", 1)
-    if tgt_lang and not same_lang(tgt, tgt_lang):
+    if tgt_lang and not same_language(tgt, tgt_lang):
         raise FormatError(f"the file's target language is {tgt!r}, not {tgt_lang!r}", 1)
     return src_lang or _tag(src), tgt_lang or _tag(tgt)
 
