@@ -119,3 +119,22 @@ def test_a_job_uses_the_dialect_translate_uses(book: Path) -> None:
     assert "*$HOME/." in chapter and "`$PATH`" in chapter
     assert FOOTNOTE.findall((book / "job" / f"zh.{CH02}").read_text("utf-8")) == FOOTNOTE.findall(
         (source / CH02).read_text("utf-8"))
+
+
+def test_update_uses_the_dialect_of_the_source_book(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = book / "repo"
+    shutil.copytree(book / "old", repo)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "old")
+    _edit(repo / "src")
+    _git(repo, "commit", "-qam", "new")
+    edition = book / "edition"
+    edition.mkdir()
+    shutil.copytree(book / "zh", edition / "src")
+    monkeypatch.chdir(edition)
+    amts("update", "--init", "HEAD~1", "--source-repo", str(repo))
+    result = amts("update", "--source-repo", str(repo), "--tgt", "zh", "--engine", "pseudo", "-v", check=False)
+    assert result.exit_code == 1, result.output  # synced, to review
+    assert "Markdown dialect: mdbook" in result.output
+    _assert_synced(book / "zh", edition / "src", repo / "src")

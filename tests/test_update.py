@@ -129,18 +129,69 @@ def test_update_syncs_commits_records_and_is_idempotent(books: dict) -> None:
     assert git(zh, "rev-parse", "HEAD~1") == before and git(zh, "status", "--porcelain") == ""
 
 
-def test_update_to_head_reports_new_sections_and_mechanical_changes(books: dict) -> None:
+def test_update_to_head_translates_new_sections_and_propagates_mechanical_changes(books: dict) -> None:
     zh = books["zh"]
     write_state(zh / "amts-state.toml", EditionState(books["second"], "https://example.org/book-en"))
     result = runner.invoke(app, ["update"])  # to the source checkout's HEAD
-    assert result.exit_code == 1, result.output  # synced; nothing for a reviewer: code change propagated
-    assert "review 0 of" in result.output
-    assert "not synced: chapter/new.md: no translation" in result.output
+    assert result.exit_code == 1, result.output
     assert "x = 2  # 一" in (zh / "chapter" / "ops.md").read_text(encoding="utf-8")  # translated comment kept
+    # the new section comes into the edition: the memory engine (no parallel data) cannot translate it,
+    # so it stays in English, every sentence to review; nothing is "not synced"
+    assert "new section translated: chapter/new.md" in result.output and "not synced" not in result.output
+    assert (zh / "chapter" / "new.md").read_text(encoding="utf-8") == "# New\n\nA new section.\n"
+    assert "1 new section(s) translated, 0 skipped" in result.output and "review 4 of" in result.output
     assert read_state(zh / "amts-state.toml").commit == books["third"]
+    report = json.loads((zh / ".amts" / "update-report.json").read_text(encoding="utf-8"))
+    assert report["update"]["new"] == ["chapter/new.md"] and report["update"]["skipped"] == []
+    assert "chapter/new.md" in report["update"]["changed"]
+    new = next(entry for entry in report["files"] if entry["output"] == "chapter/new.md")
+    assert [(s["status"], s["needs_review"]) for s in new["segments"]] == [("untranslated", True)] * 2
+    assert report["totals"]["untranslated"] == 2 and report["words_to_review"] == 4
     summary = (zh / ".amts" / "update-report.md").read_text(encoding="utf-8")
-    assert "## Not synced" in summary and "chapter/new.md" in summary
+    assert "## New sections (translated)\n\n- chapter/new.md" in summary and "## Not synced" not in summary
     assert runner.invoke(app, ["update"]).exit_code == 0
+
+
+def test_update_translates_new_sections_with_the_configured_engine(books: dict) -> None:
+    zh, en = books["zh"], books["en"]
+    write_state(zh / "amts-state.toml", EditionState(books["second"]))
+    git(en, "rm", "-q", "chapter/intro.md")  # deleted: its translation has no successor
+    commit_files(en, {"part/deep.md": "# Deep\n\nNetworks have layers. See :numref:`sec_intro`.\n\n"
+                                      "$$y = Wx$$\n\n```python\nlayer = Dense(4)\n```\n"}, "deeper")
+    result = runner.invoke(app, ["update", "--engine", "pseudo", "--commit"])
+    assert result.exit_code == 1, result.output
+    deep = (zh / "part" / "deep.md").read_text(encoding="utf-8")  # the edition's layout: same relative path
+    assert deep.startswith("# ⟦") and "Networks" not in deep and ":numref:`sec_intro`" in deep
+    assert "$$y = Wx$$" in deep and "```python\nlayer = Dense(4)\n```" in deep  # structure kept exactly
+    new = (zh / "chapter" / "new.md").read_text(encoding="utf-8")
+    assert "⟦" in new
+    # a section deleted from the source stays, listed: a translator's file is never removed silently
+    assert (zh / "chapter" / "intro.md").read_text(encoding="utf-8") == INTRO_ZH
+    report = json.loads((zh / ".amts" / "update-report.json").read_text(encoding="utf-8"))
+    assert report["update"]["new"] == ["chapter/new.md", "part/deep.md"]
+    assert any(line.startswith("chapter/intro.md: no successor") for line in report["update"]["skipped"])
+    committed = set(git(zh, "show", "--name-only", "--format=", "HEAD").splitlines())
+    assert {"chapter/new.md", "part/deep.md", "chapter/ops.md"} <= committed
+    assert "chapter/intro.md" not in committed and git(zh, "status", "--porcelain") == ""
+
+
+def test_a_source_file_the_edition_never_translated_stays_listed(books: dict) -> None:
+    zh, en = books["zh"], books["en"]
+    (zh / "chapter" / "ops.md").unlink()  # the translators left this section out on purpose
+    write_state(zh / "amts-state.toml", EditionState(books["second"]))
+    result = runner.invoke(app, ["update"])
+    assert result.exit_code == 1, result.output
+    assert not (zh / "chapter" / "ops.md").exists()  # it was in the source before: not a new section
+    assert "not synced: chapter/ops.md: no translation" in result.output
+    assert (zh / "chapter" / "new.md").is_file() and en.is_dir()
+
+
+def test_a_new_section_gets_its_origin_file_in_a_d2lbook_edition(books: dict) -> None:
+    zh = books["zh"]
+    (zh / "chapter" / "ops_origin.md").write_text(OPS_EN, encoding="utf-8")
+    write_state(zh / "amts-state.toml", EditionState(books["second"]))
+    assert runner.invoke(app, ["update"]).exit_code == 1
+    assert (zh / "chapter" / "new_origin.md").read_text(encoding="utf-8") == "# New\n\nA new section.\n"
 
 
 def test_update_errors_are_one_line_and_write_nothing(books: dict) -> None:
@@ -215,6 +266,7 @@ def test_update_opens_then_updates_one_pull_request(books: dict, monkeypatch: py
         assert third.exit_code == 1, third.output
         assert len(github.pulls) == 1 and len(github.comments) == 1
         assert books["third"][:12] in github.pulls[0]["body"] and "chapter/new.md" in github.pulls[0]["body"]
+        assert "### New sections translated (1)\n\n- `chapter/new.md`" in github.pulls[0]["body"]
         assert git(remote, "rev-parse", "amts/update") != tip
         assert git(remote, "rev-parse", "amts/update~1") == git(remote, "rev-parse", "main")
 

@@ -117,6 +117,8 @@ def update(
                          number=pull.number, url=pull.url)
     except (AmtsError, EngineError) as error:
         fail(f"{error}", getattr(error, "exit_code", 2))
+    for name in result.new:
+        out.info(f"new section translated: {name}", new=name)
     for line in result.skipped:
         out.warning(line, label="not synced")
     if result.report_path is not None:

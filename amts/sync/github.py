@@ -134,6 +134,9 @@ def pull_request_body(data: dict, *, web_url: str, repository: str, branch: str,
             where = f"[{output}:{line}]({base}/{quote(output)}#L{line})" if line else f"`{output}` (removed)"
             text = " ".join(str(segment.get("source_new") or segment.get("source_old") or "").split())
             lines.append(f"- {where} **{segment.get('status')}**: {text[:120]}{'…' if len(text) > 120 else ''}")
+    added = update.get("new", [])
+    if added:
+        lines += ["", f"### New sections translated ({len(added)})", "", *(f"- `{name}`" for name in added[:limit])]
     skipped = update.get("skipped", [])
     if skipped:
         lines += ["", f"### Not synced ({len(skipped)})", "", *(f"- {line}" for line in skipped[:limit])]

@@ -2,8 +2,9 @@
 
 The edition records the source commit it matches (:mod:`amts.sync.edition`). An update lists the
 Markdown files that changed in the source repository since then, merges each into its translation as
-``amts sync --source-repo`` does, writes the translations in place (and d2lbook ``_origin`` files),
-the report and then the new state -- the state last, so an interrupted update is simply run again. A
+``amts sync --source-repo`` does, translates the sections the source added (with the same translator:
+what it cannot translate stays in the source language, reported for review), writes the translations
+in place (and d2lbook ``_origin`` files), the report and then the new state -- the state last, so an interrupted update is simply run again. A
 second update to the same commit finds the state already there and does nothing.
 """
 
@@ -13,7 +14,7 @@ import json
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -45,13 +46,15 @@ class UpdateResult:
     changed: list[str] = field(default_factory=list)  # files written, relative to the edition root
     skipped: list[str] = field(default_factory=list)  # changed in the source but not synced (and why)
     report_path: Path | None = None
+    new: list[str] = field(default_factory=list)  # sections the source added, translated into the edition
 
     def summary_line(self) -> str:
         if self.outcome is Outcome.UP_TO_DATE:
             return f"up to date: already synced to {self.new_commit[:12]}; nothing to do"
         assert self.report is not None
+        added = f"{len(self.new)} new section(s) translated, " if self.new else ""
         return (f"synced {self.old_commit[:12]}..{self.new_commit[:12]}: {len(self.changed)} file(s) changed, "
-                f"{len(self.skipped)} skipped; {self.report.summary_line()}")
+                f"{added}{len(self.skipped)} skipped; {self.report.summary_line()}")
 
 
 def resolve_commit(repo: Path, rev: str) -> str:
@@ -100,24 +103,59 @@ def update_edition(
                 skipped.append(f"{job.label}: {rel} exists already; not overwritten")
                 continue
             jobs.append(job)
+        written = {Path(job.output).relative_to(staging).as_posix() for job in jobs}
+        added = _new_section_jobs(source_repo, old_commit, new_commit, edition, Path(staging), written, skipped)
+        jobs += added
         run_jobs(jobs, translator, report, state=None, setup=engine, progress=progress)
         changed = _write_back(edition, Path(staging), jobs, report, origin_suffix,
-                              lambda rel: git_show(source_repo, new_commit, rel) is None)
+                              lambda rel: git_show(source_repo, new_commit, rel) is None,
+                              new_jobs={id(job) for job in added})
+    new = [job.label for job in added]
     data = report.to_json()
     data["update"] = {"source": state.url or str(source_repo), "from": old_commit, "to": new_commit,
-                      "changed": changed, "skipped": skipped}
+                      "changed": changed, "new": new, "skipped": skipped}
     atomic_write_text(report_path, _dumps(data))
-    atomic_write_text(markdown_path(report_path), to_markdown(data) + _skipped_markdown(old_commit, new_commit, skipped))
+    atomic_write_text(markdown_path(report_path),
+                      to_markdown(data) + _skipped_markdown(old_commit, new_commit, skipped, new))
     relative_report = report_path.resolve().relative_to(edition.resolve()).as_posix() \
         if report_path.resolve().is_relative_to(edition.resolve()) else str(report_path)
     write_state(state_path, state.advanced(new_commit, relative_report))
     review = any(segment["needs_review"] for entry in data["files"] for segment in entry["segments"])
     return UpdateResult(Outcome.REVIEW if review else Outcome.SYNCED, old_commit, new_commit, report, changed,
-                        skipped, report_path)
+                        skipped, report_path, new)
+
+
+def _new_section_jobs(source_repo: Path, old_commit: str, new_commit: str, edition: Path, staging: Path,
+                      written: set[str], skipped: list[str]) -> list[Job]:
+    """A job per Markdown file the source added since ``old_commit`` that the edition does not have yet:
+    merged against an empty old version, so every paragraph is translated (or, when the translator
+    cannot, kept in the source language as ``untranslated``, to review) and the report counts it.
+
+    The translation goes where the edition keeps the source's file (the same relative path, as for
+    every synced file); a path a restructure job already writes, or a file the edition already has,
+    is left alone. The "no translation" line ``git_jobs`` put in ``skipped`` for it is taken out.
+    """
+    listed = subprocess.run(["git", "-C", str(source_repo), "diff", "--name-only", "--no-renames", "--diff-filter=A",
+                             old_commit, new_commit, "--", "*.md"], capture_output=True, text=True)
+    if listed.returncode != 0:
+        raise SyncError(f"{source_repo}: git diff failed: {listed.stderr.strip()}")
+    jobs: list[Job] = []
+    for name in sorted(filter(None, listed.stdout.splitlines())):
+        if name in written or (edition / name).exists() or any(part.startswith(".") for part in Path(name).parts):
+            continue
+        text = git_show(source_repo, new_commit, name)
+        if text is None:
+            continue
+        jobs.append(Job(name, "", text, "", f"{new_commit[:12]}:{name}", edition / name, staging / name,
+                        old_target_text=""))
+        line = f"{name}: no translation in {edition}"
+        if line in skipped:
+            skipped.remove(line)
+    return jobs
 
 
 def _write_back(edition: Path, staging: Path, jobs: list[Job], report: SyncReport, origin_suffix: str,
-                gone: Callable[[str], bool]) -> list[str]:
+                gone: Callable[[str], bool], new_jobs: Collection[int] = ()) -> list[str]:
     """Put the staged outputs into the edition; the paths (relative to it) written or removed.
 
     A job sync matched to a file the source moved (renamed, merged, split) writes the new path; the old
@@ -126,15 +164,20 @@ def _write_back(edition: Path, staging: Path, jobs: list[Job], report: SyncRepor
     """
     changed: list[str] = []
     carried: set[str] = set()
+    # a d2lbook edition keeps an _origin file beside each section: a new section gets one too
+    uses_origins = bool(new_jobs) and any(edition.rglob(f"*{origin_suffix}.md"))
     for job, file_report in zip(jobs, report.files, strict=True):
         rel = Path(job.output).relative_to(staging)
         destination = edition / rel
         file_report.output = rel.as_posix()  # relative to the edition root, as review and links want
         text = read_markdown(job.output)
+        if id(job) in new_jobs:  # merged against an empty file: end as the source ends
+            text = text.rstrip("\n") + "\n" * (len(job.new_source) - len(job.new_source.rstrip("\n")))
         if not destination.is_file() or text != read_markdown(destination):
             atomic_write_text(destination, text)
             changed.append(rel.as_posix())
-        had_origin = job.old_target.with_name(job.old_target.stem + origin_suffix + job.old_target.suffix).is_file()
+        had_origin = job.old_target.with_name(job.old_target.stem + origin_suffix + job.old_target.suffix).is_file() \
+            or (id(job) in new_jobs and uses_origins)
         origin = destination.with_name(destination.stem + origin_suffix + destination.suffix)
         if (origin.is_file() or had_origin) and (not origin.is_file() or read_markdown(origin) != job.new_source):
             atomic_write_text(origin, job.new_source)
@@ -155,8 +198,10 @@ def _dumps(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
-def _skipped_markdown(old: str, new: str, skipped: list[str]) -> str:
+def _skipped_markdown(old: str, new: str, skipped: list[str], added: Collection[str] = ()) -> str:
     lines = ["", f"Source commits: {old[:12]}..{new[:12]}.", ""]
+    if added:
+        lines += ["## New sections (translated)", "", *(f"- {name}" for name in added), ""]
     if skipped:
         lines += ["## Not synced", "", *(f"- {line}" for line in skipped), ""]
     return "\n".join(lines)
