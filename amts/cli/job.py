@@ -33,6 +33,7 @@ from amts.jobs.model import DONE, ERROR, PENDING, RUNNING, STAGED
 job_app = typer.Typer(help="Batch translation jobs: start, watch, stop and resume.", no_args_is_help=True)
 
 StoreOption = typer.Option(None, "--store", help="The amts store file (default: $AMTS_HOME/amts.sqlite).")
+JobIdArgument = typer.Argument(..., help="Job id (or a unique prefix, or its name).")
 
 
 def _store(explicit: Path | None) -> Path:
@@ -216,7 +217,7 @@ def _print_billing(spec: JobSpec, store_path: Path) -> None:
 
 
 def status(
-    job_id: str = typer.Argument(..., help="Job id (or a unique prefix, or its name)."),
+    job_id: str = JobIdArgument,
     as_json: bool = typer.Option(False, "--json", help="Print the full status as JSON."),
     store: Path = StoreOption,
 ) -> None:
@@ -271,7 +272,7 @@ def list_jobs(store: Path = StoreOption) -> None:
 
 
 def wait(
-    job_id: str = typer.Argument(..., help="Job id (or a unique prefix, or its name)."),
+    job_id: str = JobIdArgument,
     interval: float = typer.Option(0.5, "--interval", help="Seconds between polls."),
     store: Path = StoreOption,
 ) -> None:
@@ -300,30 +301,18 @@ def wait(
     say.summary(f"job {job.id} COMPLETED: {finished} document translation(s) in {job.spec.output}")
 
 
-def stop(
-    job_id: str = typer.Argument(..., help="Job id (or a unique prefix, or its name)."),
-    store: Path = StoreOption,
-) -> None:
+def stop(job_id: str = JobIdArgument, store: Path = StoreOption) -> None:
     """Stop a job after the documents being translated now; resume it later with ``amts job resume``."""
-    try:
-        job = stop_job(_store(store), job_id)
-    except JobError as error:
-        fail(str(error))
+    job = stop_job(_store(store), job_id)  # a JobError is an AmtsError: the CLI prints it as one line
     if job.state in ACTIVE_STATES:
         say.summary(f"job {job.id}: stop requested; the worker stops after its current documents")
     else:
         say.summary(f"job {job.id}: {job.state}")
 
 
-def resume(
-    job_id: str = typer.Argument(..., help="Job id (or a unique prefix, or its name)."),
-    store: Path = StoreOption,
-) -> None:
+def resume(job_id: str = JobIdArgument, store: Path = StoreOption) -> None:
     """Finish a stopped, failed or crashed job; finished documents are not translated or written again."""
-    try:
-        job = resume_job(_store(store), job_id)
-    except JobError as error:
-        fail(str(error))
+    job = resume_job(_store(store), job_id)  # a JobError is an AmtsError: the CLI prints it as one line
     say.info(f"resumed job {job.id} (worker pid {job.worker_pid}); watch: amts job wait {job.id}")
     say.data(job.id)
 
