@@ -138,3 +138,16 @@ def test_update_uses_the_dialect_of_the_source_book(book: Path, monkeypatch: pyt
     assert result.exit_code == 1, result.output  # synced, to review
     assert "Markdown dialect: mdbook" in result.output
     _assert_synced(book / "zh", edition / "src", repo / "src")
+
+
+def test_an_amazon_batch_job_sends_what_its_dialect_calls_prose(tmp_path: Path, store: Path) -> None:
+    from amts.jobs.cloud import estimate
+    from amts.jobs.model import JobSpec
+
+    def sent(dialect: str | None) -> int:
+        spec = JobSpec(input=str(MDBOOK / "src"), output=str(tmp_path / "out"), src="en", tgts=["zh"],
+                       engine="aws-batch", dialect=dialect)
+        return estimate(spec, store)[0].characters
+
+    # read as GFM, "$HOME/.garden/bin*. Check that ... your `$" is math, kept and not sent
+    assert sent("mdbook") > sent(None) == sent("gfm")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from amts.document.dialects import use_dialect
 from amts.jobs.locations import content_hash, open_location
 from amts.jobs.model import JobError, JobSpec, Task
 from amts.jobs.store import HEARTBEAT_SECONDS, JobStore
@@ -140,7 +141,8 @@ def estimate(spec: JobSpec, store_path: Path | str) -> list[Estimate]:
     found = []
     for lang in spec.tgts:
         memory = load_memory(spec.setup(store_path), lang)
-        sent = [sentences_to_send(text, spec.src, lang, memory) for text in texts.values()]
+        with use_dialect(spec.markdown_dialect()):  # what is prose, and so sent, depends on it
+            sent = [sentences_to_send(text, spec.src, lang, memory) for text in texts.values()]
         found.append(
             Estimate(
                 lang,
@@ -155,7 +157,7 @@ def estimate(spec: JobSpec, store_path: Path | str) -> list[Estimate]:
 
 def run_cloud(job_id: str, store_path: Path, log: Log) -> list[int | None]:
     """Run every language pair's Amazon job at once, heartbeating the job until all are done."""
-    with JobStore(store_path) as store:
+    with JobStore(store_path) as store, use_dialect(store.get(job_id).spec.markdown_dialect()):
         spec = store.get(job_id).spec
         langs = sorted({t.lang for t in store.tasks(job_id) if t.state in ("PENDING", "RUNNING")})
         errors: dict[str, BaseException] = {}

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from amts.document.dialects import Dialect, choose_dialect
 from amts.errors import AmtsError
 
 if TYPE_CHECKING:
@@ -91,6 +92,10 @@ class JobSpec:
                                 engine_options=options, parallel_data=list(self.parallel_data),
                                 glossary=Path(self.glossary) if self.glossary else None, store=Path(store),
                                 examples=self.examples, optional=frozenset(self.optional), dialect=self.dialect)
+
+    def markdown_dialect(self) -> Dialect:
+        """The dialect recorded when the job started (GFM for a job recorded before dialects were)."""
+        return choose_dialect(self.dialect, None, given_in="job")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from amts.document.dialects import choose_dialect, use_dialect
+from amts.document.dialects import use_dialect
 from amts.engines import Engine
 from amts.jobs.locations import Location, content_hash, open_location
 from amts.jobs.model import (
@@ -204,7 +204,7 @@ class Worker:
         self.source = open_location(spec.input, spec.endpoint_url)
         self.output = open_location(spec.output, spec.endpoint_url)
         self.translators: dict[str, object] = {}
-        self.dialect = choose_dialect(spec.dialect, None, given_in="job")
+        self.dialect = spec.markdown_dialect()
         self.engines: dict[str, Engine] = {}
 
     def run(self, job_id: str) -> None:
