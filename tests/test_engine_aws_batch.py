@@ -16,9 +16,9 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from amts.adapt.batch import translate_files_with_job
-from amts.engines import EngineError
+from amts.engines import EngineError, EngineUnavailable
 from amts.engines.aws import make_client
-from amts.engines.aws_batch import AwsBatchJob, BatchJobFailed
+from amts.engines.aws_batch import AwsBatchEngine, AwsBatchJob, BatchJobFailed, batch_location
 from amts.engines.aws_parallel import publish_parallel_data
 from amts.engines.retry import RetryPolicy
 from amts.memory.pairs import Pair
@@ -231,3 +231,31 @@ def test_parallel_data_update_failure_carries_message(aws) -> None:
             [Pair("One.", "一。", "en", "zh")], "pd", f"s3://{BUCKET}/pd.csv", "en", "zh",
             translate=translate, s3=s3, policy=FAST, poll=POLL, sleep=lambda s: None,
         )  # fmt: skip
+
+
+def test_batch_location_reads_options_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rule for the engine and ``amts job start``: options first, then AMTS_AWS_S3_URI, AMTS_AWS_BUCKET."""
+    for name in ("AMTS_AWS_S3_URI", "AMTS_AWS_BUCKET", "AMTS_AWS_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    assert batch_location({}) == ("", "amts", "")
+    assert batch_location({"s3_uri": "s3://b/jobs/x/", "role_arn": ROLE}) == ("b", "jobs/x/", ROLE)
+    assert batch_location({"bucket": "b", "s3_uri": "s3://other/p/", "role_arn": ROLE}) == ("b", "amts", ROLE)
+    assert batch_location({"s3_uri": "s3://b/p/", "prefix": "mine"})[:2] == ("b", "mine")
+    monkeypatch.setenv("AMTS_AWS_BUCKET", "env-bucket")
+    monkeypatch.setenv("AMTS_AWS_ROLE_ARN", ROLE)
+    assert batch_location({}) == ("env-bucket", "amts", ROLE)
+    monkeypatch.setenv("AMTS_AWS_S3_URI", "s3://uri-bucket/files/")
+    assert batch_location({}) == ("uri-bucket", "files/", ROLE)
+    assert batch_location({"s3_uri": "s3://opt/q"})[:2] == ("opt", "q")
+    with pytest.raises(EngineError, match="not an S3 URI"):
+        batch_location({"s3_uri": "bucket/key"})
+
+
+def test_batch_engine_takes_its_location_from_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AMTS_AWS_S3_URI", "AMTS_AWS_BUCKET", "AMTS_AWS_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(EngineUnavailable, match="bucket"):
+        AwsBatchEngine(s3_uri="s3://b/p/")
+    engine = AwsBatchEngine(s3_uri="s3://b/p/", role_arn=ROLE, translate=object(), s3=object(), formality="formal")
+    assert (engine.job.bucket, engine.job.prefix, engine.job.role_arn) == ("b", "p", ROLE)
+    assert engine.job.settings == {"Formality": "FORMAL"}

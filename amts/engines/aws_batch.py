@@ -375,6 +375,27 @@ def _job_relative(path: str) -> str | None:
     return "/".join(parts)
 
 
+#: the options :func:`batch_location` reads
+LOCATION_OPTIONS = ("bucket", "prefix", "s3_uri", "role_arn")
+
+
+def batch_location(options: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Where a batch job's files go and the role Amazon assumes: ``(bucket, prefix, role_arn)``.
+
+    The options ``bucket`` (+ ``prefix``) or ``s3_uri`` first, else ``AMTS_AWS_S3_URI``, else
+    ``AMTS_AWS_BUCKET`` (prefix ``amts``); ``role_arn``, else ``AMTS_AWS_ROLE_ARN``. An empty bucket
+    or role means nothing named it: the caller says which of its own settings to give.
+    """
+    bucket, prefix = str(options.get("bucket") or ""), str(options.get("prefix") or "")
+    s3_uri = "" if bucket else str(options.get("s3_uri") or os.environ.get("AMTS_AWS_S3_URI") or "")
+    if s3_uri:
+        bucket, uri_prefix = split_s3_uri(s3_uri)
+        prefix = prefix or uri_prefix
+    bucket = bucket or os.environ.get("AMTS_AWS_BUCKET", "")
+    role_arn = str(options.get("role_arn") or os.environ.get("AMTS_AWS_ROLE_ARN", ""))
+    return bucket, prefix or "amts", role_arn
+
+
 class AwsBatchEngine(Engine):
     """The batch job as an :class:`Engine`: one job per ``translate`` call (slow, but parallel data
     applies). For a whole book use ``amts job start --engine aws-batch`` (one job per language pair)."""
@@ -382,23 +403,16 @@ class AwsBatchEngine(Engine):
     name = "aws-batch"
     batch_size = 100_000
 
-    def __init__(
-        self,
-        bucket: str | None = None,
-        role_arn: str | None = None,
-        s3_uri: str | None = None,
-        **options: Any,
-    ) -> None:
-        if s3_uri and not bucket:
-            bucket, prefix = split_s3_uri(s3_uri)
-            options.setdefault("prefix", prefix or "amts")
-        bucket = bucket or os.environ.get("AMTS_AWS_BUCKET")
-        role_arn = role_arn or os.environ.get("AMTS_AWS_ROLE_ARN")
+    def __init__(self, **options: Any) -> None:
+        bucket, prefix, role_arn = batch_location(options)
         if not bucket or not role_arn:
             raise EngineUnavailable(
-                "aws-batch needs bucket and role_arn (options, or AMTS_AWS_BUCKET / AMTS_AWS_ROLE_ARN)"
+                "aws-batch needs bucket (or s3_uri) and role_arn: options, or AMTS_AWS_S3_URI (or AMTS_AWS_BUCKET) "
+                "and AMTS_AWS_ROLE_ARN"
             )
-        self.job = AwsBatchJob(bucket=bucket, role_arn=role_arn, **options)
+        for key in LOCATION_OPTIONS:
+            options.pop(key, None)
+        self.job = AwsBatchJob(bucket=bucket, role_arn=role_arn, prefix=prefix, **options)
 
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
         result = self.job.run({"segments.md": [r.text for r in requests]}, src, [tgt])

@@ -37,34 +37,23 @@ FINAL = ("COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED")
 Log = Callable[[str], None]
 
 
-def batch_options(spec: JobSpec) -> dict[str, Any]:
-    """The job's Amazon settings (``s3_uri``, ``role_arn``...) from the spec, then the environment."""
-    options = dict(spec.engine_options)
-    options["s3_uri"] = options.get("s3_uri") or os.environ.get("AMTS_AWS_S3_URI") or (
-        f"s3://{os.environ['AMTS_AWS_BUCKET']}/amts/" if os.environ.get("AMTS_AWS_BUCKET") else ""
-    )
-    options["role_arn"] = options.get("role_arn") or os.environ.get("AMTS_AWS_ROLE_ARN", "")
-    return options
-
-
 def make_batch_job(spec: JobSpec, progress: Log | None = None) -> Any:
-    """An :class:`amts.engines.aws_batch.AwsBatchJob` configured from the job spec."""
-    from amts.engines.aws_batch import AwsBatchJob
-    from amts.engines.aws_parallel import split_s3_uri
+    """An :class:`amts.engines.aws_batch.AwsBatchJob` configured from the job spec, then the environment."""
+    from amts.engines.aws_batch import AwsBatchJob, batch_location
     from amts.engines.retry import RetryPolicy
 
-    options = batch_options(spec)
-    if not options["s3_uri"] or not options["role_arn"]:
+    options = dict(spec.engine_options)
+    bucket, prefix, role_arn = batch_location(options)
+    if not bucket or not role_arn:
         raise JobError(
             "--engine aws-batch needs --s3 s3://bucket/prefix/ (job files) and --role-arn ARN (the role Amazon "
             "Translate assumes to read and write them); or AMTS_AWS_S3_URI / AMTS_AWS_ROLE_ARN"
         )
-    bucket, prefix = split_s3_uri(str(options["s3_uri"]))
     poll = float(options.get("poll") or 10.0)
     return AwsBatchJob(
         bucket=bucket,
-        role_arn=str(options["role_arn"]),
-        prefix=prefix or "amts",
+        role_arn=role_arn,
+        prefix=prefix,
         terminology=options.get("terminology"),
         formality=options.get("formality"),
         region=options.get("region"),
