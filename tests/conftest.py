@@ -66,6 +66,24 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
+@pytest.fixture
+def no_aws_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS credentials anywhere boto3 looks (environment, files, instance metadata); region left to the test."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, not yet created amts home for one test (``AMTS_HOME``); the CLI tests use it for every test."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("AMTS_HOME", str(home))
+    return home
+
+
 def _check_structure_tool() -> Path | None:
     """The shared structure checker (outside the repository, like the data)."""
     candidates = [os.environ.get("AMTS_CHECK_STRUCTURE"), str(REPO.parent / "shared" / "tools" / "check_structure.py")]

@@ -21,9 +21,7 @@ BOOK = REPO / "amts" / "examples" / "book"
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def clean_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AMTS_HOME", str(tmp_path / "home"))
+pytestmark = pytest.mark.usefixtures("private_home")
 
 
 def one_line(result, code: int, *fragments: str) -> str:  # noqa: ANN001
@@ -53,12 +51,8 @@ def _pairs(tmp_path: Path) -> Path:
     return pairs
 
 
-def test_amazon_without_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_amazon_without_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    no_aws_credentials: None) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     done = amts("translate", BOOK / "en", "--tgt", "zh", "--engine", "aws", "--out", tmp_path / "o")
     one_line(done, 3, "credentials")

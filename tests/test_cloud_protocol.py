@@ -107,12 +107,7 @@ def test_unreachable_endpoint_fails_fast(monkeypatch: pytest.MonkeyPatch, aws_en
     assert time.monotonic() - started < 3
 
 
-def test_no_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_no_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     started = time.monotonic()
     with pytest.raises(EngineUnavailable, match="no AWS credentials"):

@@ -18,9 +18,7 @@ BOOK = REPO / "amts" / "examples" / "book"
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def clean_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AMTS_HOME", str(tmp_path / "home"))
+pytestmark = pytest.mark.usefixtures("private_home")
 
 
 @pytest.fixture
