@@ -67,7 +67,7 @@ def check_pair(src: str, tgt: str) -> tuple[str, str]:
 
 def expected_script(tag: str) -> str:
     """The script ``tag`` is written in (``zh`` -> ``Hans``, ``en`` -> ``Latn``, ``ja`` -> ``Jpan``)."""
-    return langcodes.Language.get(normalize(tag)).maximize().script or ""
+    return _language_and_script(tag)[1]
 
 
 def script_fits(tag: str, observed: str | None) -> bool:
@@ -77,7 +77,7 @@ def script_fits(tag: str, observed: str | None) -> bool:
         return True
     expected = expected_script(tag)
     if observed == "Hani":
-        return expected in ("Hans", "Hant", "Hani", "Jpan", "Kore")
+        return expected in _CJK_SCRIPTS
     return expected == observed or (observed == "Latn" and expected not in _CJK_SCRIPTS)
 
 
