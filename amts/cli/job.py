@@ -36,12 +36,8 @@ StoreOption = typer.Option(None, "--store", help="The amts store file (default: 
 JobIdArgument = typer.Argument(..., help="Job id (or a unique prefix, or its name).")
 
 
-def _store(explicit: Path | None) -> Path:
-    return store_path(explicit)
-
-
 def _open(explicit: Path | None) -> JobStore:
-    path = _store(explicit)
+    path = store_path(explicit)
     if not path.exists():
         fail(f"no amts store at {path}: no jobs yet")
     return JobStore(path)
@@ -169,17 +165,17 @@ def start(
         setup.engine_options.setdefault(engine, {}).update(options)
     spec = JobSpec.from_setup(setup, input, out, workers=workers, name=name, endpoint_url=endpoint_url)
     if engine == "aws-batch":
-        _print_billing(spec, _store(store))
+        _print_billing(spec, store_path(store))
         if dry_run:
             say.summary("dry run: nothing uploaded, no job started")
             return
     elif dry_run:
         fail("--dry-run prints what Amazon would bill: it is for --engine aws-batch")
     try:
-        job = start_job(_store(store), spec, warn=say.warning)
+        job = start_job(store_path(store), spec, warn=say.warning)
     except JobError as error:
         fail(str(error))
-    with JobStore(_store(store)) as jobs:
+    with JobStore(store_path(store)) as jobs:
         tasks = len(jobs.tasks(job.id))
     say.info(f"started job {job.id} ({tasks} tasks, worker pid {job.worker_pid}); watch: amts job wait {job.id}")
     for skipped in job.skipped[:10]:
@@ -255,7 +251,7 @@ def status(
 
 def list_jobs(store: Path = StoreOption) -> None:
     """List jobs, oldest first."""
-    path = _store(store)
+    path = store_path(store)
     if not path.exists():
         say.info("no jobs")
         return
@@ -303,7 +299,7 @@ def wait(
 
 def stop(job_id: str = JobIdArgument, store: Path = StoreOption) -> None:
     """Stop a job after the documents being translated now; resume it later with ``amts job resume``."""
-    job = stop_job(_store(store), job_id)  # a JobError is an AmtsError: the CLI prints it as one line
+    job = stop_job(store_path(store), job_id)  # a JobError is an AmtsError: the CLI prints it as one line
     if job.state in ACTIVE_STATES:
         say.summary(f"job {job.id}: stop requested; the worker stops after its current documents")
     else:
@@ -312,7 +308,7 @@ def stop(job_id: str = JobIdArgument, store: Path = StoreOption) -> None:
 
 def resume(job_id: str = JobIdArgument, store: Path = StoreOption) -> None:
     """Finish a stopped, failed or crashed job; finished documents are not translated or written again."""
-    job = resume_job(_store(store), job_id)  # a JobError is an AmtsError: the CLI prints it as one line
+    job = resume_job(store_path(store), job_id)  # a JobError is an AmtsError: the CLI prints it as one line
     say.info(f"resumed job {job.id} (worker pid {job.worker_pid}); watch: amts job wait {job.id}")
     say.data(job.id)
 
