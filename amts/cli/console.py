@@ -132,10 +132,6 @@ class Output:
         return True
 
     @property
-    def problems_shown(self) -> int:
-        return len(self._seen)
-
-    @property
     def repeats(self) -> int:
         """Problems not printed again because an identical one was already printed."""
         return self._repeats
