@@ -55,7 +55,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> bool:
     return True
 
 
-def _replace(path: Path, data: bytes) -> None:
+def _replace(path: Path, data: bytes, output: bool = True) -> None:
+    """Replace ``path`` atomically; ``output`` files are remembered for :func:`written_files`."""
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,8 +77,9 @@ def _replace(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    with _lock:
-        _written.append(path)
+    if output:
+        with _lock:
+            _written.append(path)
 
 
 def current_umask() -> int:
@@ -164,8 +166,7 @@ class OutputGuard:
             text = json.dumps({"amts": "files amts wrote here; an output whose hash differs was edited by hand "
                                        "and is not overwritten", "files": dict(sorted(entries.items()))},
                               ensure_ascii=False, indent=1) + "\n"
-            _replace(manifest_path, text.encode("utf-8"))
-            _written.pop()  # the manifest is bookkeeping, not an output to report
+            _replace(manifest_path, text.encode("utf-8"), output=False)  # bookkeeping, not an output to report
 
 
 def read_manifest(path: Path) -> dict[str, dict]:
