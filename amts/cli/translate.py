@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from amts.adapt.documents import translate_file
+from amts.adapt.documents import DocumentTranslation, translate_file
 from amts.adapt.setup import TranslationSetup, build_translators
 from amts.cli.common import engine_choice, engines_by_language, fail, languages, report_kept
 from amts.cli.console import out as say
@@ -111,12 +111,7 @@ def translate(
                             message = record.outcome.message or record.outcome.source[:60]
                             say.problem(source.relative, record.line, record.outcome.status,
                                         f"{lang}: {message}" if len(tgt) > 1 else message)
-                        for status, count in result.counts.items():
-                            totals[status] = totals.get(status, 0) + count
-                        totals["violations"] = totals.get("violations", 0) + sum(
-                            len(r.outcome.violations) for r in result.sentences
-                        )
-                        totals["review"] = totals.get("review", 0) + sum(r.outcome.needs_review for r in result.sentences)
+                        _add_counts(totals, result)
                     target = source.output(out, lang)
                     if atomic_write_text(target, text):
                         written += 1
@@ -126,6 +121,14 @@ def translate(
         say.summary(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}{kept}"
                     f"{say.problems_note()}", files=len(files), written=written, kept=len(guard.kept),
                     languages=list(tgt), sentences=totals, out=str(out))
+
+
+def _add_counts(totals: dict[str, int], result: DocumentTranslation) -> None:
+    """Add one document's sentences by status, its glossary violations and its review flags to ``totals``."""
+    for status, count in result.counts.items():
+        totals[status] = totals.get(status, 0) + count
+    totals["violations"] = totals.get("violations", 0) + sum(len(r.outcome.violations) for r in result.sentences)
+    totals["review"] = totals.get("review", 0) + sum(r.outcome.needs_review for r in result.sentences)
 
 
 def _summary(totals: dict[str, int]) -> str:
