@@ -11,8 +11,7 @@ import typer
 
 from amts.cli.common import fail
 from amts.cli.console import out
-from amts.config import ConfigError, book_config
-from amts.document import DocumentError
+from amts.config import book_config
 from amts.document.dialects import choose_dialect, use_dialect
 from amts.document.structure import CheckProfile, Problem, TreeCheck, check_file, check_trees
 from amts.sync.edition import STATE_NAME, read_state
@@ -47,10 +46,7 @@ def check(
 ) -> None:
     """Compare each translated file's structure (code, math, labels, references, tabs, link targets,
     headings, notebook cells) with its source: one ``file:line: message`` per problem, exit 1 if any."""
-    try:
-        book = book_config(config, paths[-1] if paths else None)
-    except ConfigError as error:
-        fail(str(error))
+    book = book_config(config, paths[-1] if paths else None)
     settings = book.check
     profile = CheckProfile(
         extra_tabs=frozenset(allow_tab or settings.get("allow_tabs", [])),
@@ -64,21 +60,18 @@ def check(
     chosen = choose_dialect(dialect or book.dialect, book_root,
                             given_in="--dialect" if dialect or book.path is None else str(book.path))
     out.detail(f"Markdown dialect: {chosen.describe()}")
-    try:
-        with use_dialect(chosen):  # whether $ starts math decides what is structure
-            if source_repo is not None:
-                result = _check_at_revision(source_repo, rev, paths, profile)
-            elif translated or source is not None or origin_suffix is not None:
-                if origin_suffix is None and source_root is None:
-                    fail("--translated needs --source, --origin-suffix or a [check] source in amts.toml")
-                for path in paths:
-                    _check_translated(path, origin_suffix, source_root, book.path, profile, result)
-            elif len(paths) == 2:
-                result = check_trees(paths[0], paths[1], profile)
-            else:
-                fail("give SOURCE TARGET, or translated files with --translated, --source or --origin-suffix")
-    except DocumentError as error:
-        fail(str(error))
+    with use_dialect(chosen):  # whether $ starts math decides what is structure
+        if source_repo is not None:
+            result = _check_at_revision(source_repo, rev, paths, profile)
+        elif translated or source is not None or origin_suffix is not None:
+            if origin_suffix is None and source_root is None:
+                fail("--translated needs --source, --origin-suffix or a [check] source in amts.toml")
+            for path in paths:
+                _check_translated(path, origin_suffix, source_root, book.path, profile, result)
+        elif len(paths) == 2:
+            result = check_trees(paths[0], paths[1], profile)
+        else:
+            fail("give SOURCE TARGET, or translated files with --translated, --source or --origin-suffix")
     annotate = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
     for problem in result.problems:
         if annotate:

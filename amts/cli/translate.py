@@ -10,11 +10,10 @@ from amts.adapt.documents import DocumentTranslation, translate_file
 from amts.adapt.setup import TranslationSetup, build_translators
 from amts.cli.common import engine_choice, engines_by_language, fail, languages, report_kept
 from amts.cli.console import out as say
-from amts.config import CONFIG_NAME, ConfigError, book_config
+from amts.config import CONFIG_NAME, book_config
 from amts.document import DocumentError, read_markdown
 from amts.document.dialects import use_dialect
 from amts.document.notebook import markdown_cells
-from amts.errors import InputError
 from amts.fileio import atomic_write_text, guard_outputs
 from amts.tree import find_sources
 
@@ -50,18 +49,12 @@ def translate(
     force: bool = typer.Option(False, "--force", help="Overwrite outputs edited by hand since amts wrote them."),
 ) -> None:
     """Translate PATH; every code block, math, role and link target is kept exactly."""
-    try:  # options not given on the command line come from the book's amts.toml
-        book = book_config(config, path)
-    except ConfigError as error:
-        fail(str(error))
+    book = book_config(config, path)  # options not given on the command line come from the book's amts.toml
     every_language, per_language = engine_choice(engine or [])
     setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=every_language,
                                          parallel_data=parallel_data, glossary=glossary, store=store,
                                          examples=examples, dialect=dialect)
-    try:
-        chosen = setup.resolve_dialect(path)
-    except InputError as error:
-        fail(str(error))
+    chosen = setup.resolve_dialect(path)
     say.detail(f"Markdown dialect: {chosen.describe()}")
     with use_dialect(chosen):  # math or not, for every file of the book
         if not setup.targets:

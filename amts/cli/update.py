@@ -12,10 +12,8 @@ import typer
 from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
 from amts.cli.common import DialectOption, ParallelDataOption, SrcOption, SyncEngineOption, fail
 from amts.cli.console import out
-from amts.config import ConfigError, book_config
+from amts.config import book_config
 from amts.document.dialects import use_dialect
-from amts.engines import EngineError
-from amts.errors import AmtsError
 from amts.sync.edition import STATE_NAME
 from amts.sync.github import GitHub, GitHubError, publish, pull_request_body
 from amts.sync.report import markdown_path
@@ -68,11 +66,8 @@ def update(
     engine or service failed."""
     if not edition.is_dir():
         fail(f"{edition}: not a folder")
-    try:
-        book = book_config(config if config else (edition / "amts.toml" if (edition / "amts.toml").is_file() else None),
-                           edition)
-    except ConfigError as error:
-        fail(str(error))
+    book = book_config(config if config else (edition / "amts.toml" if (edition / "amts.toml").is_file() else None),
+                       edition)
     settings = book.update
     source = source_repo or settings.get("source")
     if source is None:
@@ -81,42 +76,39 @@ def update(
     if (push or open_pr) and not branch:
         fail("--push and --open-pr need --branch (the pull request's branch)")
     start_branch = current_branch(edition) or "main"
+    if init is not None:
+        state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path)
+        out.summary(f"recorded: {edition} is synced to {state.commit[:12]} ({state_path})", commit=state.commit)
+        return
+    setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
+                                         store=store, dialect=dialect, default_engine=MEMORY_ENGINE)
+    chosen = setup.resolve_dialect(Path(source))  # the source book's toolchain config
+    out.detail(f"Markdown dialect: {chosen.describe()}")
+    src_lang, tgt_lang = setup.src, (setup.targets[0] if setup.targets else None)
+    if tgt_lang is None:
+        fail("give --tgt, or [book] tgt in amts.toml")
+    engine_name = setup.engine_for(tgt_lang)
+    translator = build_translator(setup, tgt_lang, memory_optional=True, warn=out.warning)
     try:
-        if init is not None:
-            state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path)
-            out.summary(f"recorded: {edition} is synced to {state.commit[:12]} ({state_path})", commit=state.commit)
-            return
-        setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
-                                             store=store, dialect=dialect, default_engine=MEMORY_ENGINE)
-        chosen = setup.resolve_dialect(Path(source))  # the source book's toolchain config
-        out.detail(f"Markdown dialect: {chosen.describe()}")
-        src_lang, tgt_lang = setup.src, (setup.targets[0] if setup.targets else None)
-        if tgt_lang is None:
-            fail("give --tgt, or [book] tgt in amts.toml")
-        engine_name = setup.engine_for(tgt_lang)
-        translator = build_translator(setup, tgt_lang, memory_optional=True, warn=out.warning)
-        try:
-            with use_dialect(chosen):  # whether $ starts math, in every file synced
-                result = update_edition(
-                    edition, source, translator, src=src_lang, tgt=tgt_lang, engine=engine_name,
-                    to=to or settings.get("ref", "HEAD"), state_path=state_path,
-                    report_path=report or settings.get("report") or edition / DEFAULT_REPORT,
-                    origin_suffix=settings.get("origin_suffix", "_origin"),
-                    progress=lambda label: out.info(f"syncing {label}"))
-        finally:
-            if translator.engine is not None:
-                translator.engine.close()
-        if (commit or branch) and result.outcome is not Outcome.UP_TO_DATE:
-            commit_hash = commit_update(edition, result, state_path, branch=branch or "")
-            out.info(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), commit=commit_hash)
-            if push:
-                push_branch(edition, push, branch or current_branch(edition))
-            if open_pr:
-                pull = _open_pull_request(edition, result, branch or current_branch(edition), base or start_branch)
-                out.info(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
-                         number=pull.number, url=pull.url)
-    except (AmtsError, EngineError) as error:
-        fail(f"{error}", getattr(error, "exit_code", 2))
+        with use_dialect(chosen):  # whether $ starts math, in every file synced
+            result = update_edition(
+                edition, source, translator, src=src_lang, tgt=tgt_lang, engine=engine_name,
+                to=to or settings.get("ref", "HEAD"), state_path=state_path,
+                report_path=report or settings.get("report") or edition / DEFAULT_REPORT,
+                origin_suffix=settings.get("origin_suffix", "_origin"),
+                progress=lambda label: out.info(f"syncing {label}"))
+    finally:
+        if translator.engine is not None:
+            translator.engine.close()
+    if (commit or branch) and result.outcome is not Outcome.UP_TO_DATE:
+        commit_hash = commit_update(edition, result, state_path, branch=branch or "")
+        out.info(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), commit=commit_hash)
+        if push:
+            push_branch(edition, push, branch or current_branch(edition))
+        if open_pr:
+            pull = _open_pull_request(edition, result, branch or current_branch(edition), base or start_branch)
+            out.info(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
+                     number=pull.number, url=pull.url)
     for name in result.new:
         out.info(f"new section translated: {name}", new=name)
     for line in result.skipped:
