@@ -82,7 +82,7 @@ def check(
         out.warning(f"{rel}: no source file", label="skipped")
     errors = sum(problem.severity == "error" for problem in result.problems)
     out.summary(result.summary(), checked=result.checked, errors=errors, warnings=len(result.problems) - errors)
-    if any(problem.severity == "error" for problem in result.problems):
+    if errors:
         raise typer.Exit(PROBLEMS_FOUND)
 
 
