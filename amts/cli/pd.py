@@ -12,7 +12,7 @@ from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
 from amts.fileio import guard_outputs
 from amts.home import store_path
-from amts.memory import FORMATS, FormatError, Pair, Store, StoreError, read_pairs, write_pairs
+from amts.memory import FORMATS, FormatError, Pair, Store, read_pairs, write_pairs
 from amts.memory.formats import format_for
 from amts.memory.store import validate_name
 
@@ -43,13 +43,6 @@ def _read(file: Path, fmt: str | None, src: str | None, tgt: str | None) -> list
     return pairs
 
 
-def _name(name: str) -> str:
-    try:
-        return validate_name(name)
-    except StoreError as error:
-        fail(str(error))
-
-
 @pd_app.command("create")
 def create(
     name: str = typer.Argument(..., help="Resource name: letters, digits, '-' and '_'."),
@@ -61,12 +54,9 @@ def create(
     store: Path | None = StoreOption,
 ) -> None:
     """Create NAME from a file; the whole file is refused if any row is malformed."""
-    _name(name)
+    validate_name(name)
     pairs = _read(file, fmt, src, tgt)
-    try:
-        info = _store(store).create(name, pairs, description)
-    except StoreError as error:
-        fail(str(error))
+    info = _store(store).create(name, pairs, description)
     say.summary(f"created {info.name} v{info.version}: {info.pair_count} pairs {info.src_lang}->{info.tgt_lang}")
 
 
@@ -83,10 +73,7 @@ def update(
     """Make a new version of NAME from a file; earlier versions are kept."""
     pairs = _read(file, fmt, src, tgt)
     target = _store(store)
-    try:
-        info = target.append(name, pairs, origin="imported") if append else target.update(name, pairs)
-    except StoreError as error:
-        fail(str(error))
+    info = target.append(name, pairs, origin="imported") if append else target.update(name, pairs)
     say.summary(f"updated {info.name} to v{info.version}: {info.pair_count} pairs")
 
 
@@ -107,10 +94,7 @@ def list_resources(
         from amts.cli.cloud import list_aws_parallel_data
 
         return list_aws_parallel_data(region, profile)
-    try:
-        infos = _store(store).list()
-    except StoreError as error:
-        fail(str(error))
+    infos = _store(store).list()
     if not infos:
         say.info("no parallel data in the store")
         return
@@ -132,10 +116,7 @@ def describe(
         from amts.cli.cloud import describe_aws_parallel_data
 
         return describe_aws_parallel_data(name, region, profile)
-    try:
-        info = _store(store).describe(name)
-    except StoreError as error:
-        fail(str(error))
+    info = _store(store).describe(name)
     say.table(("field", "value"), [
         ("name", info.name), ("languages", f"{info.src_lang}->{info.tgt_lang}"),
         ("description", info.description or "-"), ("version", info.version), ("pairs", info.pair_count),
@@ -157,16 +138,10 @@ def export(
     """Write NAME (or one version of it) as CSV, TSV (Amazon-ready), TMX, JSONL, XLIFF or PO."""
     if out is not None:
         output_file(out)
-    try:
-        chosen = format_for(out or "", fmt) if (fmt or out) else "csv"
-    except FormatError as error:
-        fail(str(error))
-    try:
-        target = _store(store)
-        info = target.describe(name)
-        pairs = target.pairs(name, version)
-    except StoreError as error:
-        fail(str(error))
+    chosen = format_for(out or "", fmt) if (fmt or out) else "csv"
+    target = _store(store)
+    info = target.describe(name)
+    pairs = target.pairs(name, version)
     try:
         with guard_outputs([out] if out else [], force=force) as guard:
             written = write_pairs(pairs, out if out else sys.stdout, chosen, src_lang=info.src_lang, tgt_lang=info.tgt_lang,
@@ -191,16 +166,10 @@ def delete(
 ) -> None:
     """Delete NAME and all its versions."""
     target = _store(store)
-    try:
-        info = target.describe(name)
-    except StoreError as error:
-        fail(str(error))
+    info = target.describe(name)
     if not yes and not typer.confirm(f"delete {name} ({info.version} version(s), {info.pair_count} pairs)?"):
         fail("not deleted", code=1)
-    try:
-        target.delete(name)
-    except StoreError as error:
-        fail(str(error))
+    target.delete(name)
     say.summary(f"deleted {name}")
 
 

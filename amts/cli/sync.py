@@ -69,15 +69,9 @@ def sync(
         languages(src or "en", [tgt or "zh"])
     if report is not None:
         output_file(report, "--report")
-    try:
-        jobs, skipped = _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit,
-                              to_commit, target_dir, origin_suffix)
-    except SyncError as error:
-        fail(str(error))
-    try:
-        report_files = report_paths(report, jobs) if report is not None else None
-    except SyncError as error:
-        fail(str(error))
+    jobs, skipped = _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit,
+                          to_commit, target_dir, origin_suffix)
+    report_files = report_paths(report, jobs) if report is not None else None
     for job in jobs:
         if job.moved_from is not None:
             olds = ", ".join(f"{o['old']} (score {o['score']:.2f})" for o in job.moved_from["olds"])
