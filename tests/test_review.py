@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_review_support import SEGMENTS, make_report, output_text
+from test_review_support import SEGMENTS, make_report, output_text, read_token, start_review_cli
 from typer.testing import CliRunner
 
 from amts.cli import app as cli_app
@@ -313,24 +313,14 @@ def test_translated_folder_with_sources(tmp_path: Path) -> None:
 
 def test_cli_serves_with_a_printed_token(project: Path, store: Path) -> None:
     """`amts review REPORT` in a real process: it prints the token; reads and writes need it."""
-    import re
-    import subprocess
-    import sys
     import time
 
     from amts.review import free_port
 
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "amts", "review", "report.json", "--port", str(port), "--store", str(store)],
-        cwd=project, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "300"},
-    )
+    process = start_review_cli(project, store, port)
     try:
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        while not any("token:" in line for line in lines) and time.monotonic() < deadline:
-            lines.append(process.stderr.readline())
-        token = re.search(r"token: (\S+)", "".join(lines)).group(1)
+        token = read_token(process)
         url = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=url) as client:
             for _ in range(100):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_review_support import chromium
 from typer.testing import CliRunner
 
 from amts.cli import app as cli_app
@@ -20,9 +21,6 @@ from amts.memory import Pair, Store, TermMatcher
 from amts.review import ProjectRoot, ReviewSession, StoreFeedback, ThreadedServer, create_app, file_hash
 from amts.review.sources import open_target
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUT = Path(__file__).resolve().parent.parent / "test-output"
 PD = "pooling-post-edited"
 TOKEN = "browser-test-token-0123456789"
@@ -47,13 +45,8 @@ def synced(d2l: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def browser():  # noqa: ANN201 - generator fixture
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: run `make system` (scripts/install-system.sh)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_review_pooling_in_chromium(synced: Path, store: Path, browser) -> None:  # noqa: ANN001

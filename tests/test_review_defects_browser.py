@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from test_review_support import SEGMENTS, make_report, output_text
+from test_review_support import SEGMENTS, chromium, make_report, output_text, read_token, start_review_cli
 
 from amts.memory import Pair, Store
 from amts.review import (
@@ -33,9 +33,6 @@ from amts.review import (
 from amts.review.queue import same_code, structure_problems
 from amts.review.sources import open_target
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUT = Path(__file__).resolve().parent.parent / "test-output"
 PD = "defects-post-edited"
 TOKEN = "defects-test-token-0123456789"
@@ -45,13 +42,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def browser():  # noqa: ANN201 - generator fixture
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: run `make system` (scripts/install-system.sh)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -204,23 +196,13 @@ session.save(session.queue.get("f0-s2"), "edit", {fixed!r}, file_hash(project / 
         page.close()
 
 
-def _start_cli(project: Path, store: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "amts", "review", "report.json", "--port", str(port), "--store", str(store)],
-        cwd=project, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "300"})
-
-
 def test_a_second_server_on_the_same_report_is_refused(browser, tmp_path: Path, store: Path) -> None:  # noqa: ANN001
     project = tmp_path / "book"
     make_report(project)
     port = free_port()
-    first = _start_cli(project, store, port)
+    first = start_review_cli(project, store, port)
     try:
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        while not any("token:" in line for line in lines) and time.monotonic() < deadline:
-            lines.append(first.stderr.readline())
-        token = re.search(r"token: (\S+)", "".join(lines)).group(1)
+        token = read_token(first)
         second = subprocess.run(
             [sys.executable, "-m", "amts", "review", "report.json", "--port", str(free_port()), "--store", str(store)],
             cwd=project, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})

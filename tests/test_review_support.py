@@ -6,7 +6,20 @@ No tests here; the texts are our own writing (never book text).
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 EN_OLD = """# Pooling layers
 
@@ -109,3 +122,31 @@ def make_report(folder: Path, output_name: str = "zh.pooling.md") -> Path:
     path = folder / "report.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's chromium driven by Playwright (never a downloaded browser); skips when either is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed: run `make system` (scripts/install-system.sh)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def start_review_cli(project: Path, store: Path, port: int) -> subprocess.Popen:
+    """`amts review report.json` in a real process, its stderr piped (read the token with `read_token`)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "amts", "review", "report.json", "--port", str(port), "--store", str(store)],
+        cwd=project, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "300"})
+
+
+def read_token(process: subprocess.Popen) -> str:
+    """The access token `amts review` prints on stderr (waits up to a minute for it)."""
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while not any("token:" in line for line in lines) and time.monotonic() < deadline:
+        lines.append(process.stderr.readline())
+    return re.search(r"token: (\S+)", "".join(lines)).group(1)
