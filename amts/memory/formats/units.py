@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from amts.document import mask
+from amts.document.placeholders import PLACEHOLDER_RE
 
 
 class UnitState:
@@ -100,7 +101,7 @@ def inline_codes(raw: str) -> list[Piece]:
     masked = mask(raw)
     tokens: list[str | int] = []
     pos = 0
-    for match in re.finditer(r"\{(\d+)\}", masked.text):
+    for match in PLACEHOLDER_RE.finditer(masked.text):
         if match.start() > pos:
             tokens.append(masked.text[pos : match.start()])
         tokens.append(int(match.group(1)))
