@@ -85,20 +85,22 @@ def structure_change(proposal: str, edit: str) -> str | None:
     missing = _unmatched(before, after)
     if missing:
         return f"the proposal's {missing[0]} is gone; keep the structure of the proposal"
-    if _signature(proposal) != _signature(edit):
-        return (f"the text reads as {' + '.join(_signature(edit)) or 'nothing'}, the proposal as "
-                f"{' + '.join(_signature(proposal))}; keep the structure of the proposal")
+    shape_before, shape_after = _signature(proposal), _signature(edit)
+    if shape_before != shape_after:
+        return (f"the text reads as {' + '.join(shape_after) or 'nothing'}, the proposal as "
+                f"{' + '.join(shape_before)}; keep the structure of the proposal")
     return None
 
 
 def untranslated_reason(source: str | None, target: str, tgt: str) -> str | None:
     """Why ``target`` is still untranslated prose (the source text, or not in ``tgt``'s script), else None."""
-    if not source or not re.search(r"[^\W\d_]{2,}", mask(source).text):
+    prose = mask(source).text if source else ""
+    if not re.search(r"[^\W\d_]{2,}", prose):
         return None  # code, math, names: nothing to translate, the text may stay as it is
     if normalize_space(target, tgt) == normalize_space(source, tgt):
         return "the text is still the source text, not a translation"
     script = _TARGET_SCRIPTS.get(tgt.split("-")[0].lower())
-    if script is not None and LATIN_WORD_RE.search(mask(source).text) and not script.search(target):
+    if script is not None and LATIN_WORD_RE.search(prose) and not script.search(target):
         return f"the text is not in the target language ({tgt}): it has none of its script"
     return None
 
