@@ -40,7 +40,6 @@ MACHINE_ORIGINS = frozenset({"machine", "mt", "raw-mt", "engine", "machine-trans
 _ORIGIN_RANK = {"post-edited": 3, "reviewed": 3}
 
 _TOKEN_RE = re.compile(f"[{HAN}]+|[^\\W_]+")
-_CJK_RUN_RE = HAN_RE
 _MARK = "\ue000"  # one private-use character stands for any inline element in match texts
 
 CANDIDATES = 150
@@ -62,7 +61,7 @@ def tokens(text: str) -> list[str]:
     out: list[str] = []
     for match in _TOKEN_RE.finditer(text.lower()):
         word = match.group()
-        if _CJK_RUN_RE.match(word):
+        if HAN_RE.match(word):
             out.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
         else:
             out.append(word)
