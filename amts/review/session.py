@@ -202,16 +202,11 @@ class ReviewSession:
     def file_counts(self) -> list[tuple[str, int, int]]:
         """(file, pending, total) for every file of the queue, in report order."""
         total: Counter[str] = Counter(item.output_rel for item in self.queue.items)
-        history = self.state.history
-        pending: Counter[str] = Counter(
-            item.output_rel for item in self.queue.items
-            if not ((h := history.get(item.id)) and h[-1].decision.done)
-        )
+        pending: Counter[str] = Counter(item.output_rel for item in self.queue.items if not self.is_done(item))
         return [(name, pending[name], count) for name, count in total.items()]
 
     def progress(self) -> tuple[int, int]:
-        history = self.state.history
-        done = sum(1 for key, values in history.items() if values and values[-1].decision.done and key in self._order)
+        done = sum(1 for item in self.queue.items if self.is_done(item))
         return done, len(self.queue.items)
 
     def next_pending(self, after: ReviewItem, file: str = "", label: str = "", query: str = "") -> ReviewItem | None:
