@@ -315,8 +315,7 @@ class ReviewSession:
                 state = State.EDITED
             if verb is Action.MERGE:
                 return self._merge(item, data, current, new_text)
-            offset = self._locate(item, data, current)
-            after = data[:offset] + new_text.encode("utf-8") + data[offset + len(current.encode("utf-8")) :]
+            after = self._replace(item, data, current, new_text)
             pair = self._pair(item.source_new, new_text, item, state)
             previous = self.state.get(item.id)
             if pair is not None and previous is not None and previous.memory_version and previous.target == new_text:
@@ -343,8 +342,7 @@ class ReviewSession:
         before = item.target_old if item.target_old is not None and item.target_old != item.target_new else None
         restored = before if before is not None else item.target_new or ""
         state = State.RESTORED if before is not None else State.REOPENED
-        offset = self._locate(item, data, current)
-        after = data[:offset] + restored.encode("utf-8") + data[offset + len(current.encode("utf-8")) :]
+        after = self._replace(item, data, current, restored)
         # the memory forgets what the file no longer says: every pair this segment's decisions stored
         memory: list[tuple[str, object]] = [("revert", v) for v in self._versions_in_effect(item)]
         decision = Decision(state, item.output_rel, restored, current, now(), _sha(after))
@@ -391,8 +389,7 @@ class ReviewSession:
         after = data
         pops = [item.id]
         if last.target is not None and last.previous is not None and last.target != last.previous:
-            offset = self._locate(item, data, last.target)
-            after = data[:offset] + last.previous.encode("utf-8") + data[offset + len(last.target.encode("utf-8")) :]
+            after = self._replace(item, data, last.target, last.previous)
         if last.merged_with:
             partner = self.queue.get(last.merged_with)
             partner_last = self.state.get(last.merged_with)
@@ -575,6 +572,11 @@ class ReviewSession:
             {"origin": "post-edited", "file": item.output_rel, "segment": item.id, "decision": str(state),
              "reviewed_at": now()},
         )
+
+    def _replace(self, item: ReviewItem, data: bytes, current: str, new: str) -> bytes:
+        """``data`` with the occurrence of ``current`` nearest ``item``'s line replaced by ``new``."""
+        offset = self._locate(item, data, current)
+        return data[:offset] + new.encode("utf-8") + data[offset + len(current.encode("utf-8")) :]
 
     def _locate(self, item: ReviewItem, data: bytes, current: str) -> int:
         """Byte offset of ``current`` in the file: the occurrence nearest the segment's line."""
