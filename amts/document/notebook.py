@@ -15,8 +15,7 @@ def translate_notebook(text: str, translate_markdown: Callable[[str], str]) -> s
         if cell.get("cell_type") != "markdown":
             continue
         source = cell.get("source", "")
-        joined = "".join(source) if isinstance(source, list) else source
-        translated = translate_markdown(joined)
+        translated = translate_markdown(cell_source(cell))
         cell["source"] = translated.splitlines(keepends=True) if isinstance(source, list) else translated
     return json.dumps(notebook, ensure_ascii=False, indent=1) + "\n"
 
@@ -27,9 +26,14 @@ def markdown_cells(text: str) -> list[str]:
     out = []
     for cell in cells:
         if cell.get("cell_type") == "markdown":
-            source = cell.get("source", "")
-            out.append("".join(source) if isinstance(source, list) else source)
+            out.append(cell_source(cell))
     return out
+
+
+def cell_source(cell: dict) -> str:
+    """A cell's text: nbformat stores it as one string or as a list of lines."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _cells(text: str) -> tuple[dict, list[dict]]:

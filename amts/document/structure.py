@@ -25,6 +25,7 @@ from pathlib import Path
 
 from amts.document.inline import inline_regex, link_pairs
 from amts.document.model import Document, parse_markdown
+from amts.document.notebook import cell_source
 from amts.document.reader import DocumentError, read_markdown
 
 #: files ``check_trees`` compares
@@ -391,11 +392,6 @@ def _cells(text: str, name: str) -> list[dict]:
     return [c for c in cells if isinstance(c, dict)]
 
 
-def _cell_source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def _cell_lines(text: str) -> list[int]:
     """1-based line of each cell's ``"cell_type"`` key in the notebook's JSON text (cells do not nest)."""
     return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'"cell_type"\s*:', text)]
@@ -409,7 +405,7 @@ def check_notebook(source: str, target: str, profile: CheckProfile | None = None
 
     def key(cell: dict) -> tuple[str, str]:
         kind = str(cell.get("cell_type"))
-        code = "\n".join(c for _, c in _code_lines("\n" + _cell_source(cell) + "\n")) if kind == "code" else ""
+        code = "\n".join(c for _, c in _code_lines("\n" + cell_source(cell) + "\n")) if kind == "code" else ""
         return kind, code
 
     found: list[tuple[int, str, str]] = []
@@ -419,7 +415,7 @@ def check_notebook(source: str, target: str, profile: CheckProfile | None = None
         if op == "equal":
             for k in range(a2 - a1):
                 if src[a1 + k].get("cell_type") == "markdown":
-                    for line, message, severity in check_markdown(_cell_source(src[a1 + k]), _cell_source(tgt[b1 + k]), profile):
+                    for line, message, severity in check_markdown(cell_source(src[a1 + k]), cell_source(tgt[b1 + k]), profile):
                         found.append((line_of(b1 + k), f"cell {b1 + k + 1}, line {line}: {message}", severity))
             continue
         for k in range(max(a2 - a1, b2 - b1)):
