@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from amts.document.scripts import HAN_RE
 from amts.memory.pairs import Pair
@@ -95,7 +96,13 @@ def uses_term(target: str, expected: str) -> bool:
     """
     if HAN_RE.search(expected):
         return "".join(expected.split()) in "".join(target.split())
-    return bool(TermMatcher({expected: expected}).terms_for(target))
+    return bool(_matcher_of(expected).terms_for(target))
+
+
+@lru_cache(maxsize=1024)
+def _matcher_of(term: str) -> TermMatcher:
+    """A matcher of the single ``term``, compiled once: checks ask about the same terms segment after segment."""
+    return TermMatcher({term: term})
 
 
 def missing_terms(terms: Mapping[str, str], target: str) -> list[Violation]:
