@@ -10,9 +10,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from amts.errors import ServiceError
-from amts.memory.pairs import Example
+
+if TYPE_CHECKING:  # the annotation only: importing amts.memory loads its formats, numpy and langcodes
+    from amts.memory.pairs import Example
 
 
 class EngineError(ServiceError):
