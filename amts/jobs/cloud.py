@@ -28,7 +28,7 @@ from typing import Any
 
 from amts.document.dialects import use_dialect
 from amts.jobs.locations import content_hash, open_location
-from amts.jobs.model import JobError, JobSpec, Task
+from amts.jobs.model import JobError, JobSpec, Task, one_line, task_notes
 from amts.jobs.store import HEARTBEAT_SECONDS, JobStore
 
 ENGINE = "aws-batch"
@@ -180,7 +180,6 @@ class LanguageRun:
 
     def run(self) -> None:
         from amts.adapt.setup import load_memory
-        from amts.jobs.model import one_line
 
         tasks = self.store.claim_language(self.job_id, self.lang, os.getpid())
         if not tasks:
@@ -290,8 +289,7 @@ class LanguageRun:
         from amts.adapt.batch import replay_document
 
         done = replay_document(self.texts[task.document], outputs, self.spec.src, self.lang, self.memory)
-        notes = [f"warning: {w}" for w in done.document.warnings]
-        notes += [f"{r.outcome.status} line {r.line}: {r.outcome.message or r.outcome.source[:60]}" for r in done.problems()]
+        notes = task_notes(done)
         if self.store.stage_task(task.id, os.getpid(), done.text, content_hash(done.text), dict(done.counts), notes):
             self.output.write_text(task.output, done.text)
             self.store.finish_task(task.id)

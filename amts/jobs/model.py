@@ -12,6 +12,7 @@ from amts.document.dialects import Dialect, choose_dialect
 from amts.errors import AmtsError
 
 if TYPE_CHECKING:
+    from amts.adapt.documents import DocumentTranslation
     from amts.adapt.setup import TranslationSetup
 
 
@@ -149,3 +150,10 @@ def one_line(error: BaseException) -> str:
     """How a failed task or job records its error: ``Type: first line``."""
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def task_notes(result: DocumentTranslation) -> list[str]:
+    """What a task records about one translated document: parser warnings, then the reported sentences."""
+    notes = [f"warning: {w}" for w in result.document.warnings]
+    notes += [f"{r.outcome.status} line {r.line}: {r.outcome.message or r.outcome.source[:60]}" for r in result.problems()]
+    return notes

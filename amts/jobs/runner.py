@@ -44,6 +44,7 @@ from amts.jobs.model import (
     JobSpec,
     Task,
     one_line,
+    task_notes,
 )
 from amts.jobs.store import HEARTBEAT_SECONDS, JobStore
 
@@ -228,9 +229,7 @@ class Worker:
         notes: list[str] = []
         counts: Counter[str] = Counter()
         for result in results:  # one per document, one per Markdown cell of a notebook
-            notes += [f"warning: {w}" for w in result.document.warnings]
-            notes += [f"{r.outcome.status} line {r.line}: {r.outcome.message or r.outcome.source[:60]}"
-                      for r in result.problems()]
+            notes += task_notes(result)
             counts.update(result.counts)
         if not self.store.stage_task(task.id, pid, output, content_hash(output), dict(counts), notes):
             return  # no longer ours (cannot happen while the job has one worker)
