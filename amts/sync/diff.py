@@ -15,7 +15,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz
 
 from amts.document import Block, Document, normalize_space
-from amts.sync.tokens import prose_fingerprint, token_change
+from amts.sync.tokens import TokenChange, prose_fingerprint, token_change
 
 
 class Change(StrEnum):
@@ -110,9 +110,16 @@ def classify_pair(old_block: Block, new_block: Block, lang: str) -> str:
 def classify_text(old_text: str, new_text: str, lang: str) -> str:
     if normalize_space(old_text, lang) == normalize_space(new_text, lang):
         return UNCHANGED
-    if prose_fingerprint(old_text) == prose_fingerprint(new_text) and token_change(old_text, new_text).mechanical:
-        return MECHANICAL
-    return MODIFIED
+    return MECHANICAL if mechanical_change(old_text, new_text) is not None else MODIFIED
+
+
+def mechanical_change(old_text: str, new_text: str) -> TokenChange | None:
+    """The token change from ``old_text`` to ``new_text`` when it is mechanical (same prose, only
+    tokens replaced), else None; for texts already known to differ beyond wrapping."""
+    if prose_fingerprint(old_text) != prose_fingerprint(new_text):
+        return None
+    change = token_change(old_text, new_text)
+    return change if change.mechanical else None
 
 
 def _find_moves(changes: list[BlockChange], old: Document, new: Document, lang: str) -> None:

@@ -40,6 +40,7 @@ from amts.sync.diff import (
     BlockChange,
     diff_blocks,
     diff_sentences,
+    mechanical_change,
 )
 from amts.sync.labels import label_renames, rename_references
 from amts.sync.lines import merge_code, reuse_lines, translated_lines
@@ -257,10 +258,8 @@ class _Merger:
         if normalize_space(old_text, self.src) == normalize_space(new_text, self.src):
             self.records.append(Record(KEPT, False, old_text, new_text, target.text, target.text, anchor=anchor))
             return lambda: target.text
-        change = token_change(old_text, new_text)
-        from amts.sync.diff import classify_text
-
-        if classify_text(old_text, new_text, self.src) == MECHANICAL:
+        change = mechanical_change(old_text, new_text)  # normalize_space differs: unchanged ruled out
+        if change is not None:
             propagated = propagate(old_text, target.text, change)
             if propagated is not None:
                 note = _propagation_note(change)
