@@ -140,8 +140,8 @@ class _Merger:
         self.pending: list[_Pending] = []
         # translated code lines whose block went away: (old source line, translation, its record)
         self.orphans: list[tuple[str, str, Record]] = []
-        self.added_code: list[tuple[int, Record]] = []
-        self.renames: dict[str, str] = {}  # labels the new source renamed (old -> new)  # parts holding code blocks the new source added
+        self.added_code: list[tuple[int, Record]] = []  # parts holding code blocks the new source added
+        self.renames: dict[str, str] = {}  # labels the new source renamed (old -> new)
         self.joiner = "" if is_cjk_language(tgt) else " "
 
     # ---- units of the old target ----------------------------------------------------------------
