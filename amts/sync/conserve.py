@@ -90,19 +90,23 @@ def lost_pieces(old_source: str, new_source: str, old_target: str, output: str,
             line = target_doc.text.count("\n", 0, segment.start + sentence.start) + 1
             lost.append(Lost("sentence", sentence.text, line))
     source_lines = {line.strip() for b in old_doc.blocks if not b.segments for line in b.text.splitlines()}
-    out_lines = [line.strip() for line in output.splitlines()]
-    out_shapes = {_shape(line) for line in out_lines}
+    out_lines: list[str] = []  # the output's lines and their shapes, split only if a plain-code line needs them
+    out_shapes: set[str] = set()
     for block in target_doc.blocks:
         if block.kind == "blank" or block.segments:
             continue
         for k, line in enumerate(block.text.splitlines()):
-            if not line.strip() or line.strip() in source_lines:
+            stripped = line.strip()
+            if not stripped or stripped in source_lines:
                 continue  # not the translator's: the source's line, or nothing
             keys = _translated_parts(line)
             if keys and all(key in output or key in accounted for key in keys):
                 continue
-            if not keys and (_shape(line) in out_shapes or line.strip() in accounted
-                             or process.extractOne(line.strip(), out_lines, scorer=fuzz.ratio, score_cutoff=80)):
+            if not keys and not out_lines:
+                out_lines = [x.strip() for x in output.splitlines()]
+                out_shapes = {_shape(x) for x in out_lines}
+            if not keys and (_shape(line) in out_shapes or stripped in accounted
+                             or process.extractOne(stripped, out_lines, scorer=fuzz.ratio, score_cutoff=80)):
                 continue  # a code edit of the translators: the same code, maybe with renamed identifiers
             lost.append(Lost("code line", line, block.line + k + 1))
     lost.extend(_lost_markers(old_source, new_source, old_target, output, accounted))
