@@ -88,10 +88,11 @@ class TokenChange:
 
 def token_change(old: str, new: str) -> TokenChange:
     """Compare the token sequences of ``old`` and ``new`` (slide marks are looked at separately)."""
-    old_tokens = [t for t in tokens(old) if not t.is_slide_mark]
-    new_tokens = [t for t in tokens(new) if not t.is_slide_mark]
-    old_slides = [t.text for t in tokens(old) if t.is_slide_mark]
-    new_slides = [t.text for t in tokens(new) if t.is_slide_mark]
+    old_all, new_all = tokens(old), tokens(new)
+    old_tokens = [t for t in old_all if not t.is_slide_mark]
+    new_tokens = [t for t in new_all if not t.is_slide_mark]
+    old_slides = [t.text for t in old_all if t.is_slide_mark]
+    new_slides = [t.text for t in new_all if t.is_slide_mark]
     change = TokenChange([], bool(new_slides) and new_slides != old_slides, bool(old_slides) and not new_slides, False)
     old_texts = [t.text for t in old_tokens]
     new_texts = [t.text for t in new_tokens]
@@ -111,8 +112,9 @@ def token_change(old: str, new: str) -> TokenChange:
 def propagate(old_source: str, target: str, change: TokenChange) -> str | None:
     """``target`` with ``change`` applied, or ``None`` when a changed token cannot be found in it."""
     out = target
+    source_tokens = [t.text for t in tokens(old_source)]
     for old_token, new_token, occurrence in change.replaced:
-        in_source = [t.text for t in tokens(old_source)].count(old_token)
+        in_source = source_tokens.count(old_token)
         positions = [t for t in tokens(out) if t.text == old_token]
         if not positions:
             return None
