@@ -78,6 +78,15 @@ class Record:
     output_line: int | None = None
     anchor: int = 0  # part index where ``target_new`` was written (to find its output line)
 
+    def follow_renames(self, renames: dict[str, str], why: str) -> None:
+        """Point the references in ``target_new`` at the labels' new names, saying ``why`` in the note."""
+        if not self.target_new:
+            return
+        renamed = rename_references(self.target_new, renames)
+        if renamed != self.target_new:
+            self.target_new = renamed
+            self.note = "; ".join(filter(None, [self.note, why]))
+
 
 @dataclass
 class MergeResult:
@@ -526,10 +535,7 @@ class _Merger:
         for record in self.records:
             if record.target_new is None or record.anchor >= len(offsets):
                 continue
-            renamed = rename_references(record.target_new, self.renames)
-            if renamed != record.target_new:
-                record.target_new = renamed
-                record.note = "; ".join(filter(None, [record.note, "references to renamed labels updated"]))
+            record.follow_renames(self.renames, "references to renamed labels updated")
             found = out.find(record.target_new, offsets[record.anchor]) if record.target_new else -1
             if found >= 0:
                 record.output_line = out.count("\n", 0, found) + 1

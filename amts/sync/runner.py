@@ -168,12 +168,7 @@ def _follow_book_renames(planned: list) -> list:  # noqa: ANN001 - the run_jobs 
             renamed = rename_references(text, renames)
             if renamed != text:
                 for record in result.records:
-                    if record.target_new:
-                        new_target = rename_references(record.target_new, renames)
-                        if new_target != record.target_new:
-                            record.target_new = new_target
-                            record.note = "; ".join(filter(None, [record.note, "references to a label renamed "
-                                                                  "in another file updated"]))
+                    record.follow_renames(renames, "references to a label renamed in another file updated")
                 result.text = text = renamed
         out.append((job, file_report, text, inputs, old_target))
     return out
