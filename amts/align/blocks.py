@@ -28,12 +28,10 @@ from amts.align.evidence import (
     link_cost,
 )
 from amts.document import Block, Document
+from amts.document.markup import BEGIN_TAB_RE, END_TAB_RE, TAB_LINE_RE, TAB_MARKERS, tab_names
 
 ANCHOR_MIN_SIMILARITY = 0.5
 _NULL_PAIR_COST = BLOCK_SHAPES[1].prior + BLOCK_SHAPES[2].prior
-_TAB_LINE_RE = re.compile(r"^\s*#@tab\s+(.+?)\s*$", re.M)
-_BEGIN_TAB_RE = re.compile(r":begin_tab:`([^`]*)`")
-_END_TAB_RE = re.compile(r":end_tab:")
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
 _LETTERS_RE = re.compile(r"[^\W\d_]")
 PROSE_KINDS = frozenset({"heading", "paragraph", "list", "blockquote", "table", "html"})
@@ -129,9 +127,9 @@ def _code_key(text: str) -> str:
 
 
 def _code_tabs(text: str) -> frozenset[str]:
-    if "#@tab" not in text:
+    if not any(marker in text for marker in TAB_MARKERS):
         return frozenset()
-    return frozenset(t for line in _TAB_LINE_RE.findall(text) for t in _split_tabs(line))
+    return frozenset(t for line in TAB_LINE_RE.findall(text) for t in tab_names(line))
 
 
 def _has_prose(text: str) -> bool:
@@ -139,13 +137,9 @@ def _has_prose(text: str) -> bool:
     return len(_LETTERS_RE.findall(INLINE_EVIDENCE_RE.sub(" ", text))) >= 3
 
 
-def _split_tabs(spec: str) -> list[str]:
-    return [t.strip() for t in re.split(r"[,\s]+", spec) if t.strip()]
-
-
 def _tabs_of(doc: Document) -> set[str]:
-    tabs = {t for line in _TAB_LINE_RE.findall(doc.text) for t in _split_tabs(line)}
-    tabs.update(t for spec in _BEGIN_TAB_RE.findall(doc.text) for t in _split_tabs(spec))
+    tabs = {t for line in TAB_LINE_RE.findall(doc.text) for t in tab_names(line)}
+    tabs.update(t for spec in BEGIN_TAB_RE.findall(doc.text) for t in tab_names(spec))
     return tabs
 
 
@@ -164,12 +158,12 @@ def _target_only_blocks(tgt_doc: Document, src_tabs: set[str]) -> set[int]:
             if tabs and tabs <= extra:
                 found.add(block.index)
             continue
-        begin = _BEGIN_TAB_RE.search(block.text)
-        if begin and set(_split_tabs(begin.group(1))) <= extra:
+        begin = BEGIN_TAB_RE.search(block.text)
+        if begin and set(tab_names(begin.group(1))) <= extra:
             inside = True
         if inside:
             found.add(block.index)
-            if _END_TAB_RE.search(block.text[begin.end() if begin else 0 :]):
+            if END_TAB_RE.search(block.text[begin.end() if begin else 0 :]):
                 inside = False
     return found
 

@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass, field
 
 from amts.document import is_cjk_language
+from amts.document.markup import SLIDE_MARKS
 from amts.document.scripts import count_han
 
 # Target-only additions of the Chinese D2L: slide marks around text that goes on slides.
-SLIDE_MARK_RE = re.compile(r"\[\*\*|\*\*\]|\(\*\*|\*\*\)")
+SLIDE_MARK_RE = re.compile("|".join(map(re.escape, SLIDE_MARKS)))
 _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*(?![A-Za-z0-9_])")
 # Latin words of three or more letters (shorter ones are never evidence): a word starts and ends with
 # a letter, so matching only long ones finds exactly the long words a match-everything pattern would.

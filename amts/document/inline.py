@@ -11,35 +11,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from amts.document import markup
 from amts.document.placeholders import PLACEHOLDER_RE
 from amts.errors import AmtsError
-
-# Order matters: earlier alternatives win where two could start at the same place.
-_ALTERNATIVES = r"""
-    (?P<role>:[A-Za-z][\w-]*:(?P<rtick>`+).*?(?<!`)(?P=rtick)(?!`))   # :numref:`sec_x`
-    | (?P<code>(?P<tick>`+).+?(?<!`)(?P=tick)(?!`))                      # `code`, ``co`de``
-    | (?P<dmath>\$\$.+?\$\$)                                             # $$ ... $$
-    | (?P<imath>(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$)                      # $x$
-    | (?P<autolink><(?:https?|ftp|mailto):[^>\s]*>)                      # <https://...>
-    | (?P<htmlcode><(?P<hctag>code|kbd|samp|var)(?:\s[^<>]*)?>.*?</(?P=hctag)\s*>)  # <code>a <em>b</em></code>
-    | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--.*?-->)       # <br/>, <span ...>
-    | (?P<entity>&(?:[A-Za-z][A-Za-z0-9]{1,31}|\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6});)
-    | (?P<footnote>\[\^[^\]\s]+\]:?)                                     # [^label], [^label]: (definition)
-    | (?P<alert>\[![A-Za-z]+\])                                          # GFM alerts: > [!NOTE]
-    | (?P<include>\{\{\#[A-Za-z_-]+[^}]*\}\})                            # mdBook {{#include file.rs:2:5}}
-    | (?P<admonition>(?:^|(?<=\n))(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+[\w-]+)*)  # MkDocs !!! note
-    | (?P<slide>\[\*\*|\*\*\]|\(\*\*|\*\*\))                               # d2l slide marks
-    | (?P<placeholder>\{\d+\})                                           # a literal that looks like ours
-    | (?P<escape>\\[\\`*_{}\[\]()#+\-.!|$<>~])                           # backslash escapes
-"""
-_INLINE_RE = re.compile(r"(?=[:`$<&\[*(\\{!?])(?:" + _ALTERNATIVES + ")", re.X | re.S)
-# Dialects without math (mdBook, MkDocs without arithmatex, CommonMark): ``$HOME ... $PATH`` is prose.
-_INLINE_NO_MATH_RE = re.compile(
-    r"(?=[:`$<&\[*(\\{!?])(?:" + _ALTERNATIVES.replace(r"(?P<dmath>\$\$.+?\$\$)", r"(?P<dmath>(?!))")
-    # ... but a shell variable ($HOME, ${PATH}) is a name, never prose
-    .replace(r"(?P<imath>(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$)", r"(?P<envvar>\$\{?[A-Z_][A-Z0-9_]+\}?(?![\w}]))") + ")",
-    re.X | re.S,
-)
 
 # A destination may have spaces around it (CommonMark): ``[PTB]( https://...)`` is a link.
 _LINK_CLOSE_RE = re.compile(r"\]\([ \t]*(?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?[ \t]*\)")
@@ -117,7 +91,7 @@ def set_math(enabled: bool) -> bool:
 
 def inline_regex(math: bool | None = None) -> re.Pattern[str]:
     """The inline-structure pattern of the dialect in effect (or with/without math)."""
-    return _INLINE_RE if (_Settings.math if math is None else math) else _INLINE_NO_MATH_RE
+    return markup.inline_regex(_Settings.math if math is None else math)
 
 
 def structure_spans(raw: str) -> list[tuple[int, int]]:
@@ -133,7 +107,7 @@ def link_ranges(raw: str) -> list[tuple[int, int]]:
 @lru_cache(maxsize=4096)
 def _analyse(raw: str, math: bool = True) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
     """Structure spans and link ranges of ``raw``, computed once per distinct text (and math setting)."""
-    regex = _INLINE_RE if math else _INLINE_NO_MATH_RE
+    regex = markup.inline_regex(math)
     spans: list[tuple[int, int]] = [m.span() for m in regex.finditer(raw)] if _MAY_HAVE_INLINE.search(raw) else []
     if math and "$" in raw:
         spans.extend(m.span() for m in _LINE_DOLLARS_RE.finditer(raw))

@@ -17,20 +17,13 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from amts.document import inline, sentences
 from amts.document.inline import Masked, link_ranges, mask
+from amts.document.markup import DISPLAY_MATH, LEADING_MARKER_RE, STRUCTURE_LINE_RE
 from amts.document.sentences import Span, normalize_space, split_sentences
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-# Lines that are structure even inside a paragraph (d2lbook directives and notebook markers).
-STRUCTURE_LINE_RE = re.compile(
-    r"^\s*(?::(?:label|eqlabel|width|height|begin_tab|end_tab|bibliography)\:.*"
-    r"|#@tab.*|#@save.*|%%tab.*|\$\$.*\$\$\s*(?::eqlabel:`[^`]*`)?\s*)$"
-)
 _LIST_MARKER_RE = re.compile(r"[-*+]|\d{1,9}[.)]")
 # A line that is one whole link (mdBook's SUMMARY.md, link lists): in a paragraph of such lines each
 # line is its own segment, so a translation never joins them.
-# Markers that must stay at the start of their line: a footnote definition's label, a GFM alert, a
-# MkDocs admonition. They are not part of the segment, so no engine can move them into the prose.
-_LEADING_MARKER_RE = re.compile(r"(?:\[\^[^\]\s]+\]:|\[![A-Za-z]+\]|(?:!!!|\?\?\?\+?)[ \t]+[\w-]+)[ \t]*")
 _LINK_LINE_RE = re.compile(r"^\s*!?\[[^\]\n]*\]\([^)\n]*\)\s*$")
 
 BLOCK_KINDS = (
@@ -283,7 +276,7 @@ def parse_markdown(text: str) -> Document:
     return builder.finish()
 
 
-_DISPLAY_MATH_RE = re.compile(r"\$\$.*?\$\$", re.S)
+_DISPLAY_MATH_RE = re.compile(DISPLAY_MATH, re.S)
 
 
 def _display_math_lines(body: str, tokens) -> set[int]:  # noqa: ANN001
@@ -390,7 +383,7 @@ class _Builder:
                 continue
             title = False
             if not run:
-                marker = _LEADING_MARKER_RE.match(self.lines.bodies[line_no], located[0])
+                marker = LEADING_MARKER_RE.match(self.lines.bodies[line_no], located[0])
                 if marker:
                     if marker.end() >= located[1]:  # the marker alone on its line
                         continue

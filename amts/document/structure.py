@@ -24,6 +24,16 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from amts.document.inline import inline_regex, link_pairs
+from amts.document.markup import (
+    BEGIN_TAB_LINE_RE,
+    DISPLAY_MATH,
+    END_TAB_LINE_RE,
+    LABEL_RE,
+    REFERENCE_ROLES,
+    SLIDE_PAIRS,
+    TAB_LINE_RE,
+    tab_names,
+)
 from amts.document.model import Document, parse_markdown
 from amts.document.notebook import cell_source
 from amts.document.reader import DocumentError, read_markdown
@@ -31,18 +41,12 @@ from amts.document.reader import DocumentError, read_markdown
 #: files ``check_trees`` compares
 CHECKED_SUFFIXES = (".md", ".ipynb")
 
-_LABEL_RE = re.compile(r":(?:eq)?label:`([^`]*)`")
-_TAB_RE = re.compile(r"^\s*(?:#@tab|%%tab)\s+(.*?)\s*$")
-_BEGIN_TAB_RE = re.compile(r"^\s*:begin_tab:`([^`]*)`")
-_END_TAB_RE = re.compile(r"^\s*:end_tab:")
 _DOCSTRING_RE = re.compile(r"[rRuU]?(\"\"\"|''')")
-_DISPLAY_MATH_RE = re.compile(r"\$\$.+?\$\$", re.S)
+_DISPLAY_MATH_RE = re.compile(DISPLAY_MATH, re.S)
 _TARGET_RE = re.compile(r"\]\(\s*(<[^>]*>|[^\s)]*)")
-_REFERENCE_ROLES = ("numref", "eqref", "ref", "cite", "citet", "citep")
 # the parser's warning for a fence that runs to the end of the document
 _UNCLOSED_RE = re.compile(r"line (\d+): (code fence is never closed)")
-_SLIDE_PAIRS = {"[**": "**]", "(**": "**)"}
-_SLIDE_CLOSERS = {closer: opener for opener, closer in _SLIDE_PAIRS.items()}
+_SLIDE_CLOSERS = {closer: opener for opener, closer in SLIDE_PAIRS.items()}
 
 
 @dataclass(frozen=True)
@@ -114,10 +118,6 @@ class _Item:
     text: str  # for messages
 
 
-def _tabs(spec: str) -> list[str]:
-    return [t for t in re.split(r"[,\s]+", spec.strip().strip("`")) if t]
-
-
 def _code_lines(text: str) -> list[tuple[int, str]]:
     """(line offset, code) of a code block without fences, tab markers, comments and indentation."""
     kept = []
@@ -137,7 +137,7 @@ def _code_lines(text: str) -> list[tuple[int, str]]:
             if quotes not in stripped[opening.end():]:
                 docstring = quotes
             continue
-        if not stripped or _TAB_RE.match(stripped) or (stripped.startswith("#") and not stripped.startswith("#@")):
+        if not stripped or TAB_LINE_RE.match(stripped) or (stripped.startswith("#") and not stripped.startswith("#@")):
             continue
         kept.append((number, _strip_comment(stripped)))
     return kept
@@ -192,17 +192,17 @@ class _Skeleton:
         for block in self.doc.blocks:
             if block.kind == "code":
                 first = block.text.splitlines()[1:2]
-                marker = _TAB_RE.match(first[0]) if first else None
-                if marker and set(_tabs(marker.group(1))) <= extra:
+                marker = TAB_LINE_RE.match(first[0]) if first else None
+                if marker and set(tab_names(marker.group(1))) <= extra:
                     found.add(block.index)
                 continue
             for line in block.text.splitlines():
-                begin = _BEGIN_TAB_RE.match(line)
-                if begin and set(_tabs(begin.group(1))) <= extra:
+                begin = BEGIN_TAB_LINE_RE.match(line)
+                if begin and set(tab_names(begin.group(1))) <= extra:
                     inside = True
                 if inside:
                     found.add(block.index)
-                if _END_TAB_RE.match(line):
+                if END_TAB_LINE_RE.match(line):
                     inside = False
         return found
 
@@ -216,8 +216,8 @@ class _Skeleton:
         elif block.kind == "code":
             lines = block.text.splitlines()
             info = lines[0].strip() if lines else ""
-            marker = _TAB_RE.match(lines[1]) if len(lines) > 1 else None
-            tabs = sorted(set(_tabs(marker.group(1))) - self.profile.extra_tabs) if marker else []
+            marker = TAB_LINE_RE.match(lines[1]) if len(lines) > 1 else None
+            tabs = sorted(set(tab_names(marker.group(1))) - self.profile.extra_tabs) if marker else []
             code = "\n".join(code for _, code in _code_lines(block.text))
             key = f"{info}\0{','.join(tabs)}\0{code}"
             self.items.append(_Item("code", key, block.line, info))
@@ -225,13 +225,13 @@ class _Skeleton:
         if block.kind == "code":
             return
         for offset, line in enumerate(block.text.splitlines()):
-            for label in _LABEL_RE.finditer(line):
-                self.items.append(_Item("label", label.group(1), block.line + offset, label.group(0)))
-            begin = _BEGIN_TAB_RE.match(line)
+            for label in LABEL_RE.finditer(line):
+                self.items.append(_Item("label", label.group(2), block.line + offset, label.group(0)))
+            begin = BEGIN_TAB_LINE_RE.match(line)
             if begin:
-                tabs = sorted(set(_tabs(begin.group(1))) - self.profile.extra_tabs)
+                tabs = sorted(set(tab_names(begin.group(1))) - self.profile.extra_tabs)
                 self.items.append(_Item("tab", "begin " + ",".join(tabs), block.line + offset, line.strip()))
-            elif _END_TAB_RE.match(line):
+            elif END_TAB_LINE_RE.match(line):
                 self.items.append(_Item("tab", "end", block.line + offset, line.strip()))
 
     def _add_math(self, code_lines: set[int], skipped: set[int]) -> None:
@@ -254,7 +254,7 @@ def _inline_structure(text: str, first_line: int) -> Iterator[tuple[str, str, in
         what = {"code": "inline code", "imath": "inline math", "autolink": "link"}.get(kind or "")
         if kind == "role":
             name = match.group(0)[1 : match.group(0).index(":", 1)]
-            what = "reference" if name in _REFERENCE_ROLES else "role"
+            what = "reference" if name in REFERENCE_ROLES else "role"
         if what:
             yield what, match.group(0), first_line + text.count("\n", 0, match.start())
     for _, closer in link_pairs(text, [m.span() for m in matches]):
@@ -271,14 +271,14 @@ def _slide_problems(doc: Document) -> Iterator[tuple[int, str]]:
             if match.lastgroup != "slide":
                 continue
             mark, line = match.group(0), segment.line + segment.text.count("\n", 0, match.start())
-            if mark in _SLIDE_PAIRS:
+            if mark in SLIDE_PAIRS:
                 open_marks.append((mark, line))
             elif open_marks and open_marks[-1][0] == _SLIDE_CLOSERS[mark]:
                 open_marks.pop()
             else:
                 yield line, f"slide mark `{mark}` closes nothing"
     for mark, line in open_marks:
-        yield line, f"slide mark `{mark}` is never closed with `{_SLIDE_PAIRS[mark]}`"
+        yield line, f"slide mark `{mark}` is never closed with `{SLIDE_PAIRS[mark]}`"
 
 
 #: inline structure a good translation may add or drop (``$i^\\mathrm{th}$`` -> 第$i$个): warnings

@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 from amts.document import mask, normalize_space, parse_markdown
+from amts.document.markup import CODE_MARKER_LINE_RE, DIRECTIVE_LINE_RE
 from amts.document.scripts import HAN, HANGUL, KANA, LATIN_WORD_RE
 from amts.errors import InputError
 
@@ -27,8 +28,8 @@ _BLOCK_OPENERS = [
     (re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$"), "a thematic break ({0})"),
     (re.compile(r"^\s{0,3}(=+|-+)\s*$"), "a heading underline ({0})"),
     (re.compile(r"^\s{0,3}\$\$"), "a display math line ({0})"),
-    (re.compile(r"^\s*:(label|eqlabel|begin_tab|end_tab|width|height):"), "a d2lbook directive ({0})"),
-    (re.compile(r"^\s*#@(tab|save)"), "a notebook marker ({0})"),
+    (DIRECTIVE_LINE_RE, "a d2lbook directive ({0})"),
+    (CODE_MARKER_LINE_RE, "a notebook marker ({0})"),
 ]
 _HTML_OPENERS = re.compile(r"<!--|<\?|<!\[CDATA\[|^\s{0,3}</?(script|pre|style|textarea|div|table|details)\b", re.I | re.M)
 

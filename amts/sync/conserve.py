@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from amts.document import Document, parse_markdown
+from amts.document.markup import CONSERVED_RE
 from amts.errors import AmtsError
 from amts.sync.lines import _pieces
 from amts.sync.tokens import prose_fingerprint
-
-MARKER_RE = re.compile(r":(?:label|eqlabel|begin_tab|numref|eqref|ref|cite|citet|citep):`[^`]*`|:end_tab:")
 
 
 class ConservationError(AmtsError):
@@ -114,12 +113,12 @@ def lost_pieces(old_source: str, new_source: str, old_target: str, output: str,
 
 
 def _lost_markers(old_source: str, new_source: str, old_target: str, output: str, accounted: str) -> list[Lost]:
-    removed = Counter(MARKER_RE.findall(old_source))
-    removed.subtract(Counter(MARKER_RE.findall(new_source)))
-    have = Counter(MARKER_RE.findall(output))
-    excused = Counter(MARKER_RE.findall(accounted))
+    removed = Counter(CONSERVED_RE.findall(old_source))
+    removed.subtract(Counter(CONSERVED_RE.findall(new_source)))
+    have = Counter(CONSERVED_RE.findall(output))
+    excused = Counter(CONSERVED_RE.findall(accounted))
     lost: list[Lost] = []
-    for marker, count in Counter(MARKER_RE.findall(old_target)).items():
+    for marker, count in Counter(CONSERVED_RE.findall(old_target)).items():
         missing = count - max(0, removed[marker]) - have[marker] - excused[marker]
         if missing > 0:
             at = old_target.find(marker)

@@ -11,18 +11,15 @@ renamed in one file is followed by the references to it in the others.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from amts.document import Document
-
-ROLE_RE = re.compile(r":(numref|eqref|ref|label|eqlabel):`([^`<>]+)`")
-_FAMILY = {"numref": "ref", "eqref": "ref", "ref": "ref", "label": "label", "eqlabel": "label"}
+from amts.document.markup import LABEL_ROLE_RE, label_family
 
 
 def _names(text: str) -> list[tuple[str, str]]:
-    return [(_FAMILY[m.group(1)], m.group(2)) for m in ROLE_RE.finditer(text)]
+    return [(label_family(m.group(1)), m.group(2)) for m in LABEL_ROLE_RE.finditer(text)]
 
 
 def label_renames(old: Document, new: Document, pairs: Iterable[tuple[int, int]]) -> dict[str, str]:
@@ -50,7 +47,7 @@ def rename_references(text: str, renames: dict[str, str]) -> str:
     """``text`` with every role naming a renamed label pointed at its new name."""
     if not renames or "`" not in text:
         return text
-    return ROLE_RE.sub(lambda m: f":{m.group(1)}:`{renames.get(m.group(2), m.group(2))}`", text)
+    return LABEL_ROLE_RE.sub(lambda m: f":{m.group(1)}:`{renames.get(m.group(2), m.group(2))}`", text)
 
 
 def book_renames(pairs: Iterable[tuple[str, str, dict[str, str]]]) -> dict[str, str]:

@@ -13,8 +13,8 @@ from difflib import SequenceMatcher
 
 from amts.document import normalize_space, strip_structure
 from amts.document.inline import structure_spans
+from amts.document.markup import SLIDE_MARKS
 
-SLIDE_MARKS = ("[**", "**]", "(**", "**)")
 _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_])")
 _SPACE_RE = re.compile(r"\s+")
 
