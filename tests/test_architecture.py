@@ -3,6 +3,7 @@ translators built only by the adaptive layer."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -85,3 +86,40 @@ def test_every_exception_of_amts_is_an_amts_error() -> None:
             "print(json.dumps(bad))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert json.loads(result.stdout) == ["amts.cli.Interrupted"]
+
+
+def _string_constants(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, text) of the string literals of a module that are code: docstrings and ``help=`` texts
+    (documentation for people) left out."""
+    documentation: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            documentation.add(id(body[0].value))
+        if isinstance(node, ast.keyword) and node.arg == "help":
+            documentation.update(id(n) for n in ast.walk(node.value))
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in documentation]
+
+
+def test_the_markup_vocabulary_is_spelled_only_in_the_document_layer() -> None:
+    """Roles, directives, code markers and slide marks are declared once (amts/document/markup.py):
+    a pattern or a name of them written elsewhere is a second vocabulary that can disagree."""
+    from amts.document import markup
+
+    names = sorted({*markup.ROLES, *markup.DIRECTIVES})
+    alternatives = "|".join(names)
+    spelled = re.compile(
+        rf":(?:{alternatives})\\?:"  # a role or directive written out: ":numref:", r":begin_tab\:"
+        rf"|(?<![\w-])(?:{alternatives})(?=\|)|(?<=\|)(?:{alternatives})(?![\w-])"  # a name in an alternation
+        + "".join(f"|{re.escape(marker)}" for marker in markup.CODE_MARKERS)
+        + "".join(f"|{re.escape(mark)}|{re.escape(re.escape(mark))}" for mark in markup.SLIDE_MARKS)
+    )
+    ordinary_words = {"label", "ref", "cite", "width", "height", "bibliography"}
+    named = {name for name in names if name not in ordinary_words}  # a string that is only the name
+    found = []
+    for path in _sources("document"):
+        for line, text in _string_constants(ast.parse(path.read_text(encoding="utf-8"))):
+            if spelled.search(text) or text in named:
+                found.append(f"{path.relative_to(REPO).as_posix()}:{line}: {text[:60]!r}")
+    assert found == [], "markup spelled outside amts/document (read amts.document.markup instead):\n" + "\n".join(found)

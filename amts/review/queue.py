@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from amts.document import is_cjk_language, mask, parse_markdown
+from amts.document.markup import SLIDE_MARKS
 from amts.document.scripts import HAN, HANGUL, KANA
 from amts.errors import InputError
 from amts.memory.terms import missing_terms
@@ -21,7 +22,7 @@ from amts.review.paths import OutsideRootError, ProjectRoot
 REVIEW_STATUSES = {"translated", "fuzzy", "untranslated", "added"}
 # Slide marks are target-only additions in d2l-zh, link openers carry no target: neither is structure
 # that must survive translation one for one.
-_OPTIONAL_SPANS = {"[**", "**]", "(**", "**)", "[", "![", "<br>", "<br/>"}
+_OPTIONAL_SPANS = {*SLIDE_MARKS, "[", "![", "<br>", "<br/>"}
 
 
 class QueueError(InputError):

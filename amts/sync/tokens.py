@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 
 from amts.document import normalize_space, strip_structure
 from amts.document.inline import structure_spans
-from amts.document.markup import SLIDE_MARKS
+from amts.document.markup import SLIDE_MARKS, SLIDE_PAIRS
 
 _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_])")
 _SPACE_RE = re.compile(r"\s+")
@@ -144,7 +144,7 @@ def remove_slide_marks(text: str) -> str:
 def wrapped_in_slide_marks(new: str, old: str) -> tuple[str, str] | None:
     """``("[**", "**]")`` when ``new`` is ``old`` (up to spacing) wrapped whole in a pair of slide marks."""
     stripped = new.strip()
-    for opener, closer in (("[**", "**]"), ("(**", "**)")):
+    for opener, closer in SLIDE_PAIRS.items():
         if stripped.startswith(opener) and stripped.endswith(closer):
             inner = stripped[len(opener) : -len(closer)]
             if _SPACE_RE.sub(" ", inner.strip()) == _SPACE_RE.sub(" ", old.strip()):

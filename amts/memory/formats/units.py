@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from amts.document import mask
+from amts.document.markup import SLIDE_PAIRS
 from amts.document.placeholders import PLACEHOLDER_RE
 
 
@@ -61,20 +62,19 @@ Piece = str | Code
 
 _HTML_OPEN_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?>\Z")
 _HTML_CLOSE_RE = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)\s*>\Z")
-_PAIRS = {"[**": "**]", "(**": "**)"}
 
 
 def _closes(opener: str, closer: str) -> bool:
     if opener in ("[", "!["):
         return closer.startswith("](") or closer.startswith("][")
-    if opener in _PAIRS:
-        return closer == _PAIRS[opener]
+    if opener in SLIDE_PAIRS:
+        return closer == SLIDE_PAIRS[opener]
     start, end = _HTML_OPEN_RE.match(opener), _HTML_CLOSE_RE.match(closer)
     return bool(start and end and start.group(1).lower() == end.group(1).lower())
 
 
 def _opens(span: str) -> bool:
-    return span in ("[", "![") or span in _PAIRS or bool(_HTML_OPEN_RE.match(span) and not span.endswith("/>"))
+    return span in ("[", "![") or span in SLIDE_PAIRS or bool(_HTML_OPEN_RE.match(span) and not span.endswith("/>"))
 
 
 def render_pieces(
