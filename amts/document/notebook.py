@@ -10,7 +10,7 @@ from amts.document.reader import DocumentError
 
 def translate_notebook(text: str, translate_markdown: Callable[[str], str]) -> str:
     """Apply ``translate_markdown`` to every Markdown cell of a notebook (nbformat 4 JSON)."""
-    notebook, cells = _cells(text)
+    notebook, cells = read_notebook(text)
     for cell in cells:
         if cell.get("cell_type") != "markdown":
             continue
@@ -22,7 +22,7 @@ def translate_notebook(text: str, translate_markdown: Callable[[str], str]) -> s
 
 def markdown_cells(text: str) -> list[str]:
     """The Markdown cells' text, for validation and tests."""
-    _, cells = _cells(text)
+    _, cells = read_notebook(text)
     out = []
     for cell in cells:
         if cell.get("cell_type") == "markdown":
@@ -36,21 +36,23 @@ def cell_source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def _cells(text: str) -> tuple[dict, list[dict]]:
-    """The notebook and its cells; :class:`DocumentError` for anything not shaped like nbformat 4."""
+def read_notebook(text: str, name: str = "") -> tuple[dict, list[dict]]:
+    """The notebook and its cells; :class:`DocumentError` (naming ``name``) for anything not shaped like
+    nbformat 4. The one reader of notebooks: translation, checks and tests all read them here."""
+    not_one = f"{name}: not a Jupyter notebook" if name else "not a Jupyter notebook"
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as error:
-        raise DocumentError(f"not a Jupyter notebook: {error}") from None
+        raise DocumentError(f"{not_one}: {error}") from None
     if not isinstance(notebook, dict) or "cells" not in notebook:
-        raise DocumentError("not a Jupyter notebook: no 'cells' list at the top level")
+        raise DocumentError(f"{not_one}: no 'cells' list at the top level")
     cells = notebook["cells"]
     if not isinstance(cells, list):
-        raise DocumentError(f"not a Jupyter notebook: 'cells' is a {type(cells).__name__}, not a list")
+        raise DocumentError(f"{not_one}: 'cells' is a {type(cells).__name__}, not a list")
     for number, cell in enumerate(cells, 1):
         if not isinstance(cell, dict):
-            raise DocumentError(f"not a Jupyter notebook: cell {number} is a {type(cell).__name__}, not an object")
+            raise DocumentError(f"{not_one}: cell {number} is a {type(cell).__name__}, not an object")
         source = cell.get("source", "")
         if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(x, str) for x in source)):
-            raise DocumentError(f"not a Jupyter notebook: cell {number}'s source is not text")
+            raise DocumentError(f"{not_one}: cell {number}'s source is not text")
     return notebook, cells

@@ -15,7 +15,6 @@ frameworks may be added to a cell's tab list.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -35,8 +34,8 @@ from amts.document.markup import (
     tab_names,
 )
 from amts.document.model import Document, parse_markdown
-from amts.document.notebook import cell_source
-from amts.document.reader import DocumentError, read_markdown
+from amts.document.notebook import cell_source, read_notebook
+from amts.document.reader import read_markdown
 
 #: files ``check_trees`` compares
 CHECKED_SUFFIXES = (".md", ".ipynb")
@@ -384,14 +383,6 @@ def _difference(a: _Item, b: _Item, src: _Skeleton, tgt: _Skeleton) -> str:
 # ---- notebooks ------------------------------------------------------------------------------------------
 
 
-def _cells(text: str, name: str) -> list[dict]:
-    try:
-        cells = json.loads(text)["cells"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise DocumentError(f"{name}: not a Jupyter notebook: {error}") from None
-    return [c for c in cells if isinstance(c, dict)]
-
-
 def _cell_lines(text: str) -> list[int]:
     """1-based line of each cell's ``"cell_type"`` key in the notebook's JSON text (cells do not nest)."""
     return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'"cell_type"\s*:', text)]
@@ -400,7 +391,7 @@ def _cell_lines(text: str) -> list[int]:
 def check_notebook(source: str, target: str, profile: CheckProfile | None = None, name: str = "") -> list[tuple[int, str, str]]:
     """Cell types and code cells must match; Markdown cells are compared as documents."""
     profile = profile or CheckProfile()
-    src, tgt = _cells(source, name), _cells(target, name)
+    src, tgt = read_notebook(source, name)[1], read_notebook(target, name)[1]
     lines = _cell_lines(target)
 
     def key(cell: dict) -> tuple[str, str]:
