@@ -20,7 +20,7 @@ LAYERS = {
     "align": 5, "sync": 5, "jobs": 5, "evaluate": 5, "review": 5, "demo": 6, "cli": 7,
 }
 #: top-level helpers beside the layers: usable from any layer, they import none
-HELPERS = ("errors", "languages", "fileio", "home", "config", "database", "tree")
+HELPERS = ("errors", "languages", "fileio", "home", "config", "database", "tree", "records")
 
 
 def loaded_after_import(module: str) -> set[str]:

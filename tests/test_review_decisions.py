@@ -227,8 +227,8 @@ def test_code_blocks_with_translated_comments_are_not_structure_flags() -> None:
     source = "```python\n# Compute the sum\nx = a + b  # add them\n```\n"
     assert same_code(source, "```python\n# 计算和\nx = a + b  # 相加\n```\n")
     assert not same_code(source, "```python\n# 计算和\nx = a - b\n```\n")
-    item = ReviewItem("x", 0, Path("a.md"), "a.md", "fuzzy", True, source, source,
-                      None, "```python\n# 计算和\nx = a + b  # 相加\n```\n", 1)
+    item = ReviewItem("fuzzy", True, source, source, None, "```python\n# 计算和\nx = a + b  # 相加\n```\n",
+                      output_line=1, id="x", file_index=0, output=Path("a.md"), output_rel="a.md")
     check_item(item)
     assert item.flags == []
 
@@ -237,11 +237,12 @@ def test_glossary_flags_only_for_real_terms() -> None:
     from amts.memory import TermMatcher
 
     glossary = TermMatcher({"Time": "Time", "Data": "数据", "stride": "步幅"})
-    item = ReviewItem("x", 0, Path("a.md"), "a.md", "fuzzy", True, None, "Time of the data with a stride.",
-                      None, "时间和步长。", 1)
+    item = ReviewItem("fuzzy", True, None, "Time of the data with a stride.", None, "时间和步长。",
+                      output_line=1, id="x", file_index=0, output=Path("a.md"), output_rel="a.md")
     check_item(item, glossary, "zh")
     assert item.problems == ["Data -> 数据 not used", "stride -> 步幅 not used"]  # never "Time -> Time"
-    english = ReviewItem("y", 0, Path("a.md"), "a.md", "untranslated", True, None, "The data.", None, "The data.", 1)
+    english = ReviewItem("untranslated", True, None, "The data.", None, "The data.", output_line=1,
+                         id="y", file_index=0, output=Path("a.md"), output_rel="a.md")
     check_item(english, glossary, "zh")
     assert "glossary" not in english.flags  # untranslated already says it all
 

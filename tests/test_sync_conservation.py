@@ -32,20 +32,20 @@ def test_a_silent_drop_is_refused() -> None:
     old = "Hello.\n\n```python\nx = 1  # one\n```\n"
     tgt = "你好。\n\n```python\nx = 1  # 一\n```\n"
     with pytest.raises(ConservationError, match="code line at line 4"):
-        check_conservation(old, old, tgt, "你好。\n\n```python\nx = 1  # one\n```\n", [])
+        check_conservation(old, old, tgt, "你好。\n\n```python\nx = 1  # one\n```\n", [], "zh")
     with pytest.raises(ConservationError, match="sentence at line 1"):
-        check_conservation(old, old, tgt, "\n```python\nx = 1  # 一\n```\n", [])
+        check_conservation(old, old, tgt, "\n```python\nx = 1  # 一\n```\n", [], "zh")
     # the same loss is fine once a segment that needs review shows the old text
     shown = Record("propagated", True, old, old, tgt, "", "")
-    check_conservation(old, old, tgt, "\n```python\nx = 1  # one\n```\n", [shown])
+    check_conservation(old, old, tgt, "\n```python\nx = 1  # one\n```\n", [shown], "zh")
 
 
 def test_a_marker_may_go_only_with_its_source() -> None:
     old = ":begin_tab:`mxnet`\nText.\n:end_tab:\n"
     tgt = ":begin_tab:`mxnet`\n文字。\n:end_tab:\n"
     with pytest.raises(ConservationError, match="begin_tab"):
-        check_conservation(old, old, tgt, "文字。\n:end_tab:\n", [])
-    check_conservation(old, "Text.\n:end_tab:\n", tgt, "文字。\n:end_tab:\n", [])
+        check_conservation(old, old, tgt, "文字。\n:end_tab:\n", [], "zh")
+    check_conservation(old, "Text.\n:end_tab:\n", tgt, "文字。\n:end_tab:\n", [], "zh")
 
 
 _IDENT = re.compile(r"\b[a-z_][a-z0-9_]{3,}\b")
@@ -99,8 +99,8 @@ def test_generated_edits_never_lose_translation_silently(d2l: Path, rel: str) ->
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(edited(old))
     def check(new: str) -> None:
-        result = merge_documents(old, new, zh, None, check=False)
-        lost = lost_pieces(old, new, zh, result.text, result.records)
+        result = merge_documents(old, new, zh, None, "en", "zh", check=False)
+        lost = lost_pieces(old, new, zh, result.text, result.records, "zh")
         assert not lost, [piece.describe() for piece in lost]
 
     check()
@@ -115,6 +115,6 @@ def test_whole_book_passes_the_check(d2l: Path) -> None:
         if not (d2l / "zh" / rel).is_file() or not (d2l / "en-master" / rel).is_file():
             continue
         merge_documents(path.read_text("utf-8"), (d2l / "en-master" / rel).read_text("utf-8"),
-                        (d2l / "zh" / rel).read_text("utf-8"), None)
+                        (d2l / "zh" / rel).read_text("utf-8"), None, "en", "zh")
         checked += 1
     assert checked >= 100

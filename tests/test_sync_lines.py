@@ -91,7 +91,7 @@ def test_lenet_docstring_survives_a_signature_change(d2l: Path) -> None:
     new = signature.sub("lr, device):", old)
     docstrings = [line for source, line in _translated_code_lines(old, zh) if '"""Train a model with a GPU' in source]
     assert docstrings
-    result = merge_documents(old, new, zh, None)
+    result = merge_documents(old, new, zh, None, "en", "zh")
     for line in docstrings:
         assert line in result.text
     assert result.text.count("lr, device):") >= 3
@@ -103,7 +103,7 @@ def test_rnn_scratch_comments_survive_a_rename(d2l: Path) -> None:
     """num_hidden -> num_hiddens everywhere in the source: every translated comment stays, no English comes back."""
     old, zh = _texts(d2l, RNN)
     new = re.sub(r"\bnum_hidden\b", "num_hiddens", old)
-    result = merge_documents(old, new, zh, None)
+    result = merge_documents(old, new, zh, None, "en", "zh")
     pairs = _translated_code_lines(old, zh)
     assert len(pairs) >= 10
     for source, line in pairs:
@@ -117,7 +117,7 @@ def test_rnn_scratch_comments_survive_a_rename(d2l: Path) -> None:
 def test_changed_docstring_is_flagged_for_review(d2l: Path) -> None:
     old, zh = _texts(d2l, LENET)
     new = old.replace('"""Train a model with a GPU (defined in Chapter 6)."""', '"""Train a model on one GPU."""')
-    result = merge_documents(old, new, zh, None)
+    result = merge_documents(old, new, zh, None, "en", "zh")
     flagged = [r for r in result.records if r.needs_review and "用GPU训练模型" in (r.target_old or "")]
     assert flagged and all("its source line changed" in r.note for r in flagged)
     assert all("用GPU训练模型" in r.note for r in flagged)

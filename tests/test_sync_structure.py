@@ -21,7 +21,7 @@ def test_wrapper_added_and_label_renamed() -> None:
     old = "# T\n\nSome text here.\n\n![A figure.](f.svg)\n:label:`fig_a`\n"
     new = "# T\n\n:begin_tab:`pytorch`\nSome text here.\n:end_tab:\n\n![A figure.](f.svg)\n:label:`fig_b`\n"
     tgt = "# 标题\n\n这里有一些文字。\n\n![一个图。](f.svg)\n:label:`fig_a`\n"
-    result = merge_documents(old, new, tgt, None)
+    result = merge_documents(old, new, tgt, None, "en", "zh")
     assert result.text == "# 标题\n\n:begin_tab:`pytorch`\n这里有一些文字。\n:end_tab:\n\n![一个图。](f.svg)\n:label:`fig_b`\n"
     assert not any(r.needs_review for r in result.records)
 
@@ -30,7 +30,7 @@ def test_wrapper_removed() -> None:
     old = ":begin_tab:`mxnet`\nOnly for MXNet.\n:end_tab:\n"
     new = "Only for MXNet.\n"
     tgt = ":begin_tab:`mxnet`\n仅适用于MXNet。\n:end_tab:\n"
-    assert merge_documents(old, new, tgt, None).text == "仅适用于MXNet。\n"
+    assert merge_documents(old, new, tgt, None, "en", "zh").text == "仅适用于MXNet。\n"
 
 
 @pytest.mark.d2l
@@ -46,7 +46,7 @@ def test_real_wrappers_and_labels_follow_the_source(d2l: Path, rel: str) -> None
     expected = _frame_tokens(zh)
     expected.update(_frame_tokens(new))
     expected.subtract(_frame_tokens(old))
-    result = merge_documents(old, new, zh, None)
+    result = merge_documents(old, new, zh, None, "en", "zh")
     assert _frame_tokens(result.text) == +expected
 
 
@@ -55,7 +55,7 @@ def test_references_to_a_renamed_label_follow_it_in_kept_translations() -> None:
     old = "![A cell.](c.svg)\n:label:`lstm_0`\n\nAs :numref:`lstm_0` shows, gates help.\n"
     new = "![A cell.](c.svg)\n:label:`fig_lstm_0`\n\nAs :numref:`fig_lstm_0` shows, the gates help a lot.\n"
     tgt = "![一个单元。](c.svg)\n:label:`lstm_0`\n\n如 :numref:`lstm_0` 所示，门有帮助。\n"
-    result = merge_documents(old, new, tgt, None)
+    result = merge_documents(old, new, tgt, None, "en", "zh")
     assert result.text == "![一个单元。](c.svg)\n:label:`fig_lstm_0`\n\n如 :numref:`fig_lstm_0` 所示，门有帮助。\n"
     fuzzy = [r for r in result.records if r.status == "fuzzy"]
     assert fuzzy and fuzzy[0].needs_review and fuzzy[0].target_new in result.text
@@ -65,7 +65,7 @@ def test_references_to_a_renamed_label_follow_it_in_kept_translations() -> None:
 def test_real_label_renames_reach_every_reference(d2l: Path) -> None:
     rel = "chapter_recurrent-modern/lstm.md"
     old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
-    result = merge_documents(old, new, zh, None)
+    result = merge_documents(old, new, zh, None, "en", "zh")
     for gone in ("lstm_0", "lstm_1", "lstm_3"):
         assert f"`{gone}`" in zh and f"`{gone}`" not in new
         assert f"`{gone}`" not in result.text

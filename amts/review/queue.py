@@ -15,11 +15,9 @@ from amts.document.markup import SLIDE_MARKS
 from amts.document.scripts import HAN, HANGUL, KANA
 from amts.errors import InputError
 from amts.memory.terms import missing_terms
+from amts.records import SegmentRecord
 from amts.review.paths import OutsideRootError, ProjectRoot
 
-# Statuses of the sync report contract whose target a reviewer should look at even if the report
-# does not say so explicitly (old reports, hand-written ones).
-REVIEW_STATUSES = {"translated", "fuzzy", "untranslated", "added"}
 # Slide marks are target-only additions in d2l-zh, link openers carry no target: neither is structure
 # that must survive translation one for one.
 _OPTIONAL_SPANS = {*SLIDE_MARKS, "[", "![", "<br>", "<br/>"}
@@ -29,22 +27,14 @@ class QueueError(InputError):
     """The thing to review cannot be read: one line saying what and where."""
 
 
-@dataclass
-class ReviewItem:
-    """One segment under review, with everything the page shows about it."""
+@dataclass(kw_only=True)
+class ReviewItem(SegmentRecord):
+    """One segment under review (the report's record and where it is), with what review found about it."""
 
     id: str
     file_index: int
     output: Path  # resolved, inside the project root
     output_rel: str
-    status: str
-    needs_review: bool
-    source_old: str | None
-    source_new: str | None
-    target_old: str | None
-    target_new: str | None
-    output_line: int | None
-    note: str = ""
     flags: list[str] = field(default_factory=list)  # "structure", "glossary": found by review itself
     problems: list[str] = field(default_factory=list)
 
@@ -225,21 +215,8 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
             if item_id in seen:  # ids are unique per file in some reports: make them unique overall
                 item_id = f"f{file_index}-{item_id}"
             seen.add(item_id)
-            status = str(segment.get("status", "translated"))
-            item = ReviewItem(
-                id=item_id,
-                file_index=file_index,
-                output=output,
-                output_rel=output_rel,
-                status=status,
-                needs_review=bool(segment.get("needs_review", status in REVIEW_STATUSES)),
-                source_old=segment.get("source_old"),
-                source_new=segment.get("source_new"),
-                target_old=segment.get("target_old"),
-                target_new=segment.get("target_new"),
-                output_line=segment.get("output_line"),
-                note=str(segment.get("note") or ""),
-            )
+            item = ReviewItem(id=item_id, file_index=file_index, output=output, output_rel=output_rel,
+                              **SegmentRecord.fields_from_json(segment))
             check_item(item, glossary, str(report.get("tgt_lang", "")))
             if item.target_new is not None:
                 segments.append(item)

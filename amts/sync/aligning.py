@@ -32,12 +32,7 @@ def align_sentence_lists(src_sents: Sequence[str], tgt_sents: Sequence[str], src
         return [Link((i,), ()) for i in range(len(src_sents))] + [Link((), (j,)) for j in range(len(tgt_sents))]
     if len(src_sents) == 1 or len(tgt_sents) == 1:
         return [Link(tuple(range(len(src_sents))), tuple(range(len(tgt_sents))))]
-    try:
-        from amts.align import align_sentences
-    except ImportError:  # until the shared sentence aligner lands: equal counts pair up, else one group
-        if len(src_sents) == len(tgt_sents):
-            return [Link((i,), (i,)) for i in range(len(src_sents))]
-        return [Link(tuple(range(len(src_sents))), tuple(range(len(tgt_sents))))]
+    from amts.align import align_sentences  # imported late, as align_documents
 
     links = align_sentences(list(src_sents), list(tgt_sents), src, tgt)
     return [Link(tuple(link.src), tuple(link.tgt)) for link in links]

@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 from amts.document import Document, parse_markdown
 from amts.document.markup import CONSERVED_RE
 from amts.errors import AmtsError
-from amts.sync.lines import _pieces
+from amts.sync.lines import line_pieces
 from amts.sync.tokens import prose_fingerprint
 
 
@@ -57,7 +57,7 @@ def _translated_parts(line: str) -> list[str]:
     else the text of its comments and strings; [] for a line of plain code."""
     if not line.isascii():
         return _NON_ASCII_RE.findall(line)
-    return [t.strip() for t in _pieces(line)[1] if t.strip()]
+    return [t.strip() for t in line_pieces(line)[1] if t.strip()]
 
 
 def _shape(line: str) -> str:
@@ -69,7 +69,7 @@ def _has_prose(fingerprint: str) -> bool:
 
 
 def lost_pieces(old_source: str, new_source: str, old_target: str, output: str,
-                records: Sequence[object], tgt: str = "zh", old_doc: Document | None = None,
+                records: Sequence[object], tgt: str, old_doc: Document | None = None,
                 target_doc: Document | None = None) -> list[Lost]:
     """Every piece of ``old_target`` that ``output`` and the report ``records`` do not account for."""
     old_doc = old_doc or parse_markdown(old_source)
@@ -127,7 +127,7 @@ def _lost_markers(old_source: str, new_source: str, old_target: str, output: str
 
 
 def check_conservation(old_source: str, new_source: str, old_target: str, output: str,
-                       records: Sequence[object], tgt: str = "zh", old_doc: Document | None = None,
+                       records: Sequence[object], tgt: str, old_doc: Document | None = None,
                        target_doc: Document | None = None) -> None:
     """Raise :class:`ConservationError` naming the first pieces that would be lost silently."""
     lost = lost_pieces(old_source, new_source, old_target, output, records, tgt, old_doc, target_doc)

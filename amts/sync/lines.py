@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
-PAIR_THRESHOLD = 0.5
+from amts.sync.diff import PAIR_THRESHOLD
 
 # string literals (triple-quoted first) and comments (# or //, not inside a string)
 _TEXT_RE = re.compile(r'("""|\'\'\'|"|\')(.*?)(\1)|(#|//)(.*)$')
@@ -42,7 +42,7 @@ class LineMerge:
     lost: list[tuple[str, str, str]] = field(default_factory=list)  # (old source line, its translation, why)
 
 
-def _pieces(line: str) -> tuple[list[str], list[str]]:
+def line_pieces(line: str) -> tuple[list[str], list[str]]:
     """``line`` as code pieces and text pieces (string contents, comment text), alternating:
     ``code[0] text[0] code[1] text[1] ... code[n]``."""
     code: list[str] = []
@@ -63,15 +63,15 @@ def _pieces(line: str) -> tuple[list[str], list[str]]:
 
 def skeleton(line: str) -> str:
     """The line without the contents of its strings and comments: what a translation keeps."""
-    return "\x00".join(_pieces(line)[0]).strip()
+    return "\x00".join(line_pieces(line)[0]).strip()
 
 
 def carry_code_change(old: str, new: str, translated: str) -> str | None:
     """``translated`` (the translation of ``old``) updated to ``new``'s code, or None when that is not
     mechanical (a comment or string the translator changed was changed in the source too)."""
-    o_code, o_text = _pieces(old)
-    n_code, n_text = _pieces(new)
-    t_code, t_text = _pieces(translated)
+    o_code, o_text = line_pieces(old)
+    n_code, n_text = line_pieces(new)
+    t_code, t_text = line_pieces(translated)
     if len(o_text) == len(n_text) == len(t_text):
         texts: list[str] = []
         for o, n, t in zip(o_text, n_text, t_text, strict=True):
@@ -237,7 +237,7 @@ def merge_code(old_source: str, new_source: str, target: str) -> LineMerge:
 
 def _is_plain_code(line: str) -> bool:
     """A line with nothing translated on it: ASCII, no comment or string text."""
-    return line.isascii() and not any(t.strip() for t in _pieces(line)[1])
+    return line.isascii() and not any(t.strip() for t in line_pieces(line)[1])
 
 
 def merge_lines(old_source: str, new_source: str, target: str) -> str:

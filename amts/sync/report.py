@@ -21,7 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from amts.sync.merge import STATUSES, MergeResult
+from amts.records import STATUSES
+from amts.sync.merge import MergeResult
 
 VERSION = 1
 
@@ -58,20 +59,7 @@ class FileReport:
             out["up_to_date"] = True
             return out
         records = self.result.records if self.result else []
-        segments = [
-            {
-                "id": f"f{number}-s{k}",
-                "status": r.status,
-                "needs_review": r.needs_review,
-                "source_old": r.source_old,
-                "source_new": r.source_new,
-                "target_old": r.target_old,
-                "target_new": r.target_new,
-                "output_line": r.output_line,
-                "note": r.note,
-            }
-            for k, r in enumerate(records)
-        ]
+        segments = [r.to_json(f"f{number}-s{k}") for k, r in enumerate(records)]
         out = {
             "old_source": self.old_source,
             "new_source": self.new_source,

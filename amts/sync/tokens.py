@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from amts.document import normalize_space, strip_structure
+from amts.document import strip_structure
 from amts.document.inline import structure_spans
 from amts.document.markup import SLIDE_MARKS, SLIDE_PAIRS
 
@@ -61,11 +61,6 @@ def prose_fingerprint(raw: str) -> str:
     prose = strip_structure(raw)
     prose = _NUMBER_RE.sub("", prose)
     return _SPACE_RE.sub("", prose)
-
-
-def same_text(a: str, b: str, lang: str) -> bool:
-    """Equal up to line wrapping."""
-    return a == b or normalize_space(a, lang) == normalize_space(b, lang)
 
 
 @dataclass

@@ -1,0 +1,253 @@
+"""The state of one merge, which the merge rules (:mod:`amts.sync.unit_rules`, :mod:`amts.sync.sentence_rules`)
+read and extend, the way markdown-it-py's block rules work on ``StateBlock``.
+
+One :class:`MergeState` holds the three parsed texts, the *units* of the old translation, and what the
+rules produce: the output *parts* (strings, or functions rendering a string once the engine answered),
+the report *records* (each anchored to the part its text was written into), the pending engine
+requests, the translated code lines whose block went away (*orphans*) and the labels the new source
+renamed. Rules only call the public methods below; nothing else keeps merge state.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from amts.document import Block, Document, Segment, is_cjk_language, parse_markdown
+from amts.memory import Example
+from amts.records import RecordStatus, SegmentRecord
+from amts.sync.aligning import Link, align_blocks
+from amts.sync.diff import BlockChange
+from amts.sync.labels import rename_references
+from amts.sync.lines import translated_lines
+
+KEPT, PROPAGATED, TRANSLATED, FUZZY, UNTRANSLATED, STATUS_ADDED, STATUS_DELETED, STATUS_MOVED = RecordStatus
+
+#: one piece of the output: a string, or a function computing it once the engine has answered
+Part = str | Callable[[], str]
+
+
+@dataclass
+class Record(SegmentRecord):
+    """One entry of the sync report (see the contract in :mod:`amts.sync.report`), plus where it was written."""
+
+    anchor: int = 0  # part index where ``target_new`` was written (to find its output line)
+
+    def follow_renames(self, renames: dict[str, str], why: str) -> None:
+        """Point the references in ``target_new`` at the labels' new names, saying ``why`` in the note."""
+        if not self.target_new:
+            return
+        renamed = rename_references(self.target_new, renames)
+        if renamed != self.target_new:
+            self.target_new = renamed
+            self.note = "; ".join(filter(None, [self.note, why]))
+
+
+class Pending:
+    """An engine/memory request whose answer is filled in after the batch call."""
+
+    def __init__(self, key: str, fallback: str, fallback_status: str, context: list[Example]) -> None:
+        self.key, self.fallback, self.fallback_status, self.context = key, fallback, fallback_status, context
+        self.text: str | None = None
+        self.status = fallback_status
+        self.note = ""
+
+
+@dataclass
+class Orphan:
+    """A translated code line whose block the new source removed: reused where its source line reappears."""
+
+    source: str  # the old-source line
+    line: str  # its translation
+    record: Record  # the report record that gets a note (or a review flag) about it
+
+
+class MergeState:
+    """Everything one merge knows and has produced so far (see the module docstring)."""
+
+    def __init__(self, old_src: str, new_src: str, old_tgt: str, src: str, tgt: str) -> None:
+        self.src, self.tgt = src, tgt
+        self.os = parse_markdown(old_src)
+        self.ns = parse_markdown(new_src)
+        self.ot = parse_markdown(old_tgt)
+        self.parts: list[Part] = []
+        self.records: list[Record] = []
+        self.pending: list[Pending] = []
+        self.orphans: list[Orphan] = []
+        self.added_code: list[tuple[int, Record]] = []  # parts holding code blocks the new source added
+        self.renames: dict[str, str] = {}  # labels the new source renamed (old -> new)
+        self.joiner = "" if is_cjk_language(tgt) else " "
+        #: the units of the old translation (see :meth:`build_units`)
+        self.link_of: dict[int, Link] = {}  # old-source block -> its link
+        self.span_of: dict[Link, tuple[int, int]] = {}  # link -> body start, end in the old target text
+        self.tail_of: dict[Link, str] = {}  # link -> what follows its body up to the next unit
+        self.preface = old_tgt
+        #: how often each named rule handled something (rules are named in their rulers)
+        self.rules_used: Counter[str] = Counter()
+
+    def build_units(self) -> None:
+        """Cut the old translation into units: the target blocks linked to one group of old-source
+        blocks, plus what follows them up to the next unit (blank lines, target-only blocks)."""
+        bodies: list[tuple[int, int, Link]] = []
+        for link in align_blocks(self.os, self.ot, self.src, self.tgt):
+            for i in link.src:
+                self.link_of[i] = link
+            if link.src and link.tgt:
+                blocks = [self.ot.blocks[j] for j in link.tgt]
+                bodies.append((min(b.start for b in blocks), max(b.end for b in blocks), link))
+        bodies.sort(key=lambda x: x[0])
+        text = self.ot.text
+        self.preface = text[: bodies[0][0]] if bodies else text
+        for k, (start, end, link) in enumerate(bodies):
+            following = bodies[k + 1][0] if k + 1 < len(bodies) else len(text)
+            self.span_of[link] = (start, end)
+            self.tail_of[link] = text[end:following] if following >= end else ""
+
+    # ---- output --------------------------------------------------------------------------------
+    @property
+    def anchor(self) -> int:
+        """The index the next output part will have (records point there to find their output line)."""
+        return len(self.parts)
+
+    def append(self, part: Part) -> None:
+        """Add a piece of output."""
+        self.parts.append(part)
+
+    def report(self, record: Record) -> Record:
+        """Add a report record (its anchor already set)."""
+        self.records.append(record)
+        return record
+
+    def emit(self, text: Part, record: Record) -> None:
+        """Add a piece of output and the record of what it is."""
+        record.anchor = len(self.parts)
+        self.parts.append(text)
+        self.records.append(record)
+
+    def replace_part(self, index: int, text: str) -> None:
+        """Replace an output part already added (code lines reused from a removed block)."""
+        self.parts[index] = text
+
+    # ---- engine requests -------------------------------------------------------------------------
+    def request(self, source_new: str, source_old: str | None, target_old: str | None, anchor: int) -> Callable[[], str]:
+        """Ask the engine for ``source_new``; the old translation (``target_old``) is the fallback and
+        the first example. Returns the part rendering the answer, whose record is filled in then."""
+        context = [Example(source_old, target_old, 1.0)] if source_old and target_old else []
+        if target_old is not None:
+            pending = Pending(source_new, target_old, FUZZY, context)
+        else:
+            pending = Pending(source_new, source_new, UNTRANSLATED, context)
+        self.pending.append(pending)
+        record = self.report(Record(pending.fallback_status, True, source_old, source_new, target_old, None,
+                                    anchor=anchor))
+
+        def resolve() -> str:
+            text = pending.text if pending.text is not None else pending.fallback
+            _resolve_record(record, pending, text, source_old is None, target_old)
+            return text
+
+        return resolve
+
+    # ---- orphans ---------------------------------------------------------------------------------
+    def collect_orphans(self, unit: Unit, record: Record) -> None:
+        """Remember the translated lines of the unit's code blocks, which the new source removed."""
+        old_code = "".join(b.text for b in unit.old_blocks if not b.segments)
+        tgt_code = "".join(b.text for b in unit.tgt_blocks if not b.segments)
+        if old_code and tgt_code:
+            self.add_orphans(translated_lines(old_code, tgt_code), record)
+
+    def add_orphans(self, lines: Iterable[tuple[str, str]], record: Record) -> None:
+        """Remember translated code lines ``(old source line, translation)`` whose block went away."""
+        self.orphans.extend(Orphan(source, line, record) for source, line in lines)
+
+
+def _resolve_record(record: Record, pending: Pending, text: str, added: bool, target_old: str | None) -> None:
+    """Fill in the record of an engine request once its answer (or its fallback) is known."""
+    record.status = pending.status if pending.text is not None else pending.fallback_status
+    if record.status == TRANSLATED and added:
+        record.status = STATUS_ADDED
+    record.target_new = text
+    record.note = pending.note or (
+        "source changed; old translation kept" if record.status == FUZZY
+        else "no translation available; source text kept" if record.status == UNTRANSLATED else "")
+    record.needs_review = record.status not in (STATUS_MOVED, PROPAGATED) and not (
+        pending.status == TRANSLATED and pending.note == "exact memory match")
+    if target_old is not None and text != target_old and record.status in (STATUS_MOVED, PROPAGATED):
+        # another human translation replaces this one: the reviewer sees both
+        record.needs_review = True
+        record.note += "; replaces the old translation shown"
+
+
+@dataclass
+class Unit:
+    """Everything the unit rules look at: the linked old-source blocks, their changes, the translation."""
+
+    link: Link
+    members: list[BlockChange | None]  # the change of each old-source block of the link (None: none)
+    alive: list[BlockChange]  # the members that survive in the new source, in new order
+    start: int  # the unit's body in the old target text
+    end: int
+    body: str
+    tail: str  # what follows the body up to the next unit (blank lines, target-only blocks)
+    old_text: str
+    old_blocks: list[Block]
+    new_blocks: list[Block]
+    tgt_blocks: list[Block]
+
+    @classmethod
+    def of(cls, state: MergeState, link: Link, members: list[BlockChange | None], alive: list[BlockChange]) -> Unit:
+        """The unit of ``link`` in ``state``."""
+        start, end = state.span_of[link]
+        return cls(link, members, alive, start, end, state.ot.text[start:end], state.tail_of[link],
+                   "".join(state.os.blocks[i].text for i in link.src), [state.os.blocks[i] for i in link.src],
+                   [state.ns.blocks[m.new] for m in alive if m.new is not None],
+                   [state.ot.blocks[j] for j in link.tgt])
+
+    @property
+    def new_text(self) -> str:
+        return "".join(b.text for b in self.new_blocks)
+
+    @property
+    def kinds(self) -> set[str]:
+        return {m.kind for m in self.members if m is not None}
+
+    @property
+    def same_kind(self) -> bool:
+        """One old block became one new block of the same kind (a paragraph stayed a paragraph)."""
+        return len(self.old_blocks) == len(self.new_blocks) == 1 and self.old_blocks[0].kind == self.new_blocks[0].kind
+
+    def segments(self, state: MergeState) -> tuple[list[Segment], list[Segment], list[Segment]]:
+        """Old-source, new-source and target segments of the unit."""
+        olds = [state.os.segments[s] for b in self.old_blocks for s in b.segments]
+        news = [state.ns.segments[s] for b in self.new_blocks for s in b.segments]
+        tgts = [state.ot.segments[s] for b in self.tgt_blocks for s in b.segments]
+        if self.same_kind and len(self.tgt_blocks) > 1:
+            # one source block linked to several target blocks: merge into the one shaped like it and
+            # leave the others (target-only additions the link swallowed) as they are
+            alike = [b for b in self.tgt_blocks if b.kind == self.old_blocks[0].kind and len(b.segments) == len(olds)]
+            if len(alike) == 1:
+                tgts = [state.ot.segments[s] for s in alike[0].segments]
+        return olds, news, tgts
+
+    def trailing(self) -> str:
+        """The tail, without its leading blank lines when the body is gone (or "" when all blank)."""
+        return self.tail.lstrip("\r\n") if self.tail.strip() else ""
+
+
+def render_range(doc: Document, start: int, end: int, replacements: dict[int, Callable[[], str]]) -> Callable[[], str]:
+    """``doc.text[start:end]`` with some segments replaced (their new text computed at render time)."""
+
+    def render() -> str:
+        out: list[str] = []
+        pos = start
+        for segment in doc.segments:
+            if segment.index not in replacements or segment.start < start or segment.end > end:
+                continue
+            out.append(doc.text[pos : segment.start])
+            out.append(doc.format_segment(segment, replacements[segment.index]()))
+            pos = segment.end
+        out.append(doc.text[pos:end])
+        return "".join(out)
+
+    return render
