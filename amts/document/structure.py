@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from amts.document.code import code_lines, fence_language
 from amts.document.inline import inline_regex, link_pairs
 from amts.document.markup import (
     BEGIN_TAB_LINE_RE,
@@ -40,7 +41,6 @@ from amts.document.reader import read_markdown
 #: files ``check_trees`` compares
 CHECKED_SUFFIXES = (".md", ".ipynb")
 
-_DOCSTRING_RE = re.compile(r"[rRuU]?(\"\"\"|''')")
 _DISPLAY_MATH_RE = re.compile(DISPLAY_MATH, re.S)
 _TARGET_RE = re.compile(r"\]\(\s*(<[^>]*>|[^\s)]*)")
 # the parser's warning for a fence that runs to the end of the document
@@ -119,41 +119,13 @@ class _Item:
 
 def _code_lines(text: str) -> list[tuple[int, str]]:
     """(line offset, code) of a code block without fences, tab markers, comments and indentation."""
-    kept = []
     lines = text.splitlines()
-    docstring = ""  # the closing quotes while inside a docstring (translators translate those too)
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        if number in (0, len(lines) - 1) and stripped.startswith(("```", "~~~")):
-            continue
-        if docstring:
-            if docstring in stripped:
-                docstring = ""
-            continue
-        opening = _DOCSTRING_RE.match(stripped)
-        if opening:
-            quotes = opening.group(1)
-            if quotes not in stripped[opening.end():]:
-                docstring = quotes
-            continue
-        if not stripped or TAB_LINE_RE.match(stripped) or (stripped.startswith("#") and not stripped.startswith("#@")):
-            continue
-        kept.append((number, _strip_comment(stripped)))
-    return kept
-
-
-def _strip_comment(line: str) -> str:
-    """``x = 1  # comment`` -> ``x = 1`` when the ``#`` is outside quotes (translators translate comments)."""
-    quote = ""
-    for pos, char in enumerate(line):
-        if quote:
-            if char == quote and line[pos - 1] != "\\":
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and pos and line[pos - 1] in " \t":
-            return line[:pos].rstrip()
-    return line
+    fenced = [n for n in (0, len(lines) - 1) if n >= 0 and lines[n].strip().startswith(("```", "~~~"))]
+    first = 1 if 0 in fenced else 0
+    last = len(lines) - 1 if len(lines) > 1 and len(lines) - 1 in fenced else len(lines)
+    language = fence_language(lines[0].strip().lstrip("`~")) if first else "python"
+    code = code_lines("\n".join(lines[first:last]), language)
+    return [(first + n, line) for n, line in enumerate(code) if line and not TAB_LINE_RE.match(line)]
 
 
 class _Skeleton:

@@ -7,10 +7,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from amts.document import is_cjk_language, mask, parse_markdown
+from amts.document.code import code_lines, fence_language
 from amts.document.markup import SLIDE_MARKS
 from amts.document.scripts import HAN, HANGUL, KANA
 from amts.errors import InputError
@@ -106,32 +106,14 @@ def code_without_comments(block: str) -> tuple[str, str] | None:
     match = _FENCE_RE.match(block)
     if match is None:
         return None
-    return _fence_language(match.group(2)), match.group(3)
-
-
-_DOCSTRING_QUOTES = ('"' * 3, "'" * 3, "r" + '"' * 3)
-
-
-def _fence_language(info: str) -> str:
-    return (info.strip().split() or ["python"])[0].strip("{}.")
-
-
-@lru_cache(maxsize=64)
-def _lexer(language: str):  # noqa: ANN202 - a pygments Lexer; building one compiles its regular expressions
-    from pygments.lexers import PythonLexer, get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    try:
-        return get_lexer_by_name(language)
-    except ClassNotFound:
-        return PythonLexer()
+    return fence_language(match.group(2)), match.group(3)
 
 
 def same_code(source: str, target: str) -> bool:
     """Whether two fenced code blocks differ only in comments and docstrings (which people translate).
 
-    Lines that differ are lexed with the Pygments lexer of the fence's language (Python when it names
-    none or an unknown one) and compared without their comments.
+    Both are read by the Pygments lexer of the fence's language (:func:`amts.document.code.code_lines`)
+    and compared line by line without their comments and docstrings.
     """
     mine, theirs = code_without_comments(source), code_without_comments(target)
     if mine is None or theirs is None or mine[0] != theirs[0]:
@@ -139,19 +121,10 @@ def same_code(source: str, target: str) -> bool:
     old_lines, new_lines = mine[1].splitlines(), theirs[1].splitlines()
     if len(old_lines) != len(new_lines):
         return False
-    changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
-    if not changed:
+    if old_lines == new_lines:
         return True
-    from pygments.token import Comment
-
-    lexer = _lexer(mine[0])
-
-    def code(line: str) -> str:
-        if line.strip().startswith(_DOCSTRING_QUOTES):  # a docstring line: documentation, not code
-            return ""
-        return "".join(text for kind, text in lexer.get_tokens(line) if kind not in Comment and not text.isspace()).strip()
-
-    return all(code(a) == code(b) for a, b in changed)
+    mine_code, their_code = code_lines(mine[1], mine[0]), code_lines(theirs[1], mine[0])
+    return all("".join(a.split()) == "".join(b.split()) for a, b in zip(mine_code, their_code, strict=False))
 
 
 def glossary_problems(source: str, target: str, glossary: object) -> list[str]:
