@@ -6,9 +6,11 @@ book's text); the D2L book (shared data, d2lbook dialect) is checked whole with 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,61 @@ def test_an_admonition_title_and_body_are_separate_segments() -> None:
     assert [segment.text for segment in document.segments] == ['"Cold water"', "Fish slow down when it is cold.\nThey eat less."]
     rendered = document.render({0: '"冷水"', 1: "天冷时鱼会变慢。它们吃得更少。"})
     assert rendered == '!!! warning "冷水"\n    天冷时鱼会变慢。它们吃得更少。\n'
+
+
+def _digest(path: str, dialect_name: str, explicit: bool = True) -> list:
+    """What the document layer makes of the file at ``path`` in a dialect: blocks, segments, masks,
+    sentences and keys (given the dialect explicitly, or inside ``use_dialect``)."""
+    from amts.document.markup import current_dialect
+
+    text = Path(path).read_text(encoding="utf-8")
+    dialect = dialect_named(dialect_name)
+    document = parse_markdown(text, dialect) if explicit else parse_markdown(text)
+    assert document.dialect == (dialect if explicit else current_dialect())
+    return [[block.kind for block in document.blocks]] + [
+        [s.text, s.masked.text, list(s.masked.spans), [x.text for x in s.sentences("en")],
+         [x.key("en", s.dialect) for x in s.sentences("en")], mask(s.text, document.dialect).spans == s.masked.spans]
+        for s in document.segments]
+
+
+def _two_books(d2l: Path) -> list[tuple[str, str]]:
+    section = d2l / "en-master" / "chapter_linear-regression" / "linear-regression.md"
+    if not section.is_file():
+        pytest.skip(f"d2l section not found: {section}")
+    return [(str(section), "d2lbook"), (str(MDBOOK / "src" / "ch01-getting-started.md"), "mdbook")]
+
+
+def _alone(path: str, dialect_name: str) -> list:
+    """The digest computed in a process of its own, which never saw the other dialect."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from test_dialects import _digest; "
+            "print(json.dumps(_digest(sys.argv[2], sys.argv[3])))")
+    result = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), path, dialect_name],
+                            capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(result.stdout)
+
+
+def test_two_books_of_different_dialects_in_one_process(d2l: Path) -> None:
+    """A d2lbook section (math) and an mdBook chapter (``$HOME`` is prose) parsed alternately in one
+    process -- the dialect given to each document, or set per thread -- give what separate processes give."""
+    books = _two_books(d2l)
+    alone = {path: _alone(path, name) for path, name in books}
+    assert alone[books[0][0]] != _digest(books[0][0], "mdbook")  # the dialect does change the result
+    for _ in range(2):
+        for path, name in books:
+            assert json.loads(json.dumps(_digest(path, name))) == alone[path], name
+
+    results: dict[str, list] = {}
+    barrier = threading.Barrier(len(books))
+
+    def in_thread(path: str, name: str) -> None:
+        with use_dialect(dialect_named(name)):
+            barrier.wait()  # both dialects are set before either thread parses
+            for _ in range(2):
+                results[path] = json.loads(json.dumps(_digest(path, name, explicit=False)))
+
+    threads = [threading.Thread(target=in_thread, args=book) for book in books]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == alone

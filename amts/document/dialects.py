@@ -17,35 +17,10 @@ from __future__ import annotations
 
 import configparser
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from amts.document import inline
+from amts.document.markup import DEFAULT, DIALECTS, Dialect, use_dialect
 from amts.errors import InputError
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """A Markdown dialect: its name, whether ``$`` starts math, and where the choice came from."""
-
-    name: str
-    math: bool
-    source: str = "default"  # "amts.toml", the config file found, or "default"
-
-    def describe(self) -> str:
-        return f"{self.name} ({'math' if self.math else 'no math'}; from {self.source})"
-
-
-DIALECTS = {
-    "d2lbook": Dialect("d2lbook", math=True),
-    "gfm": Dialect("gfm", math=True),
-    "mdbook": Dialect("mdbook", math=False),
-    "mkdocs": Dialect("mkdocs", math=False),
-    "commonmark": Dialect("commonmark", math=False),
-}
-DEFAULT = DIALECTS["gfm"]
 
 _ARITHMATEX_RE = re.compile(r"pymdownx\.arithmatex|mdx_math|markdown_katex|mdx_truly_sane_lists_math", re.I)
 
@@ -98,20 +73,4 @@ def choose_dialect(given: str | None, book: Path | None, *, given_in: str = "--d
     return detect_dialect(book) if book is not None and book.exists() else DEFAULT
 
 
-_current: list[Dialect] = [DEFAULT]
-
-
-def current_dialect() -> Dialect:
-    return _current[-1]
-
-
-@contextmanager
-def use_dialect(dialect: Dialect) -> Iterator[Dialect]:
-    """Parse and mask with ``dialect`` inside the block (restored afterwards, even on errors)."""
-    previous = inline.set_math(dialect.math)
-    _current.append(dialect)
-    try:
-        yield dialect
-    finally:
-        _current.pop()
-        inline.set_math(previous)
+__all__ = ["DEFAULT", "DIALECTS", "Dialect", "choose_dialect", "detect_dialect", "dialect_named", "use_dialect"]

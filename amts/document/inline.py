@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from amts.document import markup
+from amts.document.markup import Dialect, current_dialect
 from amts.document.placeholders import PLACEHOLDER_RE
 from amts.errors import AmtsError
 
@@ -73,35 +74,24 @@ def check_placeholders(translated: str, count: int) -> None:
 _LINE_DOLLARS_RE = re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)")
 
 
-class _Settings:
-    """Whether ``$...$`` is math: set for a whole book by :func:`amts.document.dialects.use_dialect`."""
-
-    math = True
-
-
-def math_enabled() -> bool:
-    return _Settings.math
+# Every function below works in the ``dialect`` given, else in the one of the book being worked on
+# (:func:`amts.document.markup.use_dialect`). Only whether ``$`` is math changes the result, so the
+# memoised helpers take that setting.
 
 
-def set_math(enabled: bool) -> bool:
-    """Make ``$...$``/``$$...$$`` math (or prose) for what follows; return the previous setting."""
-    previous, _Settings.math = _Settings.math, enabled
-    return previous
+def inline_regex(dialect: Dialect | None = None) -> re.Pattern[str]:
+    """The inline-structure pattern of ``dialect``."""
+    return current_dialect(dialect).inline_regex
 
 
-def inline_regex(math: bool | None = None) -> re.Pattern[str]:
-    """The inline-structure pattern of the dialect in effect (or with/without math)."""
-    return markup.inline_regex(_Settings.math if math is None else math)
-
-
-def structure_spans(raw: str) -> list[tuple[int, int]]:
+def structure_spans(raw: str, dialect: Dialect | None = None) -> list[tuple[int, int]]:
     """Character ranges of ``raw`` that are inline structure, sorted, overlaps merged."""
-    return list(_analyse(raw, _Settings.math)[0])
+    return list(_analyse(raw, current_dialect(dialect).math)[0])
 
 
-def link_ranges(raw: str) -> list[tuple[int, int]]:
+def link_ranges(raw: str, dialect: Dialect | None = None) -> list[tuple[int, int]]:
     """Whole ``[text](target)`` / ``![caption](path)`` ranges: a sentence break must not fall inside."""
-    return list(_analyse(raw, _Settings.math)[1])
+    return list(_analyse(raw, current_dialect(dialect).math)[1])
 
 
 @lru_cache(maxsize=4096)
@@ -159,9 +149,9 @@ def link_pairs(raw: str, taken: list[tuple[int, int]]) -> list[tuple[tuple[int, 
     return found
 
 
-def mask(raw: str) -> Masked:
+def mask(raw: str, dialect: Dialect | None = None) -> Masked:
     """Replace inline structure in ``raw`` by ``{1}``, ``{2}``, ... in order of appearance."""
-    return _mask(raw, _Settings.math)
+    return _mask(raw, current_dialect(dialect).math)
 
 
 @lru_cache(maxsize=1 << 15)  # parsing, sentence splitting and keys mask the same texts again
@@ -178,6 +168,6 @@ def _mask(raw: str, math: bool) -> Masked:
     return Masked("".join(pieces), tuple(spans))
 
 
-def strip_structure(raw: str) -> str:
+def strip_structure(raw: str, dialect: Dialect | None = None) -> str:
     """The prose of ``raw`` with inline structure removed (for length ratios and scoring)."""
-    return PLACEHOLDER_RE.sub(" ", mask(raw).text)
+    return PLACEHOLDER_RE.sub(" ", mask(raw, dialect).text)

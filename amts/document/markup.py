@@ -19,6 +19,9 @@ Kinds of construct:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Flag, auto
 from functools import cache
@@ -207,3 +210,55 @@ def inline_regex(math: bool) -> re.Pattern[str]:
     """The inline constructs of a dialect with (or without) math, as one pattern with a group each."""
     alternatives = "|".join(f"(?P<{c.name}>{c.pattern})" for c in INLINE if c.math in (None, math))
     return re.compile(r"(?=[:`$<&\[*(\\{!?])(?:" + alternatives + ")", re.S)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """A Markdown dialect: its name, whether ``$`` starts math, and where the choice came from.
+
+    A document is parsed with one (``parse_markdown(text, dialect)``) and keeps it, as markdown-it's
+    ``MarkdownIt`` keeps its options: its segments mask with it wherever they are used later.
+    """
+
+    name: str
+    math: bool
+    source: str = "default"  # "amts.toml", the config file found, or "default"
+
+    def describe(self) -> str:
+        return f"{self.name} ({'math' if self.math else 'no math'}; from {self.source})"
+
+    @property
+    def inline_regex(self) -> re.Pattern[str]:
+        """The inline constructs of this dialect (math or shell variables), one group each."""
+        return inline_regex(self.math)
+
+
+DIALECTS = {
+    "d2lbook": Dialect("d2lbook", math=True),
+    "gfm": Dialect("gfm", math=True),
+    "mdbook": Dialect("mdbook", math=False),
+    "mkdocs": Dialect("mkdocs", math=False),
+    "commonmark": Dialect("commonmark", math=False),
+}
+DEFAULT = DIALECTS["gfm"]
+
+# The dialect of the book being worked on, for code that masks text without its document at hand.
+# A context variable, not a module global: each thread and each task has its own, so two books of
+# different dialects can be handled at once; a thread that should work on the same book is started
+# in a copy of the context (``contextvars.copy_context().run``).
+_CURRENT: ContextVar[Dialect] = ContextVar("amts_dialect", default=DEFAULT)
+
+
+def current_dialect(dialect: Dialect | None = None) -> Dialect:
+    """``dialect`` if given, else the one :func:`use_dialect` set in this context (GFM by default)."""
+    return dialect if dialect is not None else _CURRENT.get()
+
+
+@contextmanager
+def use_dialect(dialect: Dialect) -> Iterator[Dialect]:
+    """Parse and mask with ``dialect`` inside the block, in this context only (restored afterwards)."""
+    token = _CURRENT.set(dialect)
+    try:
+        yield dialect
+    finally:
+        _CURRENT.reset(token)

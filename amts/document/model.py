@@ -17,7 +17,14 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from amts.document import inline, sentences
 from amts.document.inline import Masked, link_ranges, mask
-from amts.document.markup import DISPLAY_MATH, LEADING_MARKER_RE, STRUCTURE_LINE_RE
+from amts.document.markup import (
+    DEFAULT,
+    DISPLAY_MATH,
+    LEADING_MARKER_RE,
+    STRUCTURE_LINE_RE,
+    Dialect,
+    current_dialect,
+)
 from amts.document.sentences import Span, normalize_space, split_sentences
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -46,28 +53,26 @@ class Segment:
     eol: str = "\n"
     continuation: str = ""  # what starts each further line inside its container
     single_line: bool = False
+    #: the dialect of the document the segment is in: it masks and splits with it wherever it is used
+    dialect: Dialect = field(default=DEFAULT, repr=False, compare=False)
 
     @cached_property
     def masked(self) -> Masked:
-        return mask(self.text)
+        return mask(self.text, self.dialect)
 
     def sentences(self, lang: str) -> list[Sentence]:
         """The segment's sentences as exact substrings of ``text``.
 
         Math, code and link targets are never cut, and neither is a link or figure caption.
         """
-        return list(_sentences_of(self.text, lang))
-
-
-def _sentences_of(text: str, lang: str) -> tuple[Sentence, ...]:
-    return _sentences_cached(text, lang, inline.math_enabled())
+        return list(_sentences_cached(self.text, lang, self.dialect))
 
 
 @lru_cache(maxsize=1 << 14)  # sync and the aligners ask for the same segments' sentences repeatedly
-def _sentences_cached(text: str, lang: str, _math: bool) -> tuple[Sentence, ...]:
-    masked = mask(text)
+def _sentences_cached(text: str, lang: str, dialect: Dialect) -> tuple[Sentence, ...]:
+    masked = mask(text, dialect)
     raw_offsets = _raw_offsets(masked)
-    links = link_ranges(text)
+    links = link_ranges(text, dialect)
     raw_spans: list[list[int]] = []
     for span in split_sentences(masked.text, lang):
         start, end = raw_offsets(span.start), raw_offsets(span.end)
@@ -84,26 +89,26 @@ class Sentence:
     start: int
     end: int
 
-    def key(self, lang: str) -> str:
+    def key(self, lang: str, dialect: Dialect | None = None) -> str:
         """The form used for memory look-ups and engines: wrapping folded, markup kept exactly."""
-        return sentence_key(self.text, lang)
+        return sentence_key(self.text, lang, dialect)
 
 
 _FOLDABLE_SPACE_RE = re.compile(r"^\s|\s$|\s\s|[^\S ]")
 
 
-def sentence_key(text: str, lang: str) -> str:
+def sentence_key(text: str, lang: str, dialect: Dialect | None = None) -> str:
     """Fold the wrapping of prose only: whitespace inside math or code is structure and stays."""
-    return _sentence_key(text, lang, inline.math_enabled())
+    return _sentence_key(text, lang, current_dialect(dialect))
 
 
 @lru_cache(maxsize=1 << 15)
-def _sentence_key(text: str, lang: str, _math: bool) -> str:
+def _sentence_key(text: str, lang: str, dialect: Dialect) -> str:
     if not _FOLDABLE_SPACE_RE.search(text):
         # Single inner spaces only: masking cannot create more whitespace, so folding would give the
         # masked text back and unmasking the text itself (most sentences on one line take this path).
         return text
-    masked = mask(text)
+    masked = mask(text, dialect)
     return masked.unmask(normalize_space(masked.text, lang))
 
 
@@ -160,6 +165,8 @@ class Document:
     blocks: list[Block]
     segments: list[Segment]
     warnings: list[str] = field(default_factory=list)
+    #: the dialect the document was parsed with (its segments keep it too)
+    dialect: Dialect = field(default=DEFAULT, repr=False, compare=False)
 
     def render(self, replacements: Mapping[int, str]) -> str:
         """The document with segment ``i`` replaced by ``replacements[i]`` (Markdown without prefixes)."""
@@ -187,7 +194,7 @@ class Document:
         return [self.segments[i] for i in block.segments]
 
 
-def keep_dollar_lines(target: str, source: str) -> str:
+def keep_dollar_lines(target: str, source: str, dialect: Dialect | None = None) -> str:
     """Lay out a translation so line-based tools pair its ``$`` signs as they did in the source.
 
     Math checkers pair dollar signs per line. Translated prose is re-wrapped, so the prose after a
@@ -197,7 +204,7 @@ def keep_dollar_lines(target: str, source: str) -> str:
     """
     if "$" not in source:
         return target
-    for span in mask(source).spans:
+    for span in mask(source, dialect).spans:
         if span == "\\$":
             target = re.sub(r"(?<=[^\s\\])[ \t]*(?=\\\$)", "\n", target)
         elif "$" in span and "\n" in span:
@@ -248,13 +255,17 @@ class _Lines:
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table").use(front_matter_plugin).disable("inline")
 
 
-def parse_markdown(text: str) -> Document:
-    """Split Markdown into blocks and segments; ``render({})`` gives ``text`` back unchanged."""
+def parse_markdown(text: str, dialect: Dialect | None = None) -> Document:
+    """Split Markdown into blocks and segments; ``render({})`` gives ``text`` back unchanged.
+
+    ``dialect`` (default: the one of the book being worked on, :func:`~amts.document.markup.use_dialect`)
+    decides what is prose; the document and its segments keep it.
+    """
     base = 1 if text.startswith("\ufeff") else 0
     body = text[base:]
     lines = _Lines(body, base)
     tokens = _MD.parse(body)
-    builder = _Builder(text, lines)
+    builder = _Builder(text, lines, current_dialect(dialect))
     builder.math_lines = _display_math_lines(body, tokens)
     stack: list[str] = []
     top_start = None
@@ -339,9 +350,10 @@ def _container(stack: list[str]) -> str:
 
 
 class _Builder:
-    def __init__(self, text: str, lines: _Lines) -> None:
+    def __init__(self, text: str, lines: _Lines, dialect: Dialect) -> None:
         self.text = text
         self.lines = lines
+        self.dialect = dialect
         self.blocks: list[Block] = []
         self.segments: list[Segment] = []
         self.warnings: list[str] = []
@@ -425,7 +437,7 @@ class _Builder:
         start = self.lines.starts[first_line] + first_col
         end = self.lines.starts[last_line] + last_col
         text = "\n".join(self.lines.bodies[ln][a:b] for ln, a, b in run)
-        masked = mask(text)
+        masked = mask(text, self.dialect)
         if not masked.has_prose:
             return
         kind = container
@@ -448,6 +460,7 @@ class _Builder:
             eol=self.lines.eols[first_line] or "\n",
             continuation=continuation,
             single_line=container in ("table_cell", "heading"),
+            dialect=self.dialect,
         )
         segment.__dict__["masked"] = masked  # fills the cached property
         self.segments.append(segment)
@@ -461,7 +474,7 @@ class _Builder:
             first.start, first.text = 0, self.text[: first.end]
         if not self.blocks and self.text:
             self.blocks.append(Block(0, "blank", 0, len(self.text), 0, self.text))
-        return Document(self.text, self.blocks, self.segments, self.warnings)
+        return Document(self.text, self.blocks, self.segments, self.warnings, self.dialect)
 
 
 def _continuation_of(prefix: str, container: str) -> str:

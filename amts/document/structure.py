@@ -23,7 +23,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from amts.document.code import code_lines, fence_language
-from amts.document.inline import inline_regex, link_pairs
+from amts.document.inline import link_pairs
 from amts.document.markup import (
     BEGIN_TAB_LINE_RE,
     DISPLAY_MATH,
@@ -32,6 +32,7 @@ from amts.document.markup import (
     REFERENCE_ROLES,
     SLIDE_PAIRS,
     TAB_LINE_RE,
+    Dialect,
     tab_names,
 )
 from amts.document.model import Document, parse_markdown
@@ -150,7 +151,7 @@ class _Skeleton:
         self.items.sort(key=lambda item: item.line)
         for segment in self.doc.segments:
             if segment.block not in skipped:
-                self.inline.extend(item for item in _inline_structure(segment.text, segment.line)
+                self.inline.extend(item for item in _inline_structure(segment.text, segment.line, segment.dialect)
                                    if not (item[0] == "link target" and item[1].startswith(profile.own_links or ("\0",))))
 
     def _skipped_blocks(self) -> set[int]:
@@ -217,9 +218,9 @@ class _Skeleton:
             self.items.append(_Item("math", formula, line, match.group(0)))
 
 
-def _inline_structure(text: str, first_line: int) -> Iterator[tuple[str, str, int]]:
+def _inline_structure(text: str, first_line: int, dialect: Dialect) -> Iterator[tuple[str, str, int]]:
     """(what, text, line) of each reference, role, inline math, inline code and link target in prose."""
-    matches = list(inline_regex().finditer(text))
+    matches = list(dialect.inline_regex.finditer(text))
     for match in matches:
         kind = match.lastgroup
         what = {"code": "inline code", "imath": "inline math", "autolink": "link"}.get(kind or "")
@@ -238,7 +239,7 @@ def _slide_problems(doc: Document) -> Iterator[tuple[int, str]]:
     """Unbalanced slide marks: an opener without its closer or the other way round."""
     open_marks: list[tuple[str, int]] = []
     for segment in doc.segments:
-        for match in inline_regex().finditer(segment.text):
+        for match in segment.dialect.inline_regex.finditer(segment.text):
             if match.lastgroup != "slide":
                 continue
             mark, line = match.group(0), segment.line + segment.text.count("\n", 0, match.start())

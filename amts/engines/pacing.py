@@ -9,6 +9,7 @@ says "429, retry after N seconds" it holds *every* thread, not only the one that
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections import deque
@@ -84,7 +85,8 @@ def ordered_map(call: Callable[[T], R], items: Iterable[T], concurrency: int) ->
     if concurrency <= 1 or len(work) <= 1:
         return [call(item) for item in work]
     with ThreadPoolExecutor(max_workers=min(concurrency, len(work)), thread_name_prefix="amts-request") as pool:
-        futures = [pool.submit(call, item) for item in work]
+        # each call in a copy of the caller's context (the book's Markdown dialect among it)
+        futures = [pool.submit(contextvars.copy_context().run, call, item) for item in work]
         try:
             return [future.result() for future in futures]
         except BaseException:

@@ -19,6 +19,7 @@ thread each, all at once):
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable
@@ -157,7 +158,9 @@ def run_cloud(job_id: str, store_path: Path, log: Log) -> list[int | None]:
             except BaseException as error:  # noqa: BLE001 - recorded on the tasks, reported by the worker
                 errors[lang] = error
 
-        threads = [threading.Thread(target=one, args=(lang,), name=f"amts-{lang}") for lang in langs]
+        # each thread runs in a copy of this context, so it masks with the job's dialect
+        threads = [threading.Thread(target=contextvars.copy_context().run, args=(one, lang), name=f"amts-{lang}")
+                   for lang in langs]
         for thread in threads:
             thread.start()
         pid = os.getpid()
