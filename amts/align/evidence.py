@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from amts.document import is_cjk_language
-from amts.document.markup import SLIDE_MARKS
+from amts.document.markup import DISPLAY_MATH, INLINE_MATH, ROLE_NAME, SLIDE_MARKS
 from amts.document.scripts import count_han
 
 # Target-only additions of the Chinese D2L: slide marks around text that goes on slides.
@@ -84,9 +84,9 @@ def _add(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 # the evidence, not exact placeholders.
 INLINE_EVIDENCE_RE = re.compile(
     r"(?=[:`$\]<])"  # fail fast where none of the alternatives can start
-    r"(?:(?P<role>:[A-Za-z][\w-]*:`[^`]*`)"
+    rf"(?:(?P<role>{ROLE_NAME}`[^`]*`)"
     r"|(?P<code>`+)(?P<code_body>[^`]+?)(?P=code)"
-    r"|(?P<math>\$\$.+?\$\$|(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$)"
+    rf"|(?P<math>{DISPLAY_MATH}|{INLINE_MATH})"
     r"|\]\(\s*<?(?P<target>[^)\s>]+)[^)]*\)"
     r"|<(?P<url>(?:https?|ftp)://[^>\s]+)>"
     r"|<[^>\n]*>)",  # other HTML: neither evidence nor prose

@@ -48,3 +48,15 @@ def code_lines(code: str, language: str = "python") -> list[str]:
 def _is_marker_line(code: str, at: int, comment: str) -> bool:
     """Whether the comment at ``at`` is a code marker alone on its line (``#@save`` above a function)."""
     return comment.startswith(tuple(CODE_MARKERS)) and not code[code.rfind("\n", 0, at) + 1 : at].strip()
+
+
+def block_code_lines(block: str) -> list[tuple[int, str]]:
+    """(line offset, code) of the non-empty code lines of a Markdown code block: its fences left out,
+    comments and docstrings removed (:func:`code_lines`, in the language the opening fence names)."""
+    lines = block.splitlines()
+    fenced = [n for n in (0, len(lines) - 1) if n >= 0 and lines[n].strip().startswith(("```", "~~~"))]
+    first = 1 if 0 in fenced else 0
+    last = len(lines) - 1 if len(lines) > 1 and len(lines) - 1 in fenced else len(lines)
+    language = fence_language(lines[0].strip().lstrip("`~")) if first else "python"
+    code = code_lines("\n".join(lines[first:last]), language)
+    return [(first + n, line) for n, line in enumerate(code) if line]

@@ -155,6 +155,8 @@ DIRECTIVE_LINE_RE = re.compile(rf"^\s*:({_alternation(names(Policy.LINE, DIRECTI
 #: a code marker opening a line (group 1: the marker)
 CODE_MARKER_LINE_RE = re.compile(rf"^\s*({_alternation(tuple(CODE_MARKERS))})")
 
+#: the name part of a role, ``:numref:`` (any name: an unknown role is still structure)
+ROLE_NAME = r":[A-Za-z][\w-]*:"
 #: display math ``$$...$$`` (may span lines)
 DISPLAY_MATH = r"\$\$.+?\$\$"
 #: inline math ``$x$`` (not an escaped ``\$``, not part of ``$$``)
@@ -185,7 +187,7 @@ class Inline:
 
 #: in the order they are tried: an earlier one wins where two could start at the same place
 INLINE: tuple[Inline, ...] = (
-    Inline("role", r":[A-Za-z][\w-]*:(?P<rtick>`+).*?(?<!`)(?P=rtick)(?!`)"),  # :numref:`sec_x`
+    Inline("role", ROLE_NAME + r"(?P<rtick>`+).*?(?<!`)(?P=rtick)(?!`)"),  # :numref:`sec_x`
     Inline("code", r"(?P<tick>`+).+?(?<!`)(?P=tick)(?!`)"),  # `code`, ``co`de``
     Inline("dmath", DISPLAY_MATH, math=True),
     Inline("imath", INLINE_MATH, math=True),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from amts.document.code import code_lines, fence_language
+from amts.document.code import block_code_lines
 from amts.document.inline import link_pairs
 from amts.document.markup import (
     BEGIN_TAB_LINE_RE,
@@ -120,13 +120,7 @@ class _Item:
 
 def _code_lines(text: str) -> list[tuple[int, str]]:
     """(line offset, code) of a code block without fences, tab markers, comments and indentation."""
-    lines = text.splitlines()
-    fenced = [n for n in (0, len(lines) - 1) if n >= 0 and lines[n].strip().startswith(("```", "~~~"))]
-    first = 1 if 0 in fenced else 0
-    last = len(lines) - 1 if len(lines) > 1 and len(lines) - 1 in fenced else len(lines)
-    language = fence_language(lines[0].strip().lstrip("`~")) if first else "python"
-    code = code_lines("\n".join(lines[first:last]), language)
-    return [(first + n, line) for n, line in enumerate(code) if line and not TAB_LINE_RE.match(line)]
+    return [(n, line) for n, line in block_code_lines(text) if not TAB_LINE_RE.match(line)]
 
 
 class _Skeleton:
