@@ -79,11 +79,6 @@ _LINE_DOLLARS_RE = re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)")
 # memoised helpers take that setting.
 
 
-def inline_regex(dialect: Dialect | None = None) -> re.Pattern[str]:
-    """The inline-structure pattern of ``dialect``."""
-    return current_dialect(dialect).inline_regex
-
-
 def structure_spans(raw: str, dialect: Dialect | None = None) -> list[tuple[int, int]]:
     """Character ranges of ``raw`` that are inline structure, sorted, overlaps merged."""
     return list(_analyse(raw, current_dialect(dialect).math)[0])
