@@ -48,8 +48,8 @@ def review(
         check_host,
         create_app,
         free_port,
-        new_token,
         serve,
+        stable_token,
     )
     from amts.review.sources import open_target
 
@@ -62,17 +62,18 @@ def review(
         fail(f"{root}: project root is not a directory")
     store_file = store_path(store)
     try:
-        queue = open_target(target, project, src=src, tgt=tgt, source=source, store_path=store_file)
+        queue = open_target(target, project, src=src, tgt=tgt, source=source,
+                            job=lambda job_id: job_queue(job_id, project, src, tgt, store_file))
         name = parallel_data or f"{queue.src_lang}-{queue.tgt_lang}-post-edited"
         terms = Glossary.load(glossary) if glossary is not None else None
         port = port or free_port(host)
         feedback = StoreFeedback(store_file, name)
         session = ReviewSession(queue, feedback, glossary=terms)
         session.hold(f"http://{host}:{port}/")
+        token = stable_token(queue.origin)
         feedback.warm()
     except (QueueError, OutsideRootError, GlossaryError, ReviewLockedError, ValueError, OSError) as error:
         fail(str(error))
-    token = new_token()
     allowed = ["*"] if allow_remote else None
     app = create_app(session, project, token, allowed_hosts=allowed)
     done, total = session.progress()
@@ -80,7 +81,7 @@ def review(
     say.info(f"reviewing {queue.origin}: {total} segment(s), {done} done; post-edits -> {name} in {store_file}")
     if session.recovered:
         say.warning(session.recovered)
-    say.info(f"token: {token}")
+    say.info(f"token: {token} (the same for this report after a restart: open tabs keep working)")
     say.summary(f"open:  http://{shown_host}:{port}/?token={token}", url=f"http://{shown_host}:{port}/?token={token}")
     if allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
         say.warning("listening on the network: anyone with the token can edit files")
@@ -90,6 +91,38 @@ def review(
         fail(f"cannot listen on {host}:{port}: {error}")
     finally:
         session.close()
+
+
+def job_queue(job_id: str, root: object, src: str, tgt: str | None, store_file: Path) -> object:
+    """The finished documents of a batch job, with the job's input as their sources (review does not
+    import jobs: they are siblings, the command joins them)."""
+    from amts.jobs import JobError, JobStore
+    from amts.review import QueueError, load_translations
+
+    if not store_file.exists():
+        raise QueueError(f"{job_id}: no such file, folder or job (no store at {store_file})")
+    try:
+        with JobStore(store_file) as jobs:
+            job = jobs.get(job_id)
+            tasks = [t for t in jobs.tasks(job.id) if t.state == "DONE"]
+    except JobError as error:
+        raise QueueError(str(error)) from None
+    if "://" in job.spec.input or "://" in job.spec.output:
+        raise QueueError(f"job {job.id}: review needs local folders, not {job.spec.output}")
+    languages = sorted({t.lang for t in tasks})
+    if tgt is None and len(languages) > 1:
+        raise QueueError(f"job {job.id} translated into {', '.join(languages)}; choose one with --tgt")
+    lang = tgt or (languages[0] if languages else "")
+    chosen = [t for t in tasks if t.lang == lang]
+    if not chosen:
+        raise QueueError(f"job {job.id}: no finished document in {lang or 'any language'} yet")
+    out_dir, in_dir = Path(job.spec.output), Path(job.spec.input)
+    outputs = [root.resolve(out_dir / t.output) for t in chosen]  # type: ignore[attr-defined]
+    sources = {
+        root.resolve(out_dir / t.output): (in_dir if in_dir.is_file() else in_dir / t.document)  # type: ignore[attr-defined]
+        for t in chosen
+    }
+    return load_translations(outputs, root, out_dir, job.spec.src or src, lang, sources)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ Decisions are written to the output file (only that segment's bytes), to a revie
 as post-edited pairs to the parallel data, so a fixed sentence is never asked again.
 """
 
-from amts.review.app import TOKEN_HEADER, create_app, new_token
+from amts.review.app import TOKEN_HEADER, create_app, new_token, stable_token
 from amts.review.diff import Piece, word_diff
 from amts.review.feedback import StoreFeedback
 from amts.review.paths import OutsideRootError, ProjectRoot
@@ -49,5 +49,6 @@ __all__ = [
     "load_translations",
     "new_token",
     "serve",
+    "stable_token",
     "word_diff",
 ]

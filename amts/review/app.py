@@ -9,8 +9,11 @@ port, so two servers on one machine never share it.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import secrets
+from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -21,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from amts.errors import InputError
+from amts.home import amts_home
 from amts.review.diff import word_diff
 from amts.review.paths import OutsideRootError, ProjectRoot
 from amts.review.session import Action, ConflictError, EditError, ReviewSession, file_hash
@@ -44,6 +48,48 @@ SECURITY_HEADERS = {
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def stable_token(origin: Path, home: Path | None = None) -> str:
+    """The review token of the report ``origin``: made once, then the same after every restart, so an
+    open tab keeps saving. Kept private (0600, in a 0700 folder) in the amts home, not beside the report
+    where ``git add .`` would publish it."""
+    folder = (home or amts_home()) / "review-tokens"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    path = folder / (hashlib.sha256(str(origin.resolve()).encode()).hexdigest()[:32] + ".token")
+    try:
+        token = path.read_text(encoding="ascii").strip()
+        if len(token) >= 24:
+            os.chmod(path, 0o600)
+            return token
+    except FileNotFoundError:
+        pass
+    token = new_token()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    os.chmod(path, 0o600)
+    return token
+
+
+class Notes:
+    """Messages the server wrote, by a short code: a page's banner shows ``?note=<code>``, never free text
+    from the address (which anyone could craft into a link)."""
+
+    def __init__(self, keep: int = 500) -> None:
+        self.keep = keep
+        self._notes: OrderedDict[str, str] = OrderedDict()
+
+    def add(self, message: str) -> str:
+        code = secrets.token_hex(6)
+        self._notes[code] = message
+        while len(self._notes) > self.keep:
+            self._notes.popitem(last=False)
+        return code
+
+    def get(self, code: str | None) -> str:
+        return self._notes.get(code or "", "")
 
 
 def cookie_name(request: Request) -> str:
@@ -97,6 +143,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["word_diff"] = word_diff
+    notes = Notes()
     for name in ("base.html", "_diff.html", "queue.html", "segment.html", "file.html", "error.html"):  # compiled at start
         templates.env.get_template(name)
 
@@ -106,10 +153,12 @@ def create_app(
     def can_read(request: Request) -> bool:
         return token_ok(request.cookies.get(cookie_name(request))) or token_ok(request.headers.get(TOKEN_HEADER))
 
-    def refuse(request: Request, message: str, status: int = 403) -> Response:
+    def refuse(request: Request, message: str, status: int = 403, text: str | None = None) -> Response:
+        """An error page; a refused write shows the text it refused, to copy (it is never lost)."""
         if wants_json(request):
             return JSONResponse({"error": message}, status_code=status)
-        return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
+        return templates.TemplateResponse(request, "error.html", {"message": message, "refused": text},
+                                          status_code=status)
 
     def foreign_origin(request: Request) -> str | None:
         """Why a write does not come from this page (None when it does)."""
@@ -166,7 +215,7 @@ def create_app(
         done, total = session.progress()
         filters = filters_of(request)
         return {"session": session, "queue": session.queue, "token": token, "done": done, "total": total,
-                "last": session.state.last_decided(), **filters,
+                "last": session.state.last_decided(), **filters, "note": notes.get(request.query_params.get("note")),
                 "filters": urlencode({k: v for k, v in filters.items() if v and not (k == "show" and v == "pending")}),
                 **extra}
 
@@ -233,7 +282,9 @@ def create_app(
         except BadRequest as error:
             return refuse(request, str(error), error.status)
         if not (token_ok(request.headers.get(TOKEN_HEADER)) or token_ok(form.get("token"))):
-            return refuse(request, "refused: this write did not carry the review token", 403)
+            return refuse(request, "refused: this write did not carry this review's token (a different review "
+                          "server?); nothing was written. Copy your text below, then open the link the server "
+                          "printed.", 403, form.get("target"))
         return form
 
     @app.post("/segment/{item_id}")
@@ -275,7 +326,8 @@ def create_app(
             target_item = item
         else:
             target_item = session.next_pending(item, keep["file"], keep["label"], keep["q"])
-        query = urlencode({k: v for k, v in (*keep.items(), ("saved", result.message),
+        query = urlencode({k: v for k, v in (*keep.items(), ("note", notes.add(result.message)),
+                                             ("decided", item.id),
                                              ("undo", "" if action == Action.UNDO else item.id)) if v})
         target = f"/segment/{target_item.id}?{query}" if target_item else f"/?{query}"
         return RedirectResponse(target, status_code=303)
@@ -295,7 +347,8 @@ def create_app(
             return refuse(request, str(error), 422)
         if wants_json(request):
             return JSONResponse({"message": result.message})
-        return RedirectResponse(f"/segment/{item_id}?{urlencode({'saved': result.message})}", status_code=303)
+        return RedirectResponse(f"/segment/{item_id}?{urlencode({'note': notes.add(result.message)})}",
+                                status_code=303)
 
     @app.get("/file/{relative:path}", response_class=HTMLResponse)
     def file_page(request: Request, relative: str) -> Response:

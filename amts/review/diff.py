@@ -74,11 +74,3 @@ def _append(pieces: list[Piece], op: str, text: str) -> None:
         pieces[-1] = Piece(op, pieces[-1].text + text)
     else:
         pieces.append(Piece(op, text))
-
-
-def change_ratio(old: str, new: str) -> float:
-    """Share of tokens that differ (0 = same words, 1 = nothing in common)."""
-    a, b = [t for t in tokenize(old) if not t.isspace()], [t for t in tokenize(new) if not t.isspace()]
-    if not a and not b:
-        return 0.0
-    return 1.0 - difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from amts.review.paths import ProjectRoot
@@ -39,10 +40,11 @@ def open_target(
     src: str = "en",
     tgt: str | None = None,
     source: Path | None = None,
-    store_path: Path | None = None,
     glossary: object | None = None,
+    job: Callable[[str], ReviewQueue] | None = None,
 ) -> ReviewQueue:
-    """The queue for ``target``: a sync report, a translated file/folder, or a batch job id."""
+    """The queue for ``target``: a sync report, a translated file/folder, or (through ``job``, which the
+    caller supplies: review and jobs are siblings) a batch job id."""
     path = Path(target).expanduser()
     if path.exists():
         path = root.resolve(path, base=Path.cwd())
@@ -54,8 +56,8 @@ def open_target(
         if path.suffix.lower() == ".json":
             raise QueueError(f"{target}: not a sync report (no 'files' list)")
         return _translated(path, root, src, tgt, source, glossary)
-    if store_path is not None and "/" not in target and not target.endswith((".json", ".md")):
-        return _job(target, root, src, tgt, store_path, glossary)
+    if job is not None and "/" not in target and not target.endswith((".json", ".md")):
+        return job(target)
     raise QueueError(f"{target}: no such file, folder or job")
 
 
@@ -86,32 +88,3 @@ def _translated(
             if candidate.is_file():
                 sources[output.resolve()] = candidate
     return load_translations(outputs, root, path, src, lang, sources, glossary)
-
-
-def _job(job_id: str, root: ProjectRoot, src: str, tgt: str | None, store_path: Path, glossary: object | None) -> ReviewQueue:
-    """The finished documents of a batch job, with the job's input as their sources."""
-    from amts.jobs import JobError, JobStore
-
-    if not store_path.exists():
-        raise QueueError(f"{job_id}: no such file, folder or job (no store at {store_path})")
-    try:
-        with JobStore(store_path) as jobs:
-            job = jobs.get(job_id)
-            tasks = [t for t in jobs.tasks(job.id) if t.state == "DONE"]
-    except JobError as error:
-        raise QueueError(str(error)) from None
-    if "://" in job.spec.input or "://" in job.spec.output:
-        raise QueueError(f"job {job.id}: review needs local folders, not {job.spec.output}")
-    languages = sorted({t.lang for t in tasks})
-    if tgt is None and len(languages) > 1:
-        raise QueueError(f"job {job.id} translated into {', '.join(languages)}; choose one with --tgt")
-    lang = tgt or (languages[0] if languages else "")
-    chosen = [t for t in tasks if t.lang == lang]
-    if not chosen:
-        raise QueueError(f"job {job.id}: no finished document in {lang or 'any language'} yet")
-    out_dir, in_dir = Path(job.spec.output), Path(job.spec.input)
-    outputs = [root.resolve(out_dir / t.output) for t in chosen]
-    sources = {
-        root.resolve(out_dir / t.output): (in_dir if in_dir.is_file() else in_dir / t.document) for t in chosen
-    }
-    return load_translations(outputs, root, out_dir, job.spec.src or src, lang, sources, glossary)

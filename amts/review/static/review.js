@@ -3,6 +3,38 @@
 (function () {
   "use strict";
   const form = document.getElementById("decide");
+  // The address never keeps the token: the server's redirect drops it; this drops it from the entry too.
+  if (/[?&]token=/.test(window.location.search)) {
+    const clean = new URL(window.location.href);
+    clean.searchParams.delete("token");
+    window.history.replaceState(null, "", clean.pathname + clean.search + clean.hash);
+  }
+  // What the reviewer types is kept in this browser until the server says it saved it: a refused save,
+  // a restarted server or a closed tab never loses it (the page offers it back).
+  const DRAFT = "amts-draft:";
+  const saved = document.getElementById("saved");
+  if (saved && saved.dataset.saved) {
+    saved.dataset.saved.split(" ").forEach(function (id) { window.localStorage.removeItem(DRAFT + window.location.port + ":" + id); });
+  }
+  const box = document.getElementById("target");
+  const itemId = form && form.dataset.item;
+  if (box && itemId) {
+    const key = DRAFT + window.location.port + ":" + itemId;
+    const draft = window.localStorage.getItem(key);
+    if (draft !== null && draft !== box.value) {
+      const note = document.getElementById("draft-note");
+      box.value = draft;
+      if (note) note.hidden = false;
+    }
+    box.addEventListener("input", function () { window.localStorage.setItem(key, box.value); });
+    const discard = document.getElementById("draft-discard");
+    if (discard) {
+      discard.addEventListener("click", function () {
+        window.localStorage.removeItem(key);
+        window.location.reload();
+      });
+    }
+  }
   function submit(action) {
     if (!form) return;
     const button = form.querySelector('button[name="action"][value="' + action + '"]');
