@@ -74,15 +74,22 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except sqlite3.OperationalError as error:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise DatabaseError(_cannot_write(conn, error)) from error
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     try:
         conn.execute("COMMIT")
     except sqlite3.OperationalError as error:
+        _rollback(conn)
         raise DatabaseError(_cannot_write(conn, error)) from error
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction; SQLite has already undone it after some errors (a full disk)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _cannot_write(conn: sqlite3.Connection, error: sqlite3.OperationalError) -> str:
@@ -95,6 +102,8 @@ def _cannot_write(conn: sqlite3.Connection, error: sqlite3.OperationalError) -> 
     if "locked" in text or "busy" in text:
         return (f"{where}: locked by another process for longer than {BUSY_TIMEOUT_MS // 1000} s "
                 "(another amts command writing?); nothing written, try again when it has finished")
+    if "full" in text:
+        return f"{where}: the disk (or the store's size limit) is full; nothing written, free some space and try again"
     if "readonly" in text or "read-only" in text:
         return f"{where}: read-only (check the file's and its folder's permissions); nothing written"
     return f"{where}: cannot write: {text}; nothing written"

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from amts.errors import FileError, InputError, file_error
+
 MANIFEST = ".amts-manifest.json"
 
 _written: list[Path] = []
@@ -56,12 +58,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> bool:
 
 
 def _replace(path: Path, data: bytes, output: bool = True) -> None:
-    """Replace ``path`` atomically; ``output`` files are remembered for :func:`written_files`."""
+    """Replace ``path`` atomically; ``output`` files are remembered for :func:`written_files`.
+
+    Any failure (read-only folder, disk full...) is a :class:`FileError` naming ``path``, not the
+    temporary file, and leaves ``path`` as it was."""
+    if path.is_dir():
+        raise FileError(f"{path}: is a folder, not a file", None)
+    try:
+        _write_and_rename(path, data)
+    except OSError as error:
+        raise file_error(error, path) from error
+    if output:
+        with _lock:
+            _written.append(path)
+
+
+def _write_and_rename(path: Path, data: bytes) -> None:
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_dir():
-        raise IsADirectoryError(21, "is a folder, not a file", str(path))
     try:
         mode = path.stat().st_mode & 0o7777  # replacing a file: keep its mode
     except FileNotFoundError:
@@ -77,9 +92,28 @@ def _replace(path: Path, data: bytes, output: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    if output:
-        with _lock:
-            _written.append(path)
+
+
+def read_text(path: Path, what: str = "") -> str:
+    """A text file the user gave, as strict UTF-8 exactly; one line naming it if it cannot be read.
+
+    ``what`` says what the file should have been (``"a PO file"``) in the message."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise file_error(error, path, "cannot read") from error
+    return decode_text(data, str(path), what)
+
+
+def decode_text(data: bytes, name: str, what: str = "") -> str:
+    """``data`` as UTF-8 text exactly, or :class:`InputError` with the line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        expected = f"; {what} must be UTF-8" if what else ""
+        raise InputError(f"{name}: invalid UTF-8 at byte {error.start} (line {line}){expected}") from None
 
 
 def current_umask() -> int:

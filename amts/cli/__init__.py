@@ -18,6 +18,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -128,20 +129,10 @@ class LazyGroup(TyperGroup):
         except BrokenPipeError:  # `amts ... | head`: the reader left; not an error worth a traceback
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
             code = EXIT_OK
-        except OSError as error:  # a file the user named cannot be read or written
-            if error.filename is None:
-                raise
-            if out.debug:
-                traceback.print_exc()
-            out.error(f"{error.filename}: {error.strerror or error}", EXIT_INPUT)
-            code = EXIT_INPUT
-        except Exception as error:
-            if type(error).__module__ != "sqlite3":  # anything else is a bug: its traceback is needed
-                raise
-            if out.debug:  # a store error a module did not turn into an AmtsError: still one line
-                traceback.print_exc()
-            out.error(f"the amts store: {error} (nothing written by this step)", EXIT_SERVICE)
-            code = EXIT_SERVICE
+        except OSError as error:  # a file the user named cannot be read or written, or the disk is full
+            code = report_os_error(error)
+        except Exception as error:  # noqa: BLE001 - the one place a bug becomes exit 70
+            code = report_bug(error)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -154,6 +145,35 @@ def report_error(error: AmtsError) -> int:
     code = getattr(error, "exit_code", EXIT_INPUT)
     out.error(" ".join(str(error).split()) or type(error).__name__, code)
     return code
+
+
+def report_os_error(error: OSError) -> int:
+    """A file or disk error no module turned into an :class:`AmtsError`: one line, exit 2 or 3."""
+    from amts.errors import file_error
+
+    if error.filename is None and error.errno is None:
+        return report_bug(error)
+    if out.debug:
+        traceback.print_exception(error)
+    problem = file_error(error, error.filename if error.filename is not None else "a file", "")
+    out.error(str(problem), problem.exit_code)
+    return problem.exit_code
+
+
+def report_bug(error: BaseException) -> int:
+    """Anything amts did not expect: exit 70, one line asking for a report (``--debug``: the traceback)."""
+    if out.debug:
+        traceback.print_exception(error)
+    if type(error).__module__ == "sqlite3":  # a store error a module did not turn into an AmtsError
+        out.error(f"the amts store: {error} (nothing written by this step)", EXIT_SERVICE)
+        return EXIT_SERVICE
+    package = Path(__file__).resolve().parent.parent
+    ours = [frame for frame in traceback.extract_tb(error.__traceback__) if package in Path(frame.filename).parents]
+    at = f" at {Path(ours[-1].filename).relative_to(package.parent)}:{ours[-1].lineno}" if ours else ""
+    message = " ".join(str(error).split())[:200]
+    out.error(f"a bug in amts ({type(error).__name__}{at}: {message}); please report it with the output of the "
+              "same command with --debug", EXIT_BUG)
+    return EXIT_BUG
 
 
 def report_interrupt() -> int:

@@ -18,7 +18,6 @@ from amts.align import (
 )
 from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
-from amts.document import DocumentError
 from amts.fileio import guard_outputs
 from amts.languages import check_pair
 from amts.memory.formats import FORMATS, FormatError, format_for, write_pairs
@@ -27,8 +26,8 @@ from amts.memory.formats import FORMATS, FormatError, format_for, write_pairs
 def align(
     src_dir: Path = typer.Argument(..., help="The source book: a folder of Markdown files (or one file)."),
     tgt_dir: Path = typer.Argument(..., help="Its translation: same relative paths, or <name>.md beside <name>_origin.md."),
-    src: str = typer.Option("en", "--src", help="Source language (ISO 639-1)."),
-    tgt: str = typer.Option("zh", "--tgt", help="Target language (ISO 639-1)."),
+    src: str = typer.Option("en", "--src", help="Source language (BCP 47: en, zh, zh-CN, pt-BR...)."),
+    tgt: str = typer.Option("zh", "--tgt", help="Target language (BCP 47)."),
     granularity: str = typer.Option("sentence", "--granularity", help="paragraph or sentence pairs."),
     out: Path = typer.Option(..., "--out", help="Parallel-data file to write."),
     fmt: str | None = typer.Option(
@@ -60,26 +59,23 @@ def align(
         out_format = format_for(out, fmt)
     except FormatError as error:
         fail(f"{error} (e.g. --out pairs.tsv or --format tsv)")
-    try:
-        if src_dir.is_file():
-            result = align_files(src_dir, tgt_dir, src, tgt, granularity, name=src_dir.name, gates=gates)
-        else:
-            total = len(match_files(src_dir, tgt_dir, tgt)[0])
-            if not total:
-                fail(f"no files of {src_dir} match a file of {tgt_dir}")
-            with say.progress(total, "aligning") as progress:
-                result = align_trees(
-                    src_dir, tgt_dir, src, tgt, granularity,
-                    progress=lambda name: progress.advance(name), workers=workers, gates=gates,
-                )
-    except DocumentError as error:
-        fail(str(error))
+    if src_dir.is_file():
+        result = align_files(src_dir, tgt_dir, src, tgt, granularity, name=src_dir.name, gates=gates)
+    else:
+        total = len(match_files(src_dir, tgt_dir, tgt)[0])
+        if not total:
+            fail(f"no files of {src_dir} match a file of {tgt_dir}")
+        with say.progress(total, "aligning") as progress:
+            result = align_trees(
+                src_dir, tgt_dir, src, tgt, granularity,
+                progress=lambda name: progress.advance(name), workers=workers, gates=gates,
+            )
     _check_scripts(result, src, tgt, src_dir, tgt_dir)
     try:
         with guard_outputs([out], force=force) as guard:
             written = write_pairs(result.pairs, out, out_format, src_lang=src, tgt_lang=tgt,
                                   splitter=split_long_pair)
-    except (FormatError, OSError) as error:
+    except FormatError as error:
         fail(f"{out}: {error}")
     if report_kept(guard):
         return

@@ -11,8 +11,7 @@ import typer
 
 from amts.cli.common import fail
 from amts.cli.console import out as say
-from amts.document import DocumentError
-from amts.evaluate import Evaluation, MatchError, evaluate_paths
+from amts.evaluate import Evaluation, evaluate_paths
 from amts.evaluate.experiment import (
     CONFIGS,
     DIRECTIONS,
@@ -52,11 +51,8 @@ def eval_command(
     unknown = sorted(set(chosen) - set(METRICS))
     if unknown:
         fail(f"--metrics: unknown metric {', '.join(unknown)}; choose from {', '.join(METRICS)}")
-    try:
-        with say.status("aligning and scoring..."):
-            evaluation = evaluate_paths(hyp, ref, tgt, strip_markup=strip_markup, only=only or None, metrics=chosen)
-    except (MatchError, DocumentError) as error:
-        fail(str(error))
+    with say.status("aligning and scoring..."):
+        evaluation = evaluate_paths(hyp, ref, tgt, strip_markup=strip_markup, only=only or None, metrics=chosen)
     if output_format == "json":
         say.data(json.dumps({"src_lang": src_lang, **evaluation.to_dict()}, ensure_ascii=False, indent=2))
     elif output_format == "csv":

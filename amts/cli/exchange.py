@@ -14,7 +14,8 @@ import typer
 
 from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
-from amts.fileio import atomic_write_text, guard_outputs
+from amts.document import read_markdown
+from amts.fileio import atomic_write_text, guard_outputs, read_text
 from amts.memory.formats import FormatError
 from amts.memory.formats.book import assemble, book_units
 from amts.memory.formats.po import read_po, write_po
@@ -45,10 +46,10 @@ def _translation_of(translation: Path | None, relative: Path, tgt: str) -> str |
     if translation is None:
         return None
     if translation.is_file():
-        return translation.read_text(encoding="utf-8")
+        return read_markdown(translation)
     for candidate in (output_path(translation, relative, tgt), translation / relative):
         if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
+            return read_markdown(candidate)
     return None
 
 
@@ -75,7 +76,7 @@ def export(
     units = prefilled = 0
     documents: list[tuple[Path, UnitDocument]] = []
     for source in files:  # every file is checked before anything is written
-        text = source.path.read_text(encoding="utf-8")
+        text = read_markdown(source.path)
         try:
             unit_file = book_units(text, source.relative.as_posix(), _translation_of(translation, source.relative, tgt), state=state)
         except FormatError as error:
@@ -91,10 +92,7 @@ def export(
                         " with the source's; exported without a target", label="unpaired")
     with guard_outputs([out], force=force) as guard:  # a file edited by hand is never replaced
         for target, document in documents:
-            try:
-                _write(document, fmt, target)
-            except FormatError as error:
-                fail(str(error))
+            _write(document, fmt, target)
             if target not in {kept.path for kept in guard.kept}:
                 say.written(target)
     kept = report_kept(guard)
@@ -165,7 +163,7 @@ def _po_source(path: Path, root: Path, unit_file: UnitFile, source: Path | None)
     markdown = source / original if source.is_dir() else source
     if not markdown.is_file():
         raise FormatError(f"{markdown}: the source of {path.name} is missing")
-    return original, markdown.read_text(encoding="utf-8")
+    return original, read_markdown(markdown)
 
 
 @exchange_app.command("review")
@@ -178,8 +176,8 @@ def review(
     """Write a sync's review queue: the old translation as target, marked for review, the reason as notes."""
     chosen = _check_format(fmt or ("po" if out.suffix.lower() == ".po" else "xliff"))
     try:
-        data = json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = json.loads(read_text(report, "a sync report"))
+    except json.JSONDecodeError as error:
         fail(f"{report}: not a sync report ({error})")
     document = review_queue(data)
     if not document.units():

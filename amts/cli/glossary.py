@@ -7,12 +7,12 @@ from pathlib import Path
 
 import typer
 
-from amts.adapt.glossary import Glossary, GlossaryError, mine
+from amts.adapt.glossary import Glossary, mine
 from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
 from amts.fileio import guard_outputs
 from amts.home import store_path
-from amts.memory import FormatError, NotFound, Pair, Store, StoreError, read_pairs
+from amts.memory import NotFound, Pair, Store, StoreError, read_pairs
 
 glossary_app = typer.Typer(help="Term glossaries: mine them from parallel data, edit them as CSV.", no_args_is_help=True)
 
@@ -33,11 +33,8 @@ def mine_command(
         fail("no pairs to mine")
     with say.status(f"mining {len(pairs)} pairs"):
         glossary = mine(pairs, min_count=min_count)
-    try:
-        with guard_outputs([out], force=force) as guard:
-            glossary.save(out)
-    except OSError as error:
-        fail(f"{out}: cannot write: {error.strerror or error}")
+    with guard_outputs([out], force=force) as guard:
+        glossary.save(out)
     if report_kept(guard):
         return
     origins = Counter(term.origin for term in glossary)
@@ -49,10 +46,7 @@ def mine_command(
 @glossary_app.command("check")
 def check_command(path: Path = typer.Argument(..., help="A glossary CSV.")) -> None:
     """Load an edited glossary and say whether it is usable (errors name the line)."""
-    try:
-        glossary = Glossary.load(path)
-    except GlossaryError as error:
-        fail(str(error))
+    glossary = Glossary.load(path)
     say.summary(f"{path}: {len(glossary)} terms {glossary.src_lang}->{glossary.tgt_lang}")
 
 
@@ -62,10 +56,7 @@ def _pairs(parallel_data: str | None, file: Path | None, store: Path | None) -> 
     if file is not None:
         if not file.is_file():
             fail(f"{file}: no such file")
-        try:
-            return read_pairs(file)
-        except FormatError as error:
-            fail(str(error))
+        return read_pairs(file)
     assert parallel_data is not None
     path = store_path(store)
     if not path.exists():

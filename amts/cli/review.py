@@ -36,13 +36,9 @@ def review(
     ] = None,
 ) -> None:
     """Serve a review queue on http://127.0.0.1:PORT; every write needs the token printed at start."""
-    from amts.adapt.glossary import Glossary, GlossaryError
+    from amts.adapt.glossary import Glossary
     from amts.review import (
-        OutsideRootError,
         ProjectRoot,
-        QueueError,
-        RemoteBindingError,
-        ReviewLockedError,
         ReviewSession,
         StoreFeedback,
         check_host,
@@ -56,24 +52,19 @@ def review(
     try:
         check_host(host, allow_remote)
         project = ProjectRoot(root)
-    except RemoteBindingError as error:
-        fail(str(error))
     except (FileNotFoundError, NotADirectoryError):
         fail(f"{root}: project root is not a directory")
     store_file = store_path(store)
-    try:
-        queue = open_target(target, project, src=src, tgt=tgt, source=source,
-                            job=lambda job_id: job_queue(job_id, project, src, tgt, store_file))
-        name = parallel_data or f"{queue.src_lang}-{queue.tgt_lang}-post-edited"
-        terms = Glossary.load(glossary) if glossary is not None else None
-        port = port or free_port(host)
-        feedback = StoreFeedback(store_file, name)
-        session = ReviewSession(queue, feedback, glossary=terms)
-        session.hold(f"http://{host}:{port}/")
-        token = stable_token(queue.origin)
-        feedback.warm()
-    except (QueueError, OutsideRootError, GlossaryError, ReviewLockedError, ValueError, OSError) as error:
-        fail(str(error))
+    queue = open_target(target, project, src=src, tgt=tgt, source=source,
+                        job=lambda job_id: job_queue(job_id, project, src, tgt, store_file))
+    name = parallel_data or f"{queue.src_lang}-{queue.tgt_lang}-post-edited"
+    terms = Glossary.load(glossary) if glossary is not None else None
+    port = port or free_port(host)
+    feedback = StoreFeedback(store_file, name)
+    session = ReviewSession(queue, feedback, glossary=terms)
+    session.hold(f"http://{host}:{port}/")
+    token = stable_token(queue.origin)
+    feedback.warm()
     allowed = ["*"] if allow_remote else None
     app = create_app(session, project, token, allowed_hosts=allowed)
     done, total = session.progress()
