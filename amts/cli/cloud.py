@@ -26,10 +26,7 @@ ProfileOption = typer.Option(None, "--profile", help="AWS profile (default: boto
 def _client(service: str, region: str | None, profile: str | None) -> Any:
     from amts.engines.aws import make_client
 
-    try:
-        return make_client(service, region, profile)
-    except EngineError as error:
-        fail(str(error), error.exit_code)
+    return make_client(service, region, profile)
 
 
 def _when(value: Any) -> str:
@@ -52,25 +49,19 @@ def publish_parallel_data_command(
     from amts.engines.aws_parallel import publish_parallel_data
     from amts.engines.retry import RetryPolicy
     from amts.home import store_path
-    from amts.memory import Store, StoreError
+    from amts.memory import Store
 
-    try:
-        local = Store(store_path(store))
-        info = local.describe(name)
-        pairs = local.pairs(name)
-    except StoreError as error:
-        fail(str(error))
+    local = Store(store_path(store))
+    info = local.describe(name)
+    pairs = local.pairs(name)
     translate = _client("translate", region, profile)
     s3_client = _client("s3", region, profile)
-    try:
-        result = publish_parallel_data(
-            pairs, name, s3, info.src_lang, info.tgt_lang, translate=translate, s3=s3_client,
-            description=description or info.description, wait=wait,
-            poll=RetryPolicy(base_delay=poll, max_delay=max(poll, 60.0), multiplier=1.5, jitter=False, deadline=6 * 3600),
-            progress=say.info,
-        )  # fmt: skip
-    except EngineError as error:
-        fail(str(error), error.exit_code)
+    result = publish_parallel_data(
+        pairs, name, s3, info.src_lang, info.tgt_lang, translate=translate, s3=s3_client,
+        description=description or info.description, wait=wait,
+        poll=RetryPolicy(base_delay=poll, max_delay=max(poll, 60.0), multiplier=1.5, jitter=False, deadline=6 * 3600),
+        progress=say.info,
+    )  # fmt: skip
     say.info(f"CSV {result.s3_uri}: {result.report.summary()}")
     for source in result.report.dropped_long[:5]:
         say.info(f"  dropped (over 1,000 bytes, sentences do not pair up): {source}")
@@ -88,10 +79,7 @@ def publish_parallel_data_command(
 def list_aws_parallel_data(region: str | None, profile: str | None) -> None:
     from amts.engines.aws_parallel import list_parallel_data
 
-    try:
-        found = list_parallel_data(_client("translate", region, profile))
-    except EngineError as error:
-        fail(str(error), error.exit_code)
+    found = list_parallel_data(_client("translate", region, profile))
     if not found:
         say.info("no parallel data on Amazon Translate in this Region")
         return
@@ -112,8 +100,8 @@ def describe_aws_parallel_data(name: str, region: str | None, profile: str | Non
     client = _client("translate", region, profile)
     try:
         answer = aws_call(client, "get_parallel_data", RetryPolicy(), Name=name)
-    except EngineError as error:
-        fail(str(error), error.exit_code)
+    except EngineError:
+        raise  # one line from the handler; only Amazon's "not found" is worded here
     except Exception as error:  # noqa: BLE001 - a ClientError
         if error_code(error) == "ResourceNotFoundException":
             fail(f"no parallel data {name!r} on Amazon Translate in {client.meta.region_name}")
@@ -142,21 +130,15 @@ def publish_glossary_command(
     description: str = typer.Option("", "--description", help="Description on Amazon."),
 ) -> None:
     """Import a glossary as an Amazon custom terminology (overwriting NAME); terms Amazon rejects are listed."""
-    from amts.adapt.glossary import Glossary, GlossaryError
+    from amts.adapt.glossary import Glossary
     from amts.engines.aws import import_terminology
 
-    try:
-        glossary = Glossary.load(file)
-    except (GlossaryError, OSError) as error:
-        fail(str(error))
+    glossary = Glossary.load(file)
     terms = glossary.mapping()
-    try:
-        report = import_terminology(
-            name, terms, glossary.src_lang, glossary.tgt_lang, client=_client("translate", region, profile),
-            description=description,
-        )  # fmt: skip
-    except EngineError as error:
-        fail(str(error), error.exit_code)
+    report = import_terminology(
+        name, terms, glossary.src_lang, glossary.tgt_lang, client=_client("translate", region, profile),
+        description=description,
+    )  # fmt: skip
     for term, reason in report.skipped[:20]:
         say.info(f"  skipped {term!r}: {reason}")
     count = report.properties.get("TermCount", report.terms)

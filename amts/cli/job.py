@@ -44,10 +44,7 @@ def _open(explicit: Path | None) -> JobStore:
 
 
 def _get(store: JobStore, job_id: str) -> Job:
-    try:
-        return store.get(job_id)
-    except JobError as error:
-        fail(str(error))
+    return store.get(job_id)
 
 
 def _when(stamp: float | None) -> str:
@@ -171,10 +168,7 @@ def start(
             return
     elif dry_run:
         fail("--dry-run prints what Amazon would bill: it is for --engine aws-batch")
-    try:
-        job = start_job(store_path(store), spec, warn=say.warning)
-    except JobError as error:
-        fail(str(error))
+    job = start_job(store_path(store), spec, warn=say.warning)
     with JobStore(store_path(store)) as jobs:
         tasks = len(jobs.tasks(job.id))
     say.info(f"started job {job.id} ({tasks} tasks, worker pid {job.worker_pid}); watch: amts job wait {job.id}")

@@ -51,7 +51,7 @@ class Translation:
 
 
 class Engine(ABC):
-    """Translate a batch of masked segments from ``src`` to ``tgt`` (ISO 639-1 codes).
+    """Translate a batch of masked segments from ``src`` to ``tgt`` (BCP 47 tags, e.g. ``zh``, ``pt-BR``).
 
     :meth:`results` answers one :class:`Translation` per request, in order; it is what the adaptive
     layer and wrappers (caches) call. Most engines only implement :meth:`translate` (one string per
