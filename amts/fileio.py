@@ -3,7 +3,10 @@
 - :func:`atomic_write_bytes` writes a temporary file beside the target and renames it over the target,
   so a crash or Ctrl-C never leaves a half-written file. The file gets the mode a plain ``open()``
   would give it (``0644`` under umask ``022``), or keeps the mode of the file it replaces.
-- :func:`guard_outputs` makes the writes under some output roots *guarded* while a command runs:
+- :func:`guard_outputs` makes the writes under some output roots *guarded* while a command runs.
+  From its first write there until the command ends, the folder that holds the manifest is locked
+  (``flock`` on the folder itself, no lock file): a second amts run writing into the same folder is
+  refused in one line before it writes anything, so two runs never mix one output folder.
   amts records the SHA-256 of what it wrote in a manifest (``.amts-manifest.json`` in the output
   folder, or beside a single output file); a file that changed since amts wrote it (a translator's
   edit), or that amts never wrote, is kept and reported instead of overwritten, unless ``force``.
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from amts.errors import FileError, InputError, file_error
+from amts.errors import AmtsError, FileError, InputError, file_error
 
 MANIFEST = ".amts-manifest.json"
 
@@ -147,14 +150,66 @@ class Kept:
     reason: str  # KEPT_EDITED or KEPT_FOREIGN
 
 
+class OutputsBusy(AmtsError):
+    """Another amts run is writing into the same output folder."""
+
+    exit_code = 3
+
+
+_held: dict[Path, list[int]] = {}  # folder -> [fd, users in this process]
+
+
+def _lock_folder(folder: Path) -> None:
+    """Hold ``folder`` for this process (re-entrant); :class:`OutputsBusy` if another process holds it."""
+    import fcntl
+
+    with _lock:
+        if folder in _held:
+            _held[folder][1] += 1
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputsBusy(f"{folder}: another amts command is writing outputs here; nothing written by this "
+                              "one, run it again when the other has finished") from None
+        _held[folder] = [fd, 1]
+
+
+def _unlock_folder(folder: Path) -> None:
+    with _lock:
+        held = _held.get(folder)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] == 0:
+            os.close(held[0])  # closing the last descriptor releases the flock
+            del _held[folder]
+
+
 @dataclass
 class OutputGuard:
-    """Which outputs a command may overwrite; collects the ones it kept."""
+    """Which outputs a command may overwrite; collects the ones it kept; holds the output folders' locks."""
 
     roots: list[Path]
     force: bool = False
     kept: list[Kept] = field(default_factory=list)
     overwritten: list[Path] = field(default_factory=list)  # edited files replaced because of force
+    locked: set[Path] = field(default_factory=set)
+
+    def hold(self, manifest_path: Path) -> None:
+        """Lock the folder of ``manifest_path`` for the rest of the run (before reading or writing in it)."""
+        folder = manifest_path.parent.resolve()
+        if folder not in self.locked:
+            _lock_folder(folder)
+            self.locked.add(folder)
+
+    def release(self) -> None:
+        for folder in self.locked:
+            _unlock_folder(folder)
+        self.locked.clear()
 
     def _root_of(self, path: Path) -> Path | None:
         resolved = path.resolve()
@@ -175,7 +230,10 @@ class OutputGuard:
 
     def allows(self, path: Path, data: bytes) -> bool:
         place = self._manifest_place(path)
-        if place is None or not path.is_file():
+        if place is None:
+            return True
+        self.hold(place[0])
+        if not path.is_file():
             return True
         current = digest(path.read_bytes())
         if current == digest(data):
@@ -221,10 +279,11 @@ def guard_outputs(roots: Iterable[Path | str], force: bool = False) -> Iterator[
     """While inside, writes under ``roots`` never replace a file edited by hand (unless ``force``)."""
     global _guard
     previous = _guard
-    _guard = OutputGuard([Path(root) for root in roots], force)
+    guard = _guard = OutputGuard([Path(root) for root in roots], force)
     try:
-        yield _guard
+        yield guard
     finally:
+        guard.release()
         _guard = previous
 
 
