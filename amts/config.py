@@ -124,6 +124,18 @@ def load_config(path: Path) -> BookConfig:
     return parse_config(data, path)
 
 
+#: how a config error names the type a key needs (TOML's words, with an article)
+_KIND_WORDS = {str: "a string", int: "an integer", bool: "true or false", list: "a list of strings",
+               float: "a number", dict: "a table"}
+
+
+def _toml_kind(value: object) -> str:
+    """What the user wrote, in TOML's words (``an integer``, ``a string``...)."""
+    words = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list",
+             dict: "a table"}
+    return next((word for kind, word in words.items() if isinstance(value, kind)), type(value).__name__)
+
+
 def parse_config(data: Mapping[str, Any], path: Path) -> BookConfig:
     def bad(key: str, why: str) -> ConfigError:
         return ConfigError(f"{path}: {key}: {why}")
@@ -141,7 +153,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> BookConfig:
         if kind is None:
             raise bad(f"book.{key}", f"unknown key (known: {', '.join(sorted(_BOOK_KEYS))})")
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise bad(f"book.{key}", f"must be a {'list of strings' if kind is list else kind.__name__}")
+            raise bad(f"book.{key}", f"must be {_KIND_WORDS[kind]}, not {_toml_kind(value)}")
     if "tgt" in book:
         if not book["tgt"] or not all(isinstance(t, str) and t for t in book["tgt"]):
             raise bad("book.tgt", "must be a non-empty list of language codes")
@@ -181,7 +193,7 @@ def _table(data: Mapping[str, Any], name: str, keys: dict[str, type], base: Path
         if kind is None:
             raise bad(f"{name}.{key}", f"unknown key (known: {', '.join(sorted(keys))})")
         if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
-            raise bad(f"{name}.{key}", f"must be a {'list of strings' if kind is list else kind.__name__}")
+            raise bad(f"{name}.{key}", f"must be {_KIND_WORDS[kind]}, not {_toml_kind(value)}")
         out[key] = (base / Path(value).expanduser()).resolve() if key in paths else value
     return out
 

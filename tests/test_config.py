@@ -57,9 +57,10 @@ def test_load_config_resolves_paths_relative_to_the_file(tmp_path: Path) -> None
     ("text", "message"),
     [
         ("[book]\ntarget = ['fr']\n", "book.target: unknown key"),
-        ("[book]\ntgt = 'fr'\n", "book.tgt: must be a list of strings"),
-        ("[book]\nexamples = true\n", "book.examples: must be a int"),
+        ("[book]\ntgt = 'fr'\n", "book.tgt: must be a list of strings, not a string"),
+        ("[book]\nexamples = true\n", "book.examples: must be an integer, not true or false"),
         ("[books]\n", "books: unknown section"),
+        ("[check]\nstrict = 'yes'\n", "check.strict: must be true or false, not a string"),
         ("[engines]\nfr = 3\n", "engines: must map"),
         ("[engine]\nopenai = 1\n", "engine: must hold one table"),
         ("[book\n", "not valid TOML"),

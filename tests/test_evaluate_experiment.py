@@ -93,8 +93,8 @@ def test_experiment_original_protocol_leaks_the_reference(d2l: Path, eval_sectio
 def test_cli_experiment_writes_the_report(d2l: Path, eval_sections: list[str], tmp_path: Path) -> None:
     out = tmp_path / "results.md"
     done = CliRunner().invoke(app, [
-        "experiment", "--data", str(d2l), "--out", str(out), "--json", str(tmp_path / "rows.json"), "--engine", "memory", "--engine", "openai",
-        "--direction", "zh-en", "--config", "none", "--section", eval_sections[1], "--cache", str(tmp_path / "c.sqlite"),
+        "experiment", "--data", str(d2l), "--out", str(out), "--rows-json", str(tmp_path / "rows.json"), "--engine", "memory", "--engine", "openai",
+        "--direction", "zh-en", "--granularity", "none", "--section", eval_sections[1], "--cache", str(tmp_path / "c.sqlite"),
     ])
     assert done.exit_code == 0, done.output
     report = out.read_text(encoding="utf-8")
@@ -114,7 +114,7 @@ def test_slow_engine_rows_limited_by_slow_configs_say_how_to_run_them(d2l: Path,
                              configs=["none"], slow_configs=["sentence"])
     llama = [r for r in rows if r.system.startswith("llama")]
     assert [(r.direction, r.status) for r in llama] == [(("en", "zh"), "not run"), (("zh", "en"), "skipped")]
-    assert "amts experiment --engine llama --direction en-zh --config none" in llama[0].note
+    assert "amts experiment --engine llama --direction en-zh --granularity none" in llama[0].note
 
 
 @pytest.mark.d2l

@@ -199,7 +199,19 @@ def load_command(name: str, module: str, global_options: Sequence[click.Paramete
     group = typer.main.get_command(scratch)
     command = group.commands[name]  # type: ignore[attr-defined]
     _add_global_options(command, [p for p in global_options if p.name in GLOBAL_OPTIONS])
+    _plain_help(command)
     return command
+
+
+def _plain_help(command: click.Command) -> None:
+    """Help as written: no rich markup (``[check]`` stays), no boxes or ``<bool>`` metavars, on a terminal or piped."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None  # type: ignore[attr-defined]
+    for param in command.params:  # ``--out OUT`` and ``PATH`` instead of typer's ``<path>`` and ``{path}``
+        if param.metavar is None and not getattr(param, "is_flag", False) and param.name:
+            param.metavar = param.name.upper()
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
 
 
 def _add_global_options(command: click.Command, options: Sequence[click.Parameter]) -> None:
@@ -244,17 +256,27 @@ def _flag(name: str) -> Any:
     return typer.Option(False, *flags, help=help_text)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from amts import __version__
+
+        out.data(f"amts {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     amts_quiet: bool = _flag("amts_quiet"),
     amts_verbose: bool = _flag("amts_verbose"),
     amts_json: bool = _flag("amts_json"),
     amts_debug: bool = _flag("amts_debug"),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                 help="Print amts's version and exit."),
 ) -> None:
     """amts: machine-translate Markdown books and keep their translations in sync."""
     out.configure(quiet=amts_quiet, verbose=amts_verbose, json=amts_json, debug=amts_debug)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    app(args=argv)
+    app(args=argv, prog_name="amts")
 

@@ -102,10 +102,12 @@ def experiment_command(
     ),
     network: bool = typer.Option(False, "--network", help="Also run engines that need a network or an account."),
     direction: list[str] = typer.Option(None, "--direction", help="en-zh and/or zh-en (default both)."),
-    config: list[str] = typer.Option(None, "--config", help="none, paragraph and/or sentence (default all)."),
+    config: list[str] = typer.Option(
+        None, "--granularity", help="Parallel data given to engines: none, paragraph and/or sentence (default all)."),
     section: list[str] = typer.Option(None, "--section", help="Limit to these of the five sections (relative path)."),
     slow_config: list[str] = typer.Option(
-        None, "--slow-config", help="Configurations a slow engine (llama) runs; repeat (default: all). Others say 'not run'."
+        None, "--slow-granularity", help="Granularities a slow engine (llama) runs; repeat (default: all). Others say "
+        "'not run'."
     ),
     slow_section: list[str] = typer.Option(
         None, "--slow-section", help="Sections a slow engine (llama) translates; repeat (default: all five)."
@@ -113,7 +115,7 @@ def experiment_command(
     examples: int = typer.Option(4, "--examples", help="Retrieved pairs given to the engine per sentence."),
     cache: Path = typer.Option(None, "--cache", help="Engine output cache (default: <amts home>/cache/experiment.sqlite)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything again."),
-    json_out: Path = typer.Option(None, "--json", help="Also write the rows as JSON to this file."),
+    json_out: Path = typer.Option(None, "--rows-json", help="Also write the rows as JSON to this file."),
 ) -> None:
     """Re-make the original BLEU table on the five D2L sections (original and held-out protocols)."""
     data = data or _default_data()
@@ -131,9 +133,9 @@ def experiment_command(
         directions.append(pair)
     configs = config or list(CONFIGS)
     if bad := [c for c in configs if c not in CONFIGS]:
-        fail(f"--config must be among {', '.join(CONFIGS)}, not {', '.join(bad)}")
+        fail(f"--granularity must be among {', '.join(CONFIGS)}, not {', '.join(bad)}")
     if bad := [c for c in slow_config or [] if c not in CONFIGS]:
-        fail(f"--slow-config must be among {', '.join(CONFIGS)}, not {', '.join(bad)}")
+        fail(f"--slow-granularity must be among {', '.join(CONFIGS)}, not {', '.join(bad)}")
     sections = section or list(SECTIONS)
     if bad := [x for x in slow_section or [] if x not in sections]:
         fail(f"--slow-section must be one of the evaluated sections, not {', '.join(bad)}")
@@ -148,7 +150,7 @@ def experiment_command(
             slow_configs=slow_config or None, slow_sections=slow_section or None,
         )
     command = ("amts experiment" + "".join(f" --engine {e}" for e in (engine or []))
-               + "".join(f" --slow-config {c}" for c in (slow_config or []))
+               + "".join(f" --slow-granularity {c}" for c in (slow_config or []))
                + "".join(f" --slow-section {x}" for x in (slow_section or [])) + (" --network" if network else ""))
     report = render_markdown(rows, parallel, data, sections, started, time.monotonic() - clock, command)
     atomic_write_text(out, report)

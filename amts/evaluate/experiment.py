@@ -196,9 +196,9 @@ def run_experiment(
             if spec.slow and slow_configs is not None:
                 for config, protocol in plan:
                     if config not in slow_configs:
-                        command = f"amts experiment --engine {name} --direction {src}-{tgt} --config {config}"
+                        command = f"amts experiment --engine {name} --direction {src}-{tgt} --granularity {config}"
                         rows.append(Row(spec.label, (src, tgt), config, protocol, "not run",
-                                        f"slow engine limited by --slow-config: `{command}`"))
+                                        f"slow engine limited by --slow-granularity: `{command}`"))
                 plan = [(c, p) for c, p in plan if c in slow_configs]
                 if not plan:
                     continue
