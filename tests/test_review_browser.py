@@ -133,10 +133,10 @@ def test_review_pooling_in_chromium(synced: Path, store: Path, browser) -> None:
         page.goto(f"{url}/?show=all")
         assert page.locator("#progress").inner_text().split() == ["2", "of", str(total), "done"]
 
-        # a conflicting change on disk since the page was loaded is shown, never overwritten
+        # a conflicting change on disk to this segment since the page was loaded is shown, never overwritten
         other = next(s for s in wanted if s["status"] == "untranslated")
         page.goto(f"{url}/segment/{other['id']}")
-        theirs = output.read_text(encoding="utf-8").replace(other["target_new"], other["target_new"] + " ", 1)
+        theirs = output.read_text(encoding="utf-8").replace(other["target_new"], "别人改过的译文。", 1)
         output.write_text(theirs, encoding="utf-8")
         page.fill("#target", "我的译文。")
         response_status = []
@@ -144,7 +144,7 @@ def test_review_pooling_in_chromium(synced: Path, store: Path, browser) -> None:
         with page.expect_navigation():
             page.click("#save")
         assert 409 in response_status
-        assert "changed on disk" in page.locator("#conflict").inner_text()
+        assert "changed outside this review" in page.locator("#conflict").inner_text()
         assert page.input_value("#target") == "我的译文。"  # the reviewer's text is not lost
         assert output.read_text(encoding="utf-8") == theirs
 

@@ -109,8 +109,11 @@ def test_undo_takes_back_file_memory_and_state(project: Path, store: Path) -> No
     session = open_session(project, store)
     output = project / "zh.pooling.md"
     item = session.queue.get("f0-s2")
-    session.save(item, "edit", "新的译文。", file_hash(output))
+    kept = session.save(item, "edit", "新的译文。", file_hash(output))  # a human pair is never silently replaced
+    assert "keeps its translation" in kept.message and pairs(store)[0] == (SEGMENTS[2][3], "人工的旧译文。")
+    session.save(item, "edit", "新的译文。", session.version(item), replace_pair=True)  # the reviewer confirms
     assert pairs(store)[0] == (SEGMENTS[2][3], "新的译文。")
+    assert session.undo_last().message == "f0-s2: edited undone"
     assert session.undo_last().message == "f0-s2: edited undone"
     assert output.read_text(encoding="utf-8") == output_text()
     assert pairs(store) == [(SEGMENTS[2][3], "人工的旧译文。"), ("Other.", "其他。")]  # the replaced pair is back

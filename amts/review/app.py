@@ -25,10 +25,10 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from amts.errors import InputError
 from amts.home import amts_home
-from amts.review.diff import word_diff
+from amts.review.diff import line_diff, word_diff
 from amts.review.paths import OutsideRootError, ProjectRoot
 from amts.review.session import Action, ConflictError, EditError, ReviewSession, file_hash
-from amts.review.validate import MAX_TEXT_BYTES
+from amts.review.validate import MAX_TEXT_BYTES, code_without_comments
 
 HERE = Path(__file__).resolve().parent
 TOKEN_HEADER = "X-AMTS-Token"
@@ -143,6 +143,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["word_diff"] = word_diff
+    templates.env.globals["line_diff"] = line_diff
     notes = Notes()
     for name in ("base.html", "_diff.html", "queue.html", "segment.html", "file.html", "error.html"):  # compiled at start
         templates.env.get_template(name)
@@ -215,7 +216,8 @@ def create_app(
         done, total = session.progress()
         filters = filters_of(request)
         return {"session": session, "queue": session.queue, "token": token, "done": done, "total": total,
-                "last": session.state.last_decided(), **filters, "note": notes.get(request.query_params.get("note")),
+                "last": (last := session.state.last_decided()), **filters,
+                "last_version": session.version(session.queue.get(last)) if last and session.queue.get(last) else "", "note": notes.get(request.query_params.get("note")),
                 "filters": urlencode({k: v for k, v in filters.items() if v and not (k == "show" and v == "pending")}),
                 **extra}
 
@@ -256,7 +258,9 @@ def create_app(
             "item": item,
             "decision": session.decision(item),
             "current": session.current_target(item),
-            "file_hash": extra.pop("file_hash", None) or file_hash(item.output),
+            "version": extra.pop("version", None) or session.version(item),
+            "is_code": code_without_comments(item.target_new or item.source_new or "") is not None,
+            "reject_restores": session.reject_restores(item),
             "indexing": session.matches_pending(),  # before asking for matches: one answer for the page
             "similar": session.similar(item),
             "terms": session.terms(item),
@@ -306,21 +310,22 @@ def create_app(
         if action not in set(Action):
             return refuse(request, f"refused: the form names no action ({action or 'none'}); use the buttons", 400)
         try:
-            result = session.save(item, action, text, form.get("file_hash", ""), form.get("force") == "1")
+            result = session.save(item, action, text, form.get("version") or form.get("file_hash", ""),
+                                  form.get("force") == "1", form.get("replace_pair") == "1")
         except ConflictError as conflict:
             if wants_json(request):
                 return JSONResponse({"error": str(conflict), "sha256": conflict.current_hash}, status_code=409)
             return segment_response(request, item_id, 409, conflict=str(conflict), edited=text,
-                                    file_hash=conflict.current_hash)
+                                    version=conflict.current_hash)
         except EditError as error:
             if wants_json(request):
                 return JSONResponse({"error": str(error), "forceable": error.forceable}, status_code=422)
             return segment_response(request, item_id, 422, error=str(error), edited=text,
-                                    forceable=error.forceable)
+                                    forceable=error.forceable, error_lines=error.lines)
         if wants_json(request):
             d = result.decision
             return JSONResponse({"message": result.message, "decision": str(d.decision) if d else None,
-                                 "sha256": file_hash(item.output)})
+                                 "sha256": file_hash(item.output), "version": session.version(item)})
         keep = {k: form.get(k, "") for k in ("file", "label", "q")}
         if action == Action.UNDO:
             target_item = item
@@ -340,7 +345,7 @@ def create_app(
             return form
         item_id = session.state.last_decided()
         try:
-            result = session.undo_last()
+            result = session.undo_last(form.get("item", ""), form.get("version", ""))
         except ConflictError as conflict:
             return refuse(request, str(conflict), 409)
         except EditError as error:

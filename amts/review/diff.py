@@ -74,3 +74,15 @@ def _append(pieces: list[Piece], op: str, text: str) -> None:
         pieces[-1] = Piece(op, pieces[-1].text + text)
     else:
         pieces.append(Piece(op, text))
+
+
+def line_diff(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
+    """Line by line (code): the old lines with removed ones marked ``delete``, the new with added ``insert``.
+    One piece a line, so a page shows code as code (monospace, one line per line)."""
+    a, b = old.splitlines(), new.splitlines()
+    old_lines: list[Piece] = []
+    new_lines: list[Piece] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        old_lines += [Piece("equal" if tag == "equal" else "delete", line) for line in a[i1:i2]]
+        new_lines += [Piece("equal" if tag == "equal" else "insert", line) for line in b[j1:j2]]
+    return old_lines, new_lines

@@ -30,6 +30,7 @@ class StoreFeedback:
         self._reverted: set[int] = set()
         self._recent: TranslationMemory | None = None
         self._building = threading.Lock()
+        self._by_source: dict[str, Pair] | None = None  # the base version's pairs, by source
 
     def warm(self) -> threading.Thread:
         """Build the match index in the background (seconds for a book), so the first segment page is quick."""
@@ -44,10 +45,13 @@ class StoreFeedback:
             info = self.store.create(self.name, [pair], description=self.description)
         self._added[info.version] = pair
         self._recent = None
+        if self._by_source is not None:
+            self._by_source.pop(pair.source, None)  # replaced on purpose, or new: this review's own now
         return f"{info.name} v{info.version}", info.version
 
     def revert(self, version: int) -> tuple[str, int]:
         info = self.store.revert(self.name, version)
+        self._by_source = None  # a replaced pair may be back
         if version in self._added:
             del self._added[version]
         elif self._base is not None:  # a pair of the base version came back or went: rebuild once
@@ -62,6 +66,17 @@ class StoreFeedback:
             return self.store.describe(self.name).version
         except NotFound:
             return 0
+
+    def existing(self, source: str) -> Pair | None:
+        """The pair for ``source`` that this review did not write (a human's, or an earlier review's), if any:
+        a post-edit never silently replaces it (``Store.append`` would)."""
+        if any(pair.source == source for pair in self._added.values()):
+            return None  # this review's own earlier post-edit: the reviewer is revising it
+        if self._by_source is None:
+            version = self.latest()
+            pairs = self.store.pairs(self.name, version) if version else []
+            self._by_source = {pair.source: pair for pair in pairs}
+        return self._by_source.get(source)
 
     def indexing(self) -> bool:
         """Whether the match index is being built right now (a page need not wait for it)."""

@@ -9,19 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from amts.document import is_cjk_language, mask, parse_markdown
-from amts.document.code import code_lines, fence_language
-from amts.document.markup import SLIDE_MARKS
+from amts.document import is_cjk_language, parse_markdown
 from amts.document.scripts import HAN, HANGUL, KANA
 from amts.errors import InputError
 from amts.memory.terms import missing_terms
 from amts.records import SegmentRecord
 from amts.review.paths import OutsideRootError, ProjectRoot
+from amts.review.validate import code_changes, same_code, structure_problems
 
-# Slide marks are target-only additions in d2l-zh, link openers carry no target: neither is structure
-# that must survive translation one for one.
-_OPTIONAL_SPANS = {*SLIDE_MARKS, "[", "![", "<br>", "<br/>"}
-
+__all__ = ["QueueError", "ReviewItem", "ReviewQueue", "check_item", "load_report", "load_translations", "same_code",
+           "structure_problems"]
 
 class QueueError(InputError):
     """The thing to review cannot be read: one line saying what and where."""
@@ -60,6 +57,19 @@ class ReviewQueue:
     engine: str = ""
     #: every segment with text in an output, reviewed or not: tells apart identical texts in one file
     segments: list[ReviewItem] = field(default_factory=list)
+    #: what the sync did not carry over, one line a file: new sections to translate, dropped sections
+    skipped: list[str] = field(default_factory=list)
+    #: output file -> the old files it carries on (a restructure: renamed, moved, merged, split)
+    moved_from: dict[str, list[str]] = field(default_factory=dict)
+
+    def skipped_groups(self) -> dict[str, list[tuple[str, str]]]:
+        """The skipped lines as (file, why), grouped: new files to translate, dropped files, the rest."""
+        groups: dict[str, list[tuple[str, str]]] = {"new": [], "dropped": [], "other": []}
+        for line in self.skipped:
+            name, _, why = line.partition(": ")
+            kind = "new" if why.startswith("new file") else "dropped" if "no successor" in why else "other"
+            groups[kind].append((name, why))
+        return groups
 
     def get(self, item_id: str) -> ReviewItem | None:
         return self._by_id.get(item_id)
@@ -88,43 +98,7 @@ class ReviewQueue:
         return cached[1]
 
 
-def structure_problems(source: str, target: str) -> list[str]:
-    """Inline structure of ``source`` (code, math, roles, link targets) missing from or added to ``target``."""
-    wanted = Counter(s for s in mask(source).spans if s not in _OPTIONAL_SPANS)
-    found = Counter(s for s in mask(target).spans if s not in _OPTIONAL_SPANS)
-    problems = [f"missing {span}" for span in sorted((wanted - found).elements())]
-    problems += [f"not in source {span}" for span in sorted((found - wanted).elements())]
-    return problems
-
-
-_FENCE_RE = re.compile(r"\A\s*(`{3,}|~{3,})([^\n`]*)\n(.*?)^\s*\1\s*\Z", re.S | re.M)
 _CJK_RE = re.compile(f"[{HAN}{KANA}{HANGUL}]")
-
-
-def code_without_comments(block: str) -> tuple[str, str] | None:
-    """The language and the code of a fenced block (None if ``block`` is not one fenced block)."""
-    match = _FENCE_RE.match(block)
-    if match is None:
-        return None
-    return fence_language(match.group(2)), match.group(3)
-
-
-def same_code(source: str, target: str) -> bool:
-    """Whether two fenced code blocks differ only in comments and docstrings (which people translate).
-
-    Both are read by the Pygments lexer of the fence's language (:func:`amts.document.code.code_lines`)
-    and compared line by line without their comments and docstrings.
-    """
-    mine, theirs = code_without_comments(source), code_without_comments(target)
-    if mine is None or theirs is None or mine[0] != theirs[0]:
-        return False
-    old_lines, new_lines = mine[1].splitlines(), theirs[1].splitlines()
-    if len(old_lines) != len(new_lines):
-        return False
-    if old_lines == new_lines:
-        return True
-    mine_code, their_code = code_lines(mine[1], mine[0]), code_lines(theirs[1], mine[0])
-    return all("".join(a.split()) == "".join(b.split()) for a, b in zip(mine_code, their_code, strict=False))
 
 
 def glossary_problems(source: str, target: str, glossary: object) -> list[str]:
@@ -152,8 +126,10 @@ def check_item(item: ReviewItem, glossary: object | None = None, tgt_lang: str =
     item.problems.clear()
     if item.source_new is None or item.target_new is None or item.status in {"kept", "deleted"}:
         return
-    problems = structure_problems(item.source_new, item.target_new)
-    if problems and not same_code(item.source_new, item.target_new):  # translated comments change no structure
+    problems = code_changes(item.source_new, item.target_new)  # a code block: its code lines, one by one
+    if problems is None:
+        problems = structure_problems(item.source_new, item.target_new)
+    if problems:  # translated comments change no structure
         item.flags.append("structure")
         item.problems.extend(problems)
     if glossary is None or (tgt_lang and is_cjk_language(tgt_lang) and not _CJK_RE.search(item.target_new)):
@@ -180,9 +156,15 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
     items: list[ReviewItem] = []
     segments: list[ReviewItem] = []
     seen: set[str] = set()
+    moved_from: dict[str, list[str]] = {}
     for file_index, entry in enumerate(report["files"]):
+        if entry.get("error") or entry.get("skipped"):  # not written: listed with the skipped files
+            continue
         output = _report_path(entry.get("output"), report_path, root, path)
         output_rel = root.relative(output)
+        olds = (entry.get("moved_from") or {}).get("olds") or []
+        if olds:
+            moved_from[output_rel] = [str(old.get("old", "")) for old in olds if isinstance(old, dict)]
         for number, segment in enumerate(entry.get("segments") or []):
             item_id = str(segment.get("id") or f"f{file_index}-s{number}")
             if item_id in seen:  # ids are unique per file in some reports: make them unique overall
@@ -203,6 +185,10 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
         state_path=report_path.with_name(report_path.stem + ".review.json"),
         engine=str(report.get("engine", "")),
         segments=segments,
+        skipped=[str(line) for line in report.get("skipped") or []]
+        + [f"{e.get('output')}: {e.get('error') or e.get('skipped')}" for e in report["files"]
+           if e.get("error") or e.get("skipped")],
+        moved_from=moved_from,
     )
 
 

@@ -13,26 +13,26 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Protocol
 
-from amts.document import normalize_space
-from amts.errors import AmtsError, InputError
+from amts.document import is_cjk_language, normalize_space
+from amts.document.scripts import HAN, HANGUL, KANA
+from amts.errors import AmtsError
 from amts.fileio import atomic_write_bytes, atomic_write_text
 from amts.memory import Example, Pair
-from amts.review.queue import ReviewItem, ReviewQueue, check_item, structure_problems
+from amts.review.queue import ReviewItem, ReviewQueue, check_item
 from amts.review.state import Decision, ReviewState, State, now
-from amts.review.validate import (
-    TextProblem,
-    clean_text,
-    structure_change,
-    translation_problem,
-    untranslated_reason,
-)
+from amts.review.validate import EditError, check_write, code_without_comments, translation_problem
+
+#: a character of a CJK text, its punctuation included: no space between two of them
+_CJK_CHAR = re.compile(f"[{HAN}{KANA}{HANGUL}\u3000-\u303f\uff00-\uffef]")
 
 PAGE_SIZE = 100
 
@@ -69,14 +69,6 @@ class ConflictError(AmtsError):
     def __init__(self, message: str, current_hash: str) -> None:
         super().__init__(message)
         self.current_hash = current_hash
-
-
-class EditError(InputError):
-    """The decision cannot be carried out as asked (the message says why); nothing was written."""
-
-    def __init__(self, message: str, forceable: bool = False) -> None:
-        super().__init__(message)
-        self.forceable = forceable
 
 
 class ReviewLockedError(AmtsError):
@@ -130,6 +122,27 @@ class ReviewSession:
         if self.journal_path.exists():
             self.recovered = self._replay()
             self.state = ReviewState(queue.state_path)
+        left = self._remove_stale_temps()
+        if left:
+            self.recovered = "; ".join(filter(None, [self.recovered, f"removed {left} temporary file(s) an "
+                                                     "interrupted save had left beside the files"]))
+
+    def _remove_stale_temps(self) -> int:
+        """Remove the temporary files an interrupted save (kill -9) left beside the book's files and the
+        review's own (atomic writes rename a ``.<name>.*.tmp`` sibling over the file: a crash between the
+        two leaves it, and ``git add .`` would commit it). Run at start, before any save of this review."""
+        paths = {item.output for item in self.queue.segments} | {item.output for item in self.queue.items}
+        paths |= {self.queue.state_path, self.journal_path}
+        removed = 0
+        for path in paths:
+            for temp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+                try:
+                    if temp.is_file():
+                        temp.unlink()
+                        removed += 1
+                except OSError:
+                    continue
+        return removed
 
     # -- one server per report -----------------------------------------------------------------
 
@@ -268,18 +281,26 @@ class ReviewSession:
 
     # -- writing -------------------------------------------------------------------------------
 
+    def version(self, item: ReviewItem) -> str:
+        """What a page saw of ``item``: its decision and its text. A decision made on an older version (in
+        another tab) is refused; a change to another segment of the same file is not a conflict."""
+        last = self.state.get(item.id)
+        return _sha(f"{last.serial if last else 0}\0{self.current_target(item)}".encode())[:16]
+
     def save(
         self,
         item: ReviewItem,
         action: str,
         text: str | None = None,
-        expected_hash: str = "",
+        expected: str = "",
         force: bool = False,
+        replace_pair: bool = False,
     ) -> SaveResult:
         """Apply ``action`` (accept | edit | reject | merge | undo) to ``item``.
 
-        The file is re-read under a lock and compared with ``expected_hash`` (what the page showed); the
-        text to replace must still be in the file near its line. Only those bytes change.
+        ``expected`` is the segment's :meth:`version` the page showed (or, from older clients, the file's
+        SHA-256); the text to replace must still be in the file near its line. Only those bytes change.
+        Every action's text goes through :func:`~amts.review.validate.check_write`.
         """
         try:
             verb = Action(action)
@@ -288,12 +309,7 @@ class ReviewSession:
         with self._lock:
             data = item.output.read_bytes() if item.output.exists() else b""
             current_hash = _sha(data) if item.output.exists() else "missing"
-            if expected_hash and expected_hash != current_hash:
-                raise ConflictError(
-                    f"{item.output_rel} changed on disk since this page was loaded; nothing was written. "
-                    "Your text is kept below; check the file, then save again.",
-                    current_hash,
-                )
+            self._check_version(item, expected, current_hash)
             if verb is Action.UNDO:
                 return self._undo(item, data)
             current = self.current_target(item)
@@ -304,32 +320,66 @@ class ReviewSession:
                 return SaveResult(decision, False, f"{item.id} {state}")
             if verb is Action.REJECT:
                 return self._reject(item, data, current)
+            if verb is Action.MERGE:
+                return self._merge(item, data, current, text or "", force)
             if verb is Action.ACCEPT:
-                reason = untranslated_reason(item.source_new, current, self.queue.tgt_lang)
-                if reason and not force:  # a name or a table header may stay as it is: the memory never learns it
-                    raise EditError(f"cannot accept: {reason}; write the translation (Edit) or Reject it, or tick "
-                                    "'keep it as it is' (the parallel data will not learn it)", forceable=True)
+                try:
+                    forced = check_write(item.source_new, current, current, self.queue.tgt_lang, force=force)
+                except EditError as error:
+                    raise EditError(f"cannot accept: {error}; write the translation (Edit) or Reject it, or tick "
+                                    "'keep it as it is' (the parallel data will not learn it)",
+                                    error.forceable, error.lines) from None
                 new_text, state = current, (State.ACCEPTED if current == item.target_new else State.EDITED)
             else:
-                new_text = self._clean_edit(item, current, text or "", force, merging=verb is Action.MERGE)
+                new_text = self._file_text(current, text or "")
+                forced = check_write(item.source_new, current, new_text, self.queue.tgt_lang, force=force)
                 state = State.EDITED
-            if verb is Action.MERGE:
-                return self._merge(item, data, current, new_text)
-            after = self._replace(item, data, current, new_text)
-            pair = self._pair(item.source_new, new_text, item, state)
-            previous = self.state.get(item.id)
-            if pair is not None and previous is not None and previous.memory_version and previous.target == new_text:
-                pair = None  # the memory already holds exactly this (accepting an earlier edit)
-                stored = previous.parallel_data
-            else:
-                stored = ""
-            decision = Decision(state, item.output_rel, new_text, current, now(), _sha(after), stored,
-                                previous.memory_version if pair is None and previous else None)
-            self._commit(item, data, after, [("append", asdict(pair))] if pair else [], [(item.id, decision)],
-                         why_not=self._why_not(item.source_new, new_text) if pair is None and not stored else "")
-            changed = after != data
-            return SaveResult(decision, changed, f"{item.id} {'saved' if changed else state}; parallel data: "
-                              f"{decision.parallel_data}")
+            return self._write(item, data, current, new_text, state, forced, replace_pair)
+
+    def _check_version(self, item: ReviewItem, expected: str, current_hash: str) -> None:
+        if not expected or expected in (self.version(item), current_hash):
+            return
+        if len(expected) == 64:  # an older client sent the whole file's hash
+            raise ConflictError(f"{item.output_rel} changed on disk since this page was loaded; nothing was "
+                                "written. Your text is kept below; check the file, then save again.", current_hash)
+        now_reads = self.current_target(item)
+        raise ConflictError(
+            f"{item.id} was decided or changed since this page was loaded (in another tab?); nothing was written. "
+            f"It now reads: «{(now_reads or '(nothing)').strip()[:300]}». Your text is kept below: save again to "
+            "replace it with yours.", self.version(item))
+
+    def _write(self, item: ReviewItem, data: bytes, current: str, new_text: str, state: State, forced: list[str],
+               replace_pair: bool) -> SaveResult:
+        after, joined = self._replace_joined(item, data, current, new_text)
+        pair = None if forced else self._pair(item.source_new, new_text, item, state)
+        previous = self.state.get(item.id)
+        stored = ""
+        if pair is not None and previous is not None and previous.memory_version and previous.target == new_text:
+            pair = None  # the memory already holds exactly this (accepting an earlier edit)
+            stored = previous.parallel_data
+        kept = self._kept_pair(pair, item) if pair is not None and not replace_pair else ""
+        if kept:
+            pair, stored = None, kept
+        decision = Decision(state, item.output_rel, new_text, current, now(), _sha(after), stored,
+                            previous.memory_version if pair is None and previous and not kept else None)
+        if joined:
+            decision.extra["joined"] = joined
+        why_not = f"not stored: {forced[0]}" if forced else self._why_not(item.source_new, new_text)
+        self._commit(item, data, after, [("append", asdict(pair))] if pair else [], [(item.id, decision)],
+                     why_not=why_not if pair is None and not stored else "")
+        changed = after != data
+        return SaveResult(decision, changed, f"{item.id} {'saved' if changed else state}; parallel data: "
+                          f"{decision.parallel_data}")
+
+    def _kept_pair(self, pair: Pair, item: ReviewItem) -> str:
+        """Why ``pair`` must not replace the parallel data's pair for the same source ("" when it may): a
+        translation someone wrote or reviewed before is never silently replaced by a post-edit."""
+        existing = getattr(self.feedback, "existing", None)
+        found = existing(pair.source) if existing else None
+        if found is None or found.target == pair.target:
+            return ""
+        return (f"not stored: the parallel data keeps its translation of this source «{found.target[:200]}»; "
+                "tick 'replace the parallel data's translation' and save again to replace it")
 
     def _why_not(self, source: str | None, target: str) -> str:
         if self.feedback is None:
@@ -337,21 +387,33 @@ class ReviewSession:
         problem = translation_problem(source, target, self.queue.tgt_lang)
         return f"not stored: {problem}" if problem else "not stored"
 
+    def reject_restores(self, item: ReviewItem) -> str:
+        """What Reject puts back, said before the reviewer presses it (and after)."""
+        if item.target_old is None or item.target_old == item.target_new:
+            return "nothing to restore: the segment stays as it is and is reopened (it still needs a translation)"
+        if code_without_comments(item.target_old) is not None:
+            return ("the code block as it was before this update: the old source's code with its translated "
+                    "comments (the new source's code changes are undone in the translation)")
+        return "the translation as it was before this update (of the old source text)"
+
     def _reject(self, item: ReviewItem, data: bytes, current: str) -> SaveResult:
         """The proposal is wrong: put back what the file held before it, or keep the segment open."""
         before = item.target_old if item.target_old is not None and item.target_old != item.target_new else None
         restored = before if before is not None else item.target_new or ""
         state = State.RESTORED if before is not None else State.REOPENED
-        after = self._replace(item, data, current, restored)
+        check_write(item.source_old, current, restored, self.queue.tgt_lang, restoring=True)
+        after, joined = self._replace_joined(item, data, current, restored)
         # the memory forgets what the file no longer says: every pair this segment's decisions stored
         memory: list[tuple[str, object]] = [("revert", v) for v in self._versions_in_effect(item)]
         decision = Decision(state, item.output_rel, restored, current, now(), _sha(after))
+        if joined:
+            decision.extra["joined"] = joined
         self._commit(item, data, after, memory, [(item.id, decision)], why_not="rejections are not stored")
-        what = "restored the text before the proposal" if state is State.RESTORED else "still needs a translation"
-        return SaveResult(decision, after != data, f"{item.id} rejected: {what}")
+        return SaveResult(decision, after != data, f"{item.id} rejected: restored {self.reject_restores(item)}"
+                          if state is State.RESTORED else f"{item.id} rejected: {self.reject_restores(item)}")
 
-    def _merge(self, item: ReviewItem, data: bytes, current: str, new_text: str) -> SaveResult:
-        """``item`` gets ``new_text`` (the translation of both), the next segment becomes empty."""
+    def _merge(self, item: ReviewItem, data: bytes, current: str, text: str, force: bool) -> SaveResult:
+        """``item`` gets ``text`` (the translation of both), the next segment and the space between go."""
         partner = self.merge_partner(item)
         if partner is None:
             raise EditError("nothing to merge: the next segment of this file is not under review or already decided")
@@ -362,19 +424,26 @@ class ReviewSession:
         if partner_offset < end:
             raise EditError("the next segment is not after this one in the file; edit the file directly")
         gap = data[end:partner_offset]
-        after = (data[:offset] + new_text.encode("utf-8") + gap
-                 + data[partner_offset + len(partner_text.encode("utf-8")) :])
-        source = " ".join(s for s in (item.source_new, partner.source_new) if s)
-        pair = self._pair(source, new_text, item, State.EDITED)
+        if gap.strip():
+            raise EditError(f"the next segment is in another block (`{gap.decode('utf-8', 'replace').strip()}` "
+                            "between them: another list item, quote or table cell); Merge joins segments of one "
+                            "paragraph, or paragraphs that follow each other")
+        new_text = self._file_text(current, text)
+        # the two as one paragraph: the reference for the blocks, placeholders and slide marks of the merge
+        proposal = current.rstrip("\r\n") + ("\n" if "\n" in gap.decode("utf-8") else gap.decode("utf-8")) + partner_text
+        source = join_texts([item.source_new, partner.source_new], self.queue.src_lang)
+        forced = check_write(source, proposal, new_text, self.queue.tgt_lang, force=force)
+        after = data[:offset] + new_text.encode("utf-8") + data[partner_offset + len(partner_text.encode("utf-8")) :]
+        pair = None if forced else self._pair(source, new_text, item, State.EDITED)
         at, digest = now(), _sha(after)
         serial = self.state.next_serial()
         mine = Decision(State.EDITED, item.output_rel, new_text, current, at, digest, "", None, partner.id, serial,
-                        {"gap": gap.decode("utf-8")})
+                        {"gap": gap.decode("utf-8"), "removed_gap": True})
         theirs = Decision(State.MERGED, partner.output_rel, "", partner_text, at, digest,
                           f"merged into {item.id}", None, item.id, serial)
+        why_not = f"not stored: {forced[0]}" if forced else self._why_not(source, new_text)
         self._commit(item, data, after, [("append", asdict(pair))] if pair else [],
-                     [(item.id, mine), (partner.id, theirs)],
-                     why_not=self._why_not(source, new_text) if pair is None else "")
+                     [(item.id, mine), (partner.id, theirs)], why_not=why_not if pair is None else "")
         return SaveResult(mine, True, f"{item.id} and {partner.id} merged; parallel data: {mine.parallel_data}")
 
     def _undo(self, item: ReviewItem, data: bytes) -> SaveResult:
@@ -389,14 +458,20 @@ class ReviewSession:
         after = data
         pops = [item.id]
         if last.target is not None and last.previous is not None and last.target != last.previous:
+            if not last.merged_with:
+                check_write(item.source_new, last.target, last.previous, self.queue.tgt_lang, restoring=True)
             after = self._replace(item, data, last.target, last.previous)
+            after = self._unjoin(item, after, last.previous, last.extra.get("joined", []))
         if last.merged_with:
             partner = self.queue.get(last.merged_with)
             partner_last = self.state.get(last.merged_with)
             if partner is not None and partner_last is not None and partner_last.serial == last.serial:
                 offset = self._locate(item, after, last.previous or "")
-                insert_at = offset + len((last.previous or "").encode("utf-8")) + len(last.extra.get("gap", "").encode())
-                after = after[:insert_at] + (partner_last.previous or "").encode("utf-8") + after[insert_at:]
+                insert_at = offset + len((last.previous or "").encode("utf-8"))
+                gap = last.extra.get("gap", "").encode("utf-8")
+                if not last.extra.get("removed_gap"):  # merged by an older version, which left the gap
+                    insert_at, gap = insert_at + len(gap), b""
+                after = after[:insert_at] + gap + (partner_last.previous or "").encode("utf-8") + after[insert_at:]
                 pops.append(partner.id)
         memory: list[tuple[str, object]] = []
         if last.memory_version and not self._same_pair_before(item, last):
@@ -404,6 +479,7 @@ class ReviewSession:
             memory = [("revert", v) for v in reversed(made)]
         self._commit(item, data, after, memory, [], pops=[(key, last.serial) for key in pops])
         return SaveResult(None, after != data, f"{item.id}: {last.decision} undone")
+
 
     def _same_pair_before(self, item: ReviewItem, last: Decision) -> bool:
         history = self.state.history.get(item.id, [])
@@ -420,13 +496,21 @@ class ReviewSession:
                 found.append(decision.memory_version)
         return found
 
-    def undo_last(self) -> SaveResult:
-        """Undo the most recent decision of the whole review (the keyboard's ``u`` on the queue)."""
+    def undo_last(self, expected_item: str = "", expected: str = "") -> SaveResult:
+        """Undo the most recent decision of the whole review (the keyboard's ``u`` on the queue).
+
+        ``expected_item``/``expected``: the last decision the page showed; if another tab decided since,
+        nothing is undone (the reviewer would take back a decision they never saw).
+        """
         item_id = self.state.last_decided()
         item = self.queue.get(item_id) if item_id else None
         if item is None:
             raise EditError("no decision to undo")
-        return self.save(item, Action.UNDO)
+        if expected_item and expected_item != item.id:
+            raise ConflictError(f"the last decision is now on {item.id} (made in another tab?), not on "
+                                f"{expected_item}; nothing was undone. Open {item.id} to undo it there.",
+                                self.version(item))
+        return self.save(item, Action.UNDO, expected=expected)
 
     # -- the journal ---------------------------------------------------------------------------
 
@@ -527,37 +611,16 @@ class ReviewSession:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _clean_edit(self, item: ReviewItem, current: str, text: str, force: bool, merging: bool = False) -> str:
-        """The textarea's text as file bytes, or a refusal that says why."""
+    @staticmethod
+    def _file_text(current: str, text: str) -> str:
+        """The textarea's text as file bytes: the segment's line ends, its final newline or none."""
         eol = "\r\n" if "\r\n" in current else "\n"
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        try:
-            clean_text(text)
-        except TextProblem as problem:
-            raise EditError(str(problem)) from None
         if current.endswith("\n") and text.strip() and not text.endswith("\n"):
             text += "\n"
         if not current.endswith("\n"):
             text = text.rstrip("\n")
-        text = text.replace("\n", eol)
-        if not text.strip():
-            raise EditError("the translation is empty; if it is inside the previous segment, open that one and use "
-                            "Merge with next; otherwise Reject")
-        if "\n\n" in text.replace("\r\n", "\n").strip("\n") and "\n\n" not in current.replace("\r\n", "\n"):
-            raise EditError("a blank line would split the paragraph in two; keep it one paragraph")
-        proposal = item.target_new if item.target_new is not None else current
-        change = structure_change(proposal, text)
-        if change:
-            raise EditError(change)
-        if item.source_new is not None and not force:
-            before = set(structure_problems(item.source_new, proposal))
-            lost = [p for p in structure_problems(item.source_new, text) if p not in before]
-            if lost and not merging:
-                raise EditError("placeholders differ from the source: " + "; ".join(lost), forceable=True)
-            reason = untranslated_reason(item.source_new, text, self.queue.tgt_lang)
-            if reason:
-                raise EditError(f"{reason} (saved anyway, it will not enter the parallel data)", forceable=True)
-        return text
+        return text.replace("\n", eol)
 
     def _pair(self, source: str | None, target: str, item: ReviewItem, state: State) -> Pair | None:
         """The (source, reviewed target) pair for the memory, or None unless it is a real translation."""
@@ -572,6 +635,36 @@ class ReviewSession:
             {"origin": "post-edited", "file": item.output_rel, "segment": item.id, "decision": str(state),
              "reviewed_at": now()},
         )
+
+    def _replace_joined(self, item: ReviewItem, data: bytes, current: str, new: str) -> tuple[bytes, list[str]]:
+        """:meth:`_replace`, then the join with the neighbours made right for the target language: no space
+        between two CJK characters (a sentence saved alone next to one translated before). Returns which
+        sides lost a space ("left", "right"), for undo to put it back."""
+        start = self._locate(item, data, current)
+        after = data[:start] + new.encode("utf-8") + data[start + len(current.encode("utf-8")) :]
+        if not is_cjk_language(self.queue.tgt_lang) or not new:
+            return after, []
+        end = start + len(new.encode("utf-8"))
+        joined: list[str] = []
+        if after[end : end + 1] == b" " and _cjk_edge(new[-1:]) and _cjk_edge(_char_after(after, end + 1)):
+            after = after[:end] + after[end + 1 :]
+            joined.append("right")
+        if start and after[start - 1 : start] == b" " and _cjk_edge(new[:1]) and _cjk_edge(_char_before(after, start - 1)):
+            after = after[: start - 1] + after[start:]
+            joined.append("left")
+        return after, joined
+
+    def _unjoin(self, item: ReviewItem, data: bytes, text: str, joined: list[str]) -> bytes:
+        """Put back the spaces :meth:`_replace_joined` took out around ``text``."""
+        if not joined:
+            return data
+        start = self._locate(item, data, text)
+        end = start + len(text.encode("utf-8"))
+        if "right" in joined:
+            data = data[:end] + b" " + data[end:]
+        if "left" in joined:
+            data = data[:start] + b" " + data[start:]
+        return data
 
     def _replace(self, item: ReviewItem, data: bytes, current: str, new: str) -> bytes:
         """``data`` with the occurrence of ``current`` nearest ``item``'s line replaced by ``new``."""
@@ -611,3 +704,20 @@ class ReviewSession:
             return abs(data.count(b"\n", 0, at) + 1 - line)
 
         return min(offsets, key=distance)
+
+
+def _cjk_edge(char: str) -> bool:
+    return bool(char) and _CJK_CHAR.match(char) is not None
+
+
+def _char_after(data: bytes, at: int) -> str:
+    return data[at : at + 4].decode("utf-8", "ignore")[:1]
+
+
+def _char_before(data: bytes, at: int) -> str:
+    return data[max(0, at - 4) : at].decode("utf-8", "ignore")[-1:]
+
+
+def join_texts(texts: list[str | None], lang: str) -> str:
+    """Texts of consecutive segments as one (a merge's source): a space between them, none in CJK."""
+    return ("" if is_cjk_language(lang) else " ").join(t.strip() for t in texts if t)

@@ -72,6 +72,7 @@
     const actions = {
       a: function () { submit("accept"); },
       r: function () { submit("reject"); },
+      m: function () { submit("merge"); },
       u: undo,
       n: function () { follow("next"); },
       j: function () { follow("next"); },
