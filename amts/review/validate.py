@@ -330,7 +330,7 @@ def check_write(
         slides = lost_slide_marks(proposal, text)
         if slides:
             problem("slide marks removed (" + " ".join(slides) + "): the slides would lose this text; keep "
-                    "[** and **] around the same words")
+                    "the slide marks around the same words")
         reason = untranslated_reason(source, text, tgt)
         if reason:
             problem(f"{reason} (save anyway: it will not enter the parallel data)")
