@@ -13,7 +13,7 @@ from amts.sync import merge_documents
 from amts.sync.aligning import align_blocks
 from amts.sync.compare import compare_translations
 from amts.sync.diff import block_key
-from amts.sync.merge import source_sentences
+from amts.sync.state import source_sentences
 from amts.sync.tokens import prose_fingerprint
 
 CASES = [

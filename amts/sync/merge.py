@@ -14,27 +14,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from amts.adapt import ENGINE, MEMORY, AdaptiveTranslator, Memory
-from amts.document import Document, mask, normalize_space, strip_structure
+from amts.document import Document, strip_structure
 from amts.document.scripts import count_han
 from amts.memory import Example
 from amts.records import STATUSES, RecordStatus
-from amts.sync.aligning import align_sentence_lists
 from amts.sync.conserve import check_conservation
 from amts.sync.diff import ADDED, DELETED, MECHANICAL, MODIFIED, diff_blocks
 from amts.sync.labels import label_renames, rename_references
 from amts.sync.lines import reuse_lines
-from amts.sync.sentence_rules import source_sentences
+from amts.sync.placement import REQUEST_RULES
+from amts.sync.reflow import find_reflows
 from amts.sync.state import (
     FUZZY,
     KEPT,
-    PROPAGATED,
-    STATUS_MOVED,
     TRANSLATED,
     MergeState,
     Record,
     Unit,
 )
-from amts.sync.tokens import propagate, token_change
 from amts.sync.unit_rules import add_block, apply_unit_rules
 
 __all__ = ["STATUSES", "MergeResult", "Record", "RecordStatus", "merge_documents", "words"]
@@ -89,23 +86,29 @@ def walk(state: MergeState) -> None:
     state.renames = label_renames(state.os, state.ns, [(c.old, c.new) for c in changes
                                                        if c.old is not None and c.new is not None])
     state.append(state.preface)
+    claimed = find_reflows(state, changes)
     done: set = set()
     for change in changes:
-        if change.kind == ADDED:
-            add_block(state, change.new)
-            continue
-        link = state.link_of.get(change.old)  # type: ignore[arg-type]
-        if link is None or not link.tgt:
-            # an old source block the translation never had: keep leaving it out unless it changed
-            if change.kind in (MODIFIED, MECHANICAL) and change.new is not None:
+        if change.kind == ADDED and change.new in claimed:
+            link = claimed[change.new]  # a block continuing an old unit in a new layout (amts.sync.reflow)
+        elif change.kind == ADDED:
+            if not state.never_translated(change.new):
                 add_block(state, change.new)
             continue
+        else:
+            link = state.link_of.get(change.old)  # type: ignore[arg-type]
+        if link is None or not link.tgt:
+            # an old source block the translation never had: keep leaving it out unless it changed
+            if change.kind in (MODIFIED, MECHANICAL) and change.new is not None and not state.never_translated(change.new):
+                add_block(state, change.new)
+            continue
+        link = state.reflow_of.get(link, link)  # a unit continued in a new layout with others: with the first
         if link in done:
             continue
         members = [status_of_old.get(i) for i in link.src]
         alive = [m for m in members if m is not None and m.kind != DELETED]
-        if change.kind == DELETED and alive:
-            continue  # the group is merged where its first surviving block is
+        if change.kind == DELETED and (alive or link in state.reflowed):
+            continue  # the group is merged where its first surviving block (or its continuation) is
         done.add(link)
         apply_unit_rules(state, Unit.of(state, link, members, alive))
     reuse_orphans(state)
@@ -135,59 +138,13 @@ def reuse_orphans(state: MergeState) -> None:
                                                   f"source line is elsewhere in the new source): {orphan.line.strip()}"]))
 
 
-def reuse_old_translations(state: MergeState) -> None:
-    """A request for a sentence the old source already had (moved, or in a rewritten block) gets
-    that sentence's human translation, where the old paragraph pairs its sentences one to one;
-    a sentence whose only change is in its tokens (a new link target...) gets it propagated."""
-    found = _old_translations(state, {mask(p.key).text for p in state.pending})
-    for pending in state.pending:
-        hit = found.get(mask(pending.key).text)
-        if hit is None:
-            continue
-        old_key, translation = hit
-        if old_key != pending.key:
-            translation = propagate(old_key, translation, token_change(old_key, pending.key))
-            if translation is None:
-                continue
-        pending.text = translation
-        pending.status = STATUS_MOVED if old_key == pending.key else PROPAGATED
-        pending.note = ("unchanged sentence: its old translation reused" if old_key == pending.key
-                        else "its old translation reused, tokens updated")
-
-
-def _old_translations(state: MergeState, wanted: set[str]) -> dict[str, tuple[str, str]]:
-    """Masked sentence -> (old source sentence, its translation), for the ``wanted`` sentences the old
-    source has in a block whose translation pairs its segments one to one."""
-    src, tgt = state.src, state.tgt
-    where: dict[str, int] = {}
-    for segment in state.os.segments:
-        for sentence in source_sentences(segment, src):
-            masked = mask(normalize_space(sentence, src)).text
-            if masked in wanted:
-                where.setdefault(masked, segment.block)
-    found: dict[str, tuple[str, str]] = {}
-    for block in sorted(set(where.values())):
-        link = state.link_of.get(block)
-        if link is None or len(link.src) != 1 or not link.tgt:
-            continue
-        olds = [state.os.segments[i] for i in state.os.blocks[block].segments]
-        tgts = [state.ot.segments[i] for j in link.tgt for i in state.ot.blocks[j].segments]
-        if len(olds) != len(tgts):
-            continue
-        for old, target in zip(olds, tgts, strict=True):
-            o_sents = [normalize_space(x, src) for x in source_sentences(old, src)]
-            t_sents = target.sentences(tgt)
-            for sl in align_sentence_lists(o_sents, [normalize_space(t.text, tgt) for t in t_sents], src, tgt):
-                if len(sl.src) == 1 and sl.tgt and mask(o_sents[sl.src[0]]).text in wanted:
-                    text = target.text[t_sents[min(sl.tgt)].start : t_sents[max(sl.tgt)].end]
-                    found.setdefault(mask(o_sents[sl.src[0]]).text, (o_sents[sl.src[0]], normalize_space(text, tgt)))
-    return found
-
-
 def translate(state: MergeState, translator: AdaptiveTranslator | None) -> None:
-    """Answer the pending requests: old human translations first, then one batch to the engine."""
+    """Answer the pending requests: old human translations first (:data:`REQUEST_RULES`), then one
+    batch to the engine."""
     if state.pending:
-        reuse_old_translations(state)
+        for name, rule in REQUEST_RULES:
+            rule(state)
+            state.rules_used["request:" + name] += 1
     if translator is None:
         return
     keys: list[str] = []

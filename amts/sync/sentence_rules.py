@@ -9,7 +9,6 @@ translation as fallback). Both lists are :class:`~amts.sync.ruler.Ruler` s: rule
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,24 +17,8 @@ from amts.document.scripts import UNSPACED_RE
 from amts.sync.aligning import Link, align_sentence_lists
 from amts.sync.diff import DELETED, MECHANICAL, UNCHANGED, diff_sentences, mechanical_change
 from amts.sync.ruler import Ruler
-from amts.sync.state import KEPT, PROPAGATED, STATUS_DELETED, MergeState, Part, Record
+from amts.sync.state import KEPT, PROPAGATED, STATUS_DELETED, MergeState, Part, Record, source_sentences
 from amts.sync.tokens import TokenChange, propagate, token_change, wrap_text, wrapped_in_slide_marks
-
-_AFTER_SLIDE_CLOSER = re.compile(r"(?<=[.!?])(?:\*\*[\])])\s+(?=\S)")
-
-
-def source_sentences(segment: Segment, lang: str) -> list[str]:
-    """The segment's sentences; also cut after a slide mark that closes a sentence (``...end.**] Next``),
-    which the masked splitter cannot see because the mark is a placeholder there."""
-    out: list[str] = []
-    for sentence in segment.sentences(lang):
-        text, pos = sentence.text, 0
-        for match in _AFTER_SLIDE_CLOSER.finditer(text):
-            cut = match.start() + 3
-            out.append(text[pos:cut])
-            pos = match.end()
-        out.append(text[pos:])
-    return out
 
 
 def propagation(source_old: str, source_new: str, target_old: str, change: TokenChange, anchor: int) -> Record | None:
@@ -141,14 +124,20 @@ class SentenceRun:
     intact: bool  # the old group survives whole, in as many new sentences
     kinds: set[str]  # how each sentence changed
     anchor: int
+    sentences: list[str]  # the new sentences (wrapping folded)
+    positions: list[int]  # their ordinals in the new source
 
 
 SentenceRule = Callable[[MergeState, SentenceRun], "Part | None"]
 
 
 def sentence_added(state: MergeState, run: SentenceRun) -> Part | None:
-    """New sentences: translated."""
-    return state.request(run.source_new, None, None, run.anchor) if run.source_old is None else None
+    """New sentences: translated one by one (so each can also be found among the old sentences)."""
+    if run.source_old is not None:
+        return None
+    parts = [state.request(sentence, None, None, run.anchor, [sentence], [position])
+             for sentence, position in zip(run.sentences, run.positions, strict=True)]
+    return parts[0] if len(parts) == 1 else _joined(parts, state.joiner)
 
 
 def sentence_unchanged(state: MergeState, run: SentenceRun) -> Part | None:
@@ -156,6 +145,7 @@ def sentence_unchanged(state: MergeState, run: SentenceRun) -> Part | None:
     if not (run.intact and run.kinds == {UNCHANGED}) or run.target_old is None:
         return None
     state.report(Record(KEPT, False, run.source_old, run.source_new, run.target_old, run.target_old, anchor=run.anchor))
+    _remember_kept(state, run)
     return _const(run.target_old)
 
 
@@ -168,12 +158,20 @@ def sentence_mechanical(state: MergeState, run: SentenceRun) -> Part | None:
     if record is None:
         return None
     state.report(record)
+    _remember_kept(state, run)
     return _const(record.target_new or "")
+
+
+def _remember_kept(state: MergeState, run: SentenceRun) -> None:
+    """Note where old translations were kept, so a request next to them is not given them again."""
+    target = normalize_space(run.target_old or "", state.tgt)
+    for position, sentence in zip(run.positions, run.sentences, strict=False):
+        state.kept_sentences[position] = (sentence, target)
 
 
 def sentence_changed(state: MergeState, run: SentenceRun) -> Part | None:
     """Changed sentences: translated anew, the old translation as first example and as fallback."""
-    return state.request(run.source_new, run.source_old, run.target_old, run.anchor)
+    return state.request(run.source_new, run.source_old, run.target_old, run.anchor, run.sentences, run.positions)
 
 
 #: How a run of new sentences gets its translation, in the order tried (the last one always applies).
@@ -211,10 +209,9 @@ class SentenceAlignment:
         o_sents = [s for seg in job.olds for s in source_sentences(seg, state.src)]
         n_sents = [s for seg in job.news for s in source_sentences(seg, state.src)]
         t_sents = job.target.sentences(state.tgt)
-        links = align_sentence_lists([normalize_space(s, state.src) for s in o_sents],
-                                     [normalize_space(s.text, state.tgt) for s in t_sents], state.src, state.tgt)
+        links = old_sentence_links(state, job.olds, job.target)
         changes = diff_sentences(o_sents, n_sents, state.src)
-        return cls(o_sents, n_sents, t_sents, links, _extents(links), changes)
+        return cls(o_sents, n_sents, t_sents, links, extents(links), changes)
 
     @property
     def deleted(self) -> set[int]:
@@ -241,7 +238,19 @@ class SentenceAlignment:
         return runs
 
 
-def _extents(links: list[Link]) -> dict[Link, tuple[int, int]]:
+def old_sentence_links(state: MergeState, olds: Sequence[Segment], target: Segment) -> list[Link]:
+    """How the sentences of old-source segments ``olds`` are translated in ``target`` (Gale-Church with
+    structural evidence, :func:`amts.align.align_sentences`), computed once per merge."""
+    key = (tuple(seg.index for seg in olds), target.index)
+    links = state.sentence_links.get(key)
+    if links is None:
+        o_sents = [normalize_space(s, state.src) for seg in olds for s in source_sentences(seg, state.src)]
+        t_sents = [normalize_space(s.text, state.tgt) for s in target.sentences(state.tgt)]
+        links = state.sentence_links[key] = align_sentence_lists(o_sents, t_sents, state.src, state.tgt)
+    return links
+
+
+def extents(links: list[Link]) -> dict[Link, tuple[int, int]]:
     """Each linked group's target sentences; target-only sentences travel with the linked sentence
     before them (leading ones: after them)."""
     extent: dict[Link, tuple[int, int]] = {}
@@ -265,16 +274,19 @@ def merge_sentences(state: MergeState, job: SegmentMerge) -> Callable[[], str]:
     plan = SentenceAlignment.of(state, job)
     target, deleted = job.target, plan.deleted
     pieces: list[tuple[Part, tuple[int, int] | None]] = []
+    first = job.news[0] if job.news else None
     for link, new_idx, kinds in plan.runs():
-        source_new = " ".join(normalize_space(plan.news[n], state.src) for n in new_idx)
+        sentences = [normalize_space(plan.news[n], state.src) for n in new_idx]
+        positions = [state.sentence_position(first, n) for n in new_idx] if first else []
         if link is None:
-            run = SentenceRun(source_new, None, None, False, set(kinds), job.anchor)
+            run = SentenceRun(" ".join(sentences), None, None, False, set(kinds), job.anchor, sentences, positions)
             pieces.append((apply_sentence_rules(state, run), None))
             continue
         span = plan.extent[link]
         source_old = " ".join(normalize_space(plan.olds[i], state.src) for i in link.src)
         intact = not (set(link.src) & deleted) and len(new_idx) == len(link.src)
-        run = SentenceRun(source_new, source_old, plan.target_text(target, span), intact, set(kinds), job.anchor)
+        run = SentenceRun(" ".join(sentences), source_old, plan.target_text(target, span), intact, set(kinds),
+                          job.anchor, sentences, positions)
         pieces.append((apply_sentence_rules(state, run), span))
     for link in plan.links:  # old sentences that vanished, for the report
         if link.src and all(i in deleted for i in link.src) and link in plan.extent:
@@ -294,9 +306,11 @@ def _render_sentences(target: Segment, t_sents: list, pieces: list[tuple[Part, t
         previous: tuple[int, int] | None = None
         for k, (piece, span) in enumerate(pieces):
             text = piece if isinstance(piece, str) else piece()
+            if not text:
+                continue  # sentences whose translation was placed with the one before them
             if k and span and previous and span[0] == previous[1] + 1:
                 out.append(target.text[t_sents[previous[1]].end : t_sents[span[0]].start])
-            elif k:
+            elif len(out) > 1:
                 out.append(join_between(out[-1], text, joiner))
             out.append(text)
             previous = span
@@ -315,17 +329,24 @@ def join_between(before: str, after: str, joiner: str) -> str:
 
 def translate_segment(state: MergeState, segment: Segment, anchor: int) -> Callable[[], str]:
     """A new segment, each sentence sent to the engine (joined as the target language joins them)."""
-    resolvers = [state.request(normalize_space(s, state.src), None, None, anchor)
-                 for s in source_sentences(segment, state.src)]
-    joiner = state.joiner
+    resolvers = []
+    for k, sentence in enumerate(source_sentences(segment, state.src)):
+        key = normalize_space(sentence, state.src)
+        resolvers.append(state.request(key, None, None, anchor, [key], [state.sentence_position(segment, k)]))
+    return _joined(resolvers, state.joiner)
+
+
+def _joined(parts: list[Callable[[], str]], joiner: str) -> Callable[[], str]:
+    """The parts' texts joined as the target language joins sentences (an empty part adds nothing)."""
 
     def render() -> str:
         out: list[str] = []
-        for resolve in resolvers:
-            text = resolve()
-            if out:
+        for part in parts:
+            text = part()
+            if out and text:
                 out.append(join_between(out[-1], text, joiner))
-            out.append(text)
+            if text:
+                out.append(text)
         return "".join(out)
 
     return render

@@ -10,13 +10,18 @@ renamed. Rules only call the public methods below; nothing else keeps merge stat
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from amts.document import Block, Document, Segment, is_cjk_language, parse_markdown
+from amts.document import Block, Document, Segment, is_cjk_language, normalize_space, parse_markdown
 from amts.memory import Example
 from amts.records import RecordStatus, SegmentRecord
+
+if TYPE_CHECKING:
+    from amts.sync.reflow import Reflow
 from amts.sync.aligning import Link, align_blocks
 from amts.sync.diff import BlockChange
 from amts.sync.labels import rename_references
@@ -45,13 +50,21 @@ class Record(SegmentRecord):
 
 
 class Pending:
-    """An engine/memory request whose answer is filled in after the batch call."""
+    """An engine/memory request whose answer is filled in after the batch call.
 
-    def __init__(self, key: str, fallback: str, fallback_status: str, context: list[Example]) -> None:
+    ``sentences`` are the new source sentences it asks for and ``positions`` their places in the new
+    source (ordinals over all its sentences, see :meth:`MergeState.sentence_position`), so that old
+    human translations can be placed by content whatever the layout (:mod:`amts.sync.placement`).
+    """
+
+    def __init__(self, key: str, fallback: str, fallback_status: str, context: list[Example],
+                 sentences: list[str], positions: list[int]) -> None:
         self.key, self.fallback, self.fallback_status, self.context = key, fallback, fallback_status, context
+        self.sentences, self.positions = sentences, positions
         self.text: str | None = None
         self.status = fallback_status
         self.note = ""
+        self.fallback_placed = False  # the old translation it replaces was placed elsewhere in the output
 
 
 @dataclass
@@ -85,6 +98,16 @@ class MergeState:
         self.preface = old_tgt
         #: how often each named rule handled something (rules are named in their rulers)
         self.rules_used: Counter[str] = Counter()
+        self._untranslated: set[str] | None = None  # sentences of old-source blocks with no translation
+        self._sentence_base: list[int] | None = None  # per new-source segment: ordinal of its first sentence
+        #: sentence links between old-source segments and a target segment, computed once per merge
+        self.sentence_links: dict[tuple[tuple[int, ...], int], list[Link]] = {}
+        self.reflowed: dict[Link, Reflow] = {}  # units continued in a new layout, by their first (amts.sync.reflow)
+        self.reflow_of: dict[Link, Link] = {}  # each unit of a reflow -> the reflow's first unit
+        self.old_groups: list | None = None  # the old pair's sentence groups (amts.sync.placement)
+        #: new-source sentences given their old translation by a sentence rule: position -> (sentence,
+        #: the old translation of its group, wrapping folded)
+        self.kept_sentences: dict[int, tuple[str, str]] = {}
 
     def build_units(self) -> None:
         """Cut the old translation into units: the target blocks linked to one group of old-source
@@ -103,6 +126,22 @@ class MergeState:
             following = bodies[k + 1][0] if k + 1 < len(bodies) else len(text)
             self.span_of[link] = (start, end)
             self.tail_of[link] = text[end:following] if following >= end else ""
+
+    def never_translated(self, new_block: int | None) -> bool:
+        """Whether the prose of a new-source block is all sentences of old-source blocks the translation
+        never had (a split or re-wrapped paragraph of them): then it stays out, as they did."""
+        block = self.ns.blocks[new_block] if new_block is not None else None
+        if block is None or block.kind != "paragraph" or len(block.segments) != 1:
+            return False
+        segment = self.ns.segments[block.segments[0]]
+        if self.ns.text[block.start : segment.start].strip() or self.ns.text[segment.end : block.end].strip():
+            return False  # tab markers, labels: structure the output needs whatever the prose
+        if self._untranslated is None:
+            self._untranslated = {normalize_space(s, self.src) for b in self.os.blocks
+                                  if b.segments and not (b.index in self.link_of and self.link_of[b.index].tgt)
+                                  for seg in self.os.block_segments(b) for s in source_sentences(seg, self.src)}
+        return all(normalize_space(s, self.src) in self._untranslated
+                   for seg in self.ns.block_segments(block) for s in source_sentences(seg, self.src))
 
     # ---- output --------------------------------------------------------------------------------
     @property
@@ -130,14 +169,28 @@ class MergeState:
         self.parts[index] = text
 
     # ---- engine requests -------------------------------------------------------------------------
-    def request(self, source_new: str, source_old: str | None, target_old: str | None, anchor: int) -> Callable[[], str]:
-        """Ask the engine for ``source_new``; the old translation (``target_old``) is the fallback and
-        the first example. Returns the part rendering the answer, whose record is filled in then."""
+    def sentence_position(self, segment: Segment, k: int) -> int:
+        """The ordinal of the ``k``-th sentence of new-source ``segment`` among all new-source sentences
+        (``k`` may run on into the following segments: consecutive segments number consecutively)."""
+        if self._sentence_base is None:
+            base, total = [], 0
+            for each in self.ns.segments:
+                base.append(total)
+                total += len(source_sentences(each, self.src))
+            self._sentence_base = base
+        return self._sentence_base[segment.index] + k
+
+    def request(self, source_new: str, source_old: str | None, target_old: str | None, anchor: int,
+                sentences: list[str] | None = None, positions: list[int] | None = None) -> Callable[[], str]:
+        """Ask the engine for ``source_new`` (the new ``sentences`` at ``positions``); the old translation
+        (``target_old``) is the fallback and the first example. Returns the part rendering the answer,
+        whose record is filled in then."""
         context = [Example(source_old, target_old, 1.0)] if source_old and target_old else []
+        sentences, positions = sentences or [source_new], positions or []
         if target_old is not None:
-            pending = Pending(source_new, target_old, FUZZY, context)
+            pending = Pending(source_new, target_old, FUZZY, context, sentences, positions)
         else:
-            pending = Pending(source_new, source_new, UNTRANSLATED, context)
+            pending = Pending(source_new, source_new, UNTRANSLATED, context, sentences, positions)
         self.pending.append(pending)
         record = self.report(Record(pending.fallback_status, True, source_old, source_new, target_old, None,
                                     anchor=anchor))
@@ -162,6 +215,23 @@ class MergeState:
         self.orphans.extend(Orphan(source, line, record) for source, line in lines)
 
 
+_AFTER_SLIDE_CLOSER = re.compile(r"(?<=[.!?])(?:\*\*[\])])\s+(?=\S)")
+
+
+def source_sentences(segment: Segment, lang: str) -> list[str]:
+    """The segment's sentences; also cut after a slide mark that closes a sentence (``...end.**] Next``),
+    which the masked splitter cannot see because the mark is a placeholder there."""
+    out: list[str] = []
+    for sentence in segment.sentences(lang):
+        text, pos = sentence.text, 0
+        for match in _AFTER_SLIDE_CLOSER.finditer(text):
+            cut = match.start() + 3
+            out.append(text[pos:cut])
+            pos = match.end()
+        out.append(text[pos:])
+    return out
+
+
 def _resolve_record(record: Record, pending: Pending, text: str, added: bool, target_old: str | None) -> None:
     """Fill in the record of an engine request once its answer (or its fallback) is known."""
     record.status = pending.status if pending.text is not None else pending.fallback_status
@@ -173,7 +243,8 @@ def _resolve_record(record: Record, pending: Pending, text: str, added: bool, ta
         else "no translation available; source text kept" if record.status == UNTRANSLATED else "")
     record.needs_review = record.status not in (STATUS_MOVED, PROPAGATED) and not (
         pending.status == TRANSLATED and pending.note == "exact memory match")
-    if target_old is not None and text != target_old and record.status in (STATUS_MOVED, PROPAGATED):
+    if (target_old is not None and text != target_old and record.status in (STATUS_MOVED, PROPAGATED)
+            and not pending.fallback_placed):
         # another human translation replaces this one: the reviewer sees both
         record.needs_review = True
         record.note += "; replaces the old translation shown"

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from amts.document import Block, Document, Segment
 from amts.sync.diff import MOVED, UNCHANGED, diff_sentences
 from amts.sync.lines import merge_code
+from amts.sync.reflow import rule_reflowed
 from amts.sync.ruler import Ruler
 from amts.sync.sentence_rules import merge_segment, translate_segment
 from amts.sync.state import (
@@ -119,6 +120,7 @@ def rule_rewritten(state: MergeState, unit: Unit) -> bool:
 
 #: The unit rules, in the order they are tried (the last one always applies).
 UNIT_RULES: Ruler[UnitRule] = Ruler([
+    ("reflowed", rule_reflowed),
     ("deleted", rule_deleted),
     ("unchanged", rule_unchanged),
     ("code_or_math", rule_code_or_math),

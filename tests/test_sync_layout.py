@@ -1,0 +1,160 @@
+"""Sentences follow content, not layout: a human sentence whose English survives verbatim survives a split,
+a join, a re-wrap or a reordering of paragraphs, and a translation only moves with the evidence an
+alignment needs. Real D2L sections, read at test time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from amts.document import parse_markdown
+from amts.sync import MergeResult, merge_documents
+from amts.sync.placement import credible
+from amts.sync.tokens import prose_fingerprint
+
+SECTIONS = [
+    "chapter_convolutional-neural-networks/padding-and-strides.md",
+    "chapter_attention-mechanisms/attention-cues.md",
+    "chapter_multilayer-perceptrons/dropout.md",
+    "chapter_linear-networks/softmax-regression.md",
+    "chapter_recurrent-modern/beam-search.md",
+]
+
+
+def _texts(d2l: Path, rel: str) -> tuple[str, str]:
+    return (d2l / "en-origin" / rel).read_text("utf-8"), (d2l / "zh" / rel).read_text("utf-8")
+
+
+def _lost_sentences(old_target: str, output: str) -> list[str]:
+    """The old translation's sentences whose prose is not in ``output``."""
+    out = prose_fingerprint(output)
+    return [s.text for seg in parse_markdown(old_target).segments for s in seg.sentences("zh")
+            if any(ch.isalpha() for ch in prose_fingerprint(s.text)) and prose_fingerprint(s.text) not in out]
+
+
+def _plain_paragraphs(text: str) -> list[tuple[int, int, int]]:
+    """(block start, block end, segment index) of paragraphs with nothing around their prose."""
+    doc = parse_markdown(text)
+    found = []
+    for block in doc.blocks:
+        segments = doc.block_segments(block)
+        if (block.kind == "paragraph" and len(segments) == 1 and not segments[0].continuation
+                and text[block.start : segments[0].start].strip() == "" and text[segments[0].end : block.end].strip() == ""):
+            found.append((block.start, block.end, segments[0].index))
+    return found
+
+
+def _cut_after_sentence(text: str, k: int) -> str | None:
+    """``text`` with one paragraph's prose split (a blank line) after its ``k``-th sentence."""
+    doc = parse_markdown(text)
+    candidates = [(start, doc.segments[s]) for start, _end, s in _plain_paragraphs(text)
+                  if len(doc.segments[s].sentences("en")) > 1]
+    if not candidates:
+        return None
+    _start, segment = candidates[k % len(candidates)]
+    sentences = segment.sentences("en")
+    wanted = sum(not ch.isspace() for ch in segment.text[: sentences[(k // len(candidates)) % (len(sentences) - 1)].end])
+    pos = segment.start
+    while wanted:
+        wanted -= not text[pos].isspace()
+        pos += 1
+    rest = text[pos:]
+    return text[:pos] + "\n\n" + rest.lstrip(" \t\n")
+
+
+@st.composite
+def layout_edited(draw, text: str) -> str:  # noqa: ANN001
+    """``text`` with a few generated layout-only edits: no word changes."""
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["split", "join", "rewrap", "reorder"]))
+        paragraphs = _plain_paragraphs(text)
+        k = draw(st.integers(0, 10_000))
+        if kind == "split":
+            text = _cut_after_sentence(text, k) or text
+            continue
+        if not paragraphs:
+            continue
+        start, end, _ = paragraphs[k % len(paragraphs)]
+        if kind == "rewrap":
+            words = text[start:end].split()
+            width = draw(st.sampled_from([30, 60, 10_000]))
+            lines, line = [], ""
+            for word in words:
+                if line and len(line) + len(word) >= width:
+                    lines.append(line)
+                    line = ""
+                line = f"{line} {word}" if line else word
+            text = text[:start] + "\n".join([*lines, line]) + "\n" + text[end:]
+            continue
+        following = [p for p in paragraphs if p[0] > end and text[end : p[0]].strip() == ""]
+        if not following:
+            continue
+        nxt_start, nxt_end, _ = following[0]
+        if kind == "join":
+            text = text[:end] + text[nxt_start:]
+        else:  # reorder: the two paragraphs swap places
+            text = text[:start] + text[nxt_start:nxt_end] + text[end:nxt_start] + text[start:end] + text[nxt_end:]
+    return text
+
+
+@pytest.mark.d2l
+@pytest.mark.parametrize("rel", SECTIONS)
+def test_layout_only_edits_keep_every_human_sentence(d2l: Path, rel: str) -> None:
+    old, zh = _texts(d2l, rel)
+
+    @settings(max_examples=10, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(layout_edited(old))
+    def check(new: str) -> None:
+        result = merge_documents(old, new, zh, None, "en", "zh")
+        assert _lost_sentences(zh, result.text) == []
+        flagged = [(r.status, r.source_new) for r in result.records if r.needs_review]
+        assert flagged == []
+
+    check()
+
+
+def _split_before(d2l: Path, words: str) -> tuple[str, MergeResult]:
+    """padding-and-strides.md with a paragraph split before ``words``: the old translation and the merge."""
+    old, zh = _texts(d2l, "chapter_convolutional-neural-networks/padding-and-strides.md")
+    cut = old.index(words)
+    return zh, merge_documents(old, old[:cut].rstrip(" \n") + "\n\n" + old[cut:], zh, None, "en", "zh")
+
+
+@pytest.mark.d2l
+def test_a_paragraph_split_keeps_its_translation(d2l: Path) -> None:
+    """The case of the issue: "As motivation, note that..." starts a paragraph of its own."""
+    zh, result = _split_before(d2l, "As motivation, note that")
+    assert result.words_to_review == 0
+    assert _lost_sentences(zh, result.text) == []
+    assert result.rules_used["reflowed"] == 1
+    assert not [r for r in result.records if r.status == "deleted"]
+    assert result.text.count("本节我们将介绍*填充*（padding）和*步幅*（stride）") == 1
+    assert "As motivation" not in result.text
+
+
+@pytest.mark.d2l
+def test_a_split_paragraph_is_cut_where_its_translation_breaks(d2l: Path) -> None:
+    """Each part of a split paragraph gets the Chinese sentences aligned with its English ones."""
+    _zh, result = _split_before(d2l, "Choosing odd kernel sizes has the benefit")
+    assert result.words_to_review == 0
+    before, _after = result.text.split("选择奇数的好处是", 1)
+    assert before.endswith("例如1、3、5或7。\n\n")  # the Chinese paragraph is cut where the English one is
+    assert [r.note for r in result.records if r.status == "kept" and "paragraph breaks" in r.note] == [
+        "paragraph breaks changed: translation cut at the new breaks"]
+
+
+@pytest.mark.d2l
+def test_a_moved_sentence_takes_no_translation_without_evidence(d2l: Path) -> None:
+    """Cases of the issue: a citation or a slide mark may not vanish with a reused translation."""
+    assert not credible("For instance, we can design a model trained with reinforcement learning "
+                        ":cite:`Mnih.Heess.Graves.ea.2014`.", "然而，注意力机制的设计有许多替代方案。", "en", "zh")
+    assert not credible("We can [**query the device where the tensor is located.**]",
+                        "我们可以[**查询张量所在的设备。", "en", "zh")
+    assert not credible("*Graphical processing units* (GPUs) proved to be a game changer.",
+                        "然而，用GPU训练神经网络改变了这一格局。*", "en", "zh")
+    assert credible("We can [**query the device where the tensor is located.**]",
+                    "我们可以[**查询张量所在的设备**]。", "en", "zh")
