@@ -17,7 +17,7 @@ from amts.cli.console import out as say
 from amts.document import read_markdown
 from amts.fileio import atomic_write_text, guard_outputs, read_text
 from amts.memory.formats import FormatError
-from amts.memory.formats.book import assemble, book_units
+from amts.memory.formats.book import AssemblyReport, assemble, book_units
 from amts.memory.formats.po import read_po, write_po
 from amts.memory.formats.units import Unit, UnitState
 from amts.memory.formats.xliff import UnitDocument, UnitFile, read_xliff, write_xliff
@@ -25,20 +25,23 @@ from amts.tree import discover, output_path
 
 exchange_app = typer.Typer(help="XLIFF and PO for translators' tools: a book's segments, a sync's review queue.", no_args_is_help=True)
 
-_SUFFIX = {"xliff": ".xlf", "xliff12": ".xlf", "po": ".po"}
-FormatOption = typer.Option("xliff", "--format", help="xliff (2.1), xliff12 (1.2) or po.")
+_SUFFIX = {"xliff": ".xlf", "xliff12": ".xlf", "po": ".po", "pot": ".pot"}
+FormatOption = typer.Option("xliff", "--format", help="xliff (2.1), xliff12 (1.2), po, or pot (a PO template).")
 ForceOption = typer.Option(False, "--force", help="Overwrite outputs even if they were edited by hand.")
 
 
 def _check_format(fmt: str) -> str:
     name = fmt.lower()
     if name not in _SUFFIX:
-        fail(f"--format must be xliff, xliff12 or po, not {fmt!r}")
+        fail(f"--format must be xliff, xliff12, po or pot, not {fmt!r}")
     return name
 
 
 def _write(document: UnitDocument, fmt: str, path: Path) -> None:
-    text = write_po(document) if fmt == "po" else write_xliff(document, "1.2" if fmt == "xliff12" else "2.1")
+    if fmt in ("po", "pot"):
+        text = write_po(document, template=fmt == "pot")
+    else:
+        text = write_xliff(document, "1.2" if fmt == "xliff12" else "2.1")
     atomic_write_text(path, text)
 
 
@@ -81,7 +84,7 @@ def export(
             unit_file = book_units(text, source.relative.as_posix(), _translation_of(translation, source.relative, tgt), state=state)
         except FormatError as error:
             fail(f"{error} (nothing written)")
-        if fmt == "po":
+        if fmt in ("po", "pot"):
             for unit in unit_file.units:
                 unit.id = f"{unit_file.original}#{unit.id}"
         documents.append((out / source.relative.parent / (source.relative.name + _SUFFIX[fmt]), UnitDocument(src, tgt, [unit_file])))
@@ -111,30 +114,19 @@ def import_(
     files: Path = typer.Argument(..., help="A returned .xlf/.xliff/.po file, or a folder of them."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the reassembled Markdown (<dir>/<tgt>.<name>.md)."),
     source: Path | None = typer.Option(None, "--source", help="The source book (needed for PO, which has no skeleton)."),
+    tgt: str | None = typer.Option(None, "--tgt", help="Target language, for files that do not name one."),
+    accept_fuzzy: bool = typer.Option(False, "--accept-fuzzy", help="Also take targets that are not final "
+                                      "(PO fuzzy, XLIFF initial or needs-review)."),
     force: bool = ForceOption,
-) -> None:
+) -> int:
     """Reassemble the translated Markdown from returned XLIFF/PO files; refused segments are reported."""
     if not files.exists():
         fail(f"{files}: no such file or directory")
     paths = [files] if files.is_file() else sorted(p for p in files.rglob("*") if p.suffix.lower() in (".xlf", ".xliff", ".po"))
     if not paths:
         fail(f"{files}: no .xlf, .xliff or .po files")
-    outputs = []  # every file is read and reassembled before anything is written
-    for path in paths:
-        try:
-            document = _load_units(path)
-            for unit_file in document.files:
-                original = unit_file.original
-                skeleton = None
-                if unit_file.skeleton is None:
-                    original, skeleton = _po_source(path, files, unit_file, source)
-                text, report = assemble(unit_file, skeleton)
-                outputs.append((output_path(out, Path(original), document.tgt_lang or "tgt"), original, text, report))
-        except FormatError as error:
-            fail(f"{path}: {error} (nothing written)")
-        except OSError as error:
-            fail(f"{path}: {error.strerror or error} (nothing written)")
-    refused = 0
+    outputs = _reassemble(paths, out, source, tgt, accept_fuzzy)
+    counts = {"refused": 0, "not final": 0, "missing": 0}
     with guard_outputs([out], force=force) as guard:
         for target, original, text, report in outputs:
             atomic_write_text(target, text)
@@ -142,21 +134,59 @@ def import_(
                 say.written(target, report.summary())
             for line in report.refused:
                 say.warning(f"{original} {line}", label="refused")
-            refused += len(report.refused)
+            if report.missing:
+                shown = ", ".join(report.missing[:5]) + (f" and {len(report.missing) - 5} more" if len(report.missing) > 5 else "")
+                say.warning(f"{original}: {len(report.missing)} segment(s) missing from the returned file, left in the "
+                            f"source language: {shown}", label="missing")
+            counts["refused"] += len(report.refused)
+            counts["not final"] += report.not_final
+            counts["missing"] += len(report.missing)
     kept = report_kept(guard)
-    note = f"; {refused} segments refused (structure changed), left in the source language" if refused else ""
-    say.summary(f"reassembled {len(outputs)} file(s) -> {out}{note}{kept}")
+    notes = {"refused": "refused (structure changed)", "not final": "not final (fuzzy, initial or needs review; "
+             "--accept-fuzzy takes them)", "missing": "missing from the returned files"}
+    note = "".join(f"; {counts[key]} segments {words}, left in the source language"
+                   for key, words in notes.items() if counts[key])
+    say.summary(f"reassembled {len(outputs)} file(s) -> {out}{note}{kept}", **{k.replace(" ", "_"): v for k, v in counts.items()})
+    return 1 if counts["missing"] else 0
 
 
-def _po_source(path: Path, root: Path, unit_file: UnitFile, source: Path | None) -> tuple[str, str]:
-    """For PO: the Markdown file the units came from (ids ``a.md#s3``) and its text from --source."""
+def _reassemble(paths: list[Path], out: Path, source: Path | None, tgt: str | None,
+                accept_fuzzy: bool) -> list[tuple[Path, str, str, AssemblyReport]]:
+    """Every returned file read and reassembled before anything is written."""
+    outputs = []
+    for path in paths:
+        try:
+            document = _load_units(path)
+            for unit_file in document.files:
+                original = unit_file.original
+                skeleton = None
+                if unit_file.skeleton is None:
+                    original, skeleton = _po_source(path, unit_file, source)
+                text, report = assemble(unit_file, skeleton, accept_fuzzy=accept_fuzzy)
+                language = document.tgt_lang or tgt
+                if not language:
+                    raise FormatError("the file names no target language (a tool dropped it): give --tgt")
+                outputs.append((output_path(out, Path(original), language), original, text, report))
+        except FormatError as error:
+            fail(f"{path}: {error} (nothing written)")
+    return outputs
+
+
+def _po_source(path: Path, unit_file: UnitFile, source: Path | None) -> tuple[str, str]:
+    """For PO: the Markdown file the units came from and its text from --source.
+
+    The file is named by the msgctxt (``a.md#s3``, as amts writes them), else by the header
+    (``X-Source-File``), else by the ``#: a.md:12`` references (what ``xliff2po`` keeps)."""
     if source is None:
         raise FormatError("a PO file has no skeleton: give the source book with --source")
     originals = {unit.id.rpartition("#")[0] for unit in unit_file.units if "#" in unit.id}
-    if not unit_file.units and unit_file.original.endswith(".md"):
-        originals = {unit_file.original}  # a file without prose: its header names it
+    if not originals and unit_file.original.endswith(".md"):
+        originals = {unit_file.original}  # the header names it (a file without prose, or a tool dropped msgctxt)
+    if not originals:
+        originals = {unit.file for unit in unit_file.units if unit.file.endswith(".md")}
     if len(originals) != 1:
-        raise FormatError("the PO file's msgctxt do not name one Markdown file (expected FILE#sN)")
+        raise FormatError("the PO file does not name one Markdown file (by msgctxt FILE#sN, X-Source-File or "
+                          f"#: references; found {', '.join(sorted(originals)) or 'none'})")
     original = originals.pop()
     for unit in unit_file.units:
         unit.id = unit.id.rpartition("#")[2]
@@ -207,9 +237,11 @@ def review_queue(data: dict) -> UnitDocument:
                 notes.append(f"English before: {segment['source_old']}")
             if new and new != old:
                 notes.append(f"suggestion: {new}")
+            previous = segment.get("source_old") or ""
             unit_file.units.append(
                 Unit(segment.get("id", ""), segment["source_new"], old or new, UnitState.NEEDS_REVIEW, notes,
-                     unit_file.original, segment.get("output_line"))
+                     unit_file.original, segment.get("output_line"),
+                     previous if previous != segment["source_new"] else "")  # PO: #| msgid
             )
         if unit_file.units:
             document.files.append(unit_file)

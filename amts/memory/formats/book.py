@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from amts.document import Document, DocumentError, parse_markdown
+from amts.document import Document, DocumentError, Segment, parse_markdown
 from amts.memory.formats.base import FormatError
 from amts.memory.formats.units import Unit, UnitState, structure_differs
 from amts.memory.formats.xliff import UnitFile
@@ -89,24 +89,36 @@ def book_units(text: str, original: str, translation: str | None = None, *, stat
 
 @dataclass
 class AssemblyReport:
-    """What went into an assembled file: units used, left in the source language, refused (with why)."""
+    """What went into an assembled file: units used, left in the source language, refused (with why),
+    not final (fuzzy, initial, needs review: left as they were unless accepted), missing from the file."""
 
     used: int = 0
     untranslated: int = 0
-    needs_review: int = 0
+    needs_review: int = 0  # not final but used (``accept_fuzzy``)
+    not_final: int = 0  # not final and left in the source language
     refused: list[str] = field(default_factory=list)  # "s12 (line 40): inline structure lost '`x`'"
+    missing: list[str] = field(default_factory=list)  # "s7 (line 21)": a segment no unit of the file stands for
 
     def summary(self) -> str:
         parts = [f"{self.used} segments translated", f"{self.untranslated} left in the source language"]
+        if self.not_final:
+            parts.append(f"{self.not_final} not final (fuzzy or needs review) left in the source language")
         if self.needs_review:
-            parts.append(f"{self.needs_review} still marked for review (used)")
+            parts.append(f"{self.needs_review} not final but taken (--accept-fuzzy)")
         if self.refused:
             parts.append(f"{len(self.refused)} refused (structure changed)")
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing from the file")
         return ", ".join(parts)
 
 
-def assemble(unit_file: UnitFile, skeleton: str | None = None) -> tuple[str, AssemblyReport]:
-    """The translated Markdown of ``unit_file`` (its own skeleton, or ``skeleton`` for PO) and a report."""
+def assemble(unit_file: UnitFile, skeleton: str | None = None, *,
+             accept_fuzzy: bool = False) -> tuple[str, AssemblyReport]:
+    """The translated Markdown of ``unit_file`` (its own skeleton, or ``skeleton`` for PO) and a report.
+
+    A unit finds its segment by id (``s3``), else -- for files a tool re-numbered (``xliff2po``,
+    ``po2xliff``) -- by its source text. A target that is not final is used only with ``accept_fuzzy``.
+    """
     text = unit_file.skeleton if unit_file.skeleton is not None else skeleton
     if text is None:
         raise FormatError(f"{unit_file.original}: no skeleton in the file; give the source Markdown")
@@ -114,24 +126,47 @@ def assemble(unit_file: UnitFile, skeleton: str | None = None) -> tuple[str, Ass
         document = parse_markdown(text)
     except DocumentError as error:
         raise FormatError(f"{unit_file.original}: the skeleton is not Markdown amts can read ({error})") from None
-    by_id = {segment_id(s.index): s for s in document.segments}
     report = AssemblyReport()
     replacements: dict[int, str] = {}
-    for unit in unit_file.units:
-        segment = by_id.get(unit.id)
-        if segment is None:
-            raise FormatError(f"{unit_file.original}: unit {unit.id!r} is not a segment of the skeleton")
-        if unit.source != segment.text:
-            raise FormatError(f"{unit_file.original}: the source of unit {unit.id!r} was changed (line {segment.line + 1})")
+    placed = _place_units(unit_file, document)
+    for unit, segment in placed:
         if not unit.target.strip() or unit.state == UnitState.NEW:
             report.untranslated += 1
+            continue
+        if not unit.final and not accept_fuzzy:
+            report.not_final += 1
             continue
         why = structure_differs(segment.text, unit.target)
         if why:
             report.refused.append(f"{unit.id} (line {segment.line + 1}): {why}")
             continue
-        report.needs_review += unit.state == UnitState.NEEDS_REVIEW
+        report.needs_review += not unit.final
         if unit.target != segment.text:
             replacements[segment.index] = unit.target
         report.used += 1
+    covered = {segment.index for _, segment in placed}
+    report.missing = [f"{segment_id(s.index)} (line {s.line + 1})" for s in document.segments
+                      if s.masked.has_prose and s.index not in covered]
     return document.render(replacements), report
+
+
+def _place_units(unit_file: UnitFile, document: Document) -> list[tuple[Unit, Segment]]:
+    """Each unit with the segment it stands for: by id, else by source text (the first one not taken)."""
+    by_id = {segment_id(s.index): s for s in document.segments}
+    by_text: dict[str, list[Segment]] = {}
+    for segment in document.segments:
+        by_text.setdefault(segment.text, []).append(segment)
+    taken: set[int] = set()
+    placed = []
+    for unit in unit_file.units:
+        segment = by_id.get(unit.id)
+        if segment is not None and unit.source != segment.text and unit.source not in by_text:
+            raise FormatError(f"{unit_file.original}: the source of unit {unit.id!r} was changed (line {segment.line + 1})")
+        if segment is None or segment.text != unit.source or segment.index in taken:
+            segment = next((s for s in by_text.get(unit.source, []) if s.index not in taken), None)
+        if segment is None:
+            raise FormatError(f"{unit_file.original}: unit {unit.id!r} is not a segment of the skeleton "
+                              "(neither its id nor its source text)")
+        taken.add(segment.index)
+        placed.append((unit, segment))
+    return placed

@@ -19,18 +19,36 @@ from amts.memory.formats.xliff import UnitDocument, UnitFile, check_languages, p
 from amts.memory.pairs import Pair
 
 
-def write_po(document: UnitDocument) -> str:
-    """The PO text of ``document`` (all its files in one catalogue; references keep the file names)."""
+def plural_forms(language: str) -> str | None:
+    """Gettext's ``Plural-Forms`` for a BCP 47 tag (Babel's gettext table), or None if Babel knows none."""
+    from babel.core import UnknownLocaleError
+    from babel.messages.plurals import get_plural
+
+    for tag in (language.replace("-", "_"), language.split("-")[0]):
+        try:
+            return get_plural(tag).plural_forms
+        except (UnknownLocaleError, ValueError):
+            continue
+    return None
+
+
+def write_po(document: UnitDocument, template: bool = False) -> str:
+    """The PO text of ``document`` (all its files in one catalogue; references keep the file names).
+
+    ``template``: a POT file (no target language, every msgstr empty) for tools that start from one."""
     catalogue = polib.POFile(wrapwidth=0)
     catalogue.metadata = {
         "Project-Id-Version": "amts",
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
-        "Language": document.tgt_lang.replace("-", "_"),
+        "Language": "" if template else document.tgt_lang.replace("-", "_"),
         "X-Source-Language": document.src_lang,
         "X-Generator": f"amts {tool_version()}",
     }
+    forms = None if template else plural_forms(document.tgt_lang)
+    if forms:
+        catalogue.metadata["Plural-Forms"] = forms
     if len(document.files) == 1 and document.files[0].skeleton is not None:
         catalogue.metadata["X-Source-File"] = document.files[0].original  # the Markdown file the units are from
     seen: set[tuple[str, str]] = set()
@@ -43,11 +61,12 @@ def write_po(document: UnitDocument) -> str:
             entry = polib.POEntry(
                 msgctxt=unit.id,
                 msgid=unit.source,
-                msgstr=unit.target,
+                msgstr="" if template else unit.target,
                 comment="\n".join(unit.notes),
                 occurrences=[(unit.file or unit_file.original, str(unit.line))] if unit.line else [],
+                previous_msgid=unit.previous or None,
             )
-            if unit.target and unit.state == UnitState.NEEDS_REVIEW:
+            if unit.target and not template and unit.state == UnitState.NEEDS_REVIEW:
                 entry.flags.append("fuzzy")
             catalogue.append(entry)
     return str(catalogue) + "\n"
@@ -77,7 +96,8 @@ def read_po(data: bytes, label: str = "") -> UnitDocument:
         line = int(occurrence[1]) if str(occurrence[1]).isdigit() else (entry.linenum or None)
         notes = [note for note in (entry.comment or "").split("\n") if note]
         unit_id = entry.msgctxt if entry.msgctxt is not None else str(number)
-        document.files[0].units.append(Unit(unit_id, entry.msgid, target, state, notes, occurrence[0] or label, line))
+        document.files[0].units.append(Unit(unit_id, entry.msgid, target, state, notes, occurrence[0] or label, line,
+                                            entry.previous_msgid or ""))
     return document
 
 

@@ -40,11 +40,17 @@ class Unit:
     notes: list[str] = field(default_factory=list)
     file: str = ""  # the document (or resource) the unit belongs to
     line: int | None = None  # 1-based line in ``file``
+    previous: str = ""  # the source before it changed (a sync's review queue): PO's ``#| msgid``
 
     @property
     def usable(self) -> bool:
         """Whether the target can be taken as a translation (not missing, not waiting for review)."""
-        return bool(self.target.strip()) and self.state not in (UnitState.NEW, UnitState.NEEDS_REVIEW)
+        return bool(self.target.strip()) and self.final
+
+    @property
+    def final(self) -> bool:
+        """Whether the target is vouched for: not new, not fuzzy, initial or waiting for review."""
+        return self.state not in (UnitState.NEW, UnitState.NEEDS_REVIEW)
 
 
 @dataclass(frozen=True)

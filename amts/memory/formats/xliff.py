@@ -8,7 +8,10 @@ content. A book exported for translation keeps the whole Markdown file in ``<ske
 
 States: ``new`` -> 2.1 ``initial`` / 1.2 ``new``; ``translated``; ``needs-review`` -> 2.1
 ``translated`` with ``subState="amts:needs-review"`` / 1.2 ``needs-review-translation``;
-``reviewed``; ``final``. Notes carry reasons (a sync's review queue) and provenance (``key: value``).
+``reviewed``; ``final``. In 1.2 a unit with a target says ``approved="yes"`` when its target is final
+(translated, reviewed, final) and ``approved="no"`` when it waits for review (what translate-toolkit
+and ``xliff2po`` read as fuzzy); reading, ``approved="no"`` makes a translated target not final.
+A 2.x target in state ``initial`` is not final either. Notes carry reasons (a sync's review queue) and provenance (``key: value``).
 """
 
 from __future__ import annotations
@@ -205,15 +208,16 @@ def _write12(document: UnitDocument) -> str:
             f'  <file original={_attr(unit_file.original or f"file{index}", 0)} source-language={quoteattr(src)}'
             f' target-language={quoteattr(tgt)} datatype="x-markdown" tool-id="amts">'
         )
-        lines.append("    <header>")
-        lines.append(f'      <tool tool-id="amts" tool-name="amts" tool-version={quoteattr(tool_version())}/>')
+        lines.append("    <header>")  # the schema's order: skl first, then tool
         if unit_file.skeleton is not None:
             lines.append(f'      <skl><internal-file form="text/markdown">{xml_text(unit_file.skeleton, 0)}</internal-file></skl>')
+        lines.append(f'      <tool tool-id="amts" tool-name="amts" tool-version={quoteattr(tool_version())}/>')
         lines.append("    </header>")
         lines.append("    <body>")
         for unit in unit_file.units:
             number += 1
-            lines.append(f'      <trans-unit id={_attr(unit.id, number)} xml:space="preserve">')
+            approved = (' approved="yes"' if unit.final else ' approved="no"') if unit.target else ""
+            lines.append(f'      <trans-unit id={_attr(unit.id, number)}{approved} xml:space="preserve">')
             lines.append(f"        <source>{_inline12(inline_codes(unit.source), number)}</source>")
             if unit.target:
                 state = _STATE_TO_12[unit.state]
@@ -345,14 +349,19 @@ def _read12(root: Element) -> UnitDocument:
                 state = _STATE_FROM_12.get(target.get("state", "translated") if target is not None else "", UnitState.TRANSLATED)
                 if unit_element.get("approved") == "yes" and state == UnitState.TRANSLATED:
                     state = UnitState.REVIEWED
+                elif unit_element.get("approved") == "no" and state in (UnitState.TRANSLATED, UnitState.REVIEWED):
+                    state = UnitState.NEEDS_REVIEW  # a tool's "fuzzy" (translate-toolkit, po2xliff)
             notes = ["".join(note.itertext()) for note in unit_element.findall(f"{{{ns}}}note")]
-            line = None
+            line, where = None, unit_file.original
             for context in unit_element.iter(f"{{{ns}}}context"):
-                if context.get("context-type") == "linenumber" and (context.text or "").strip().isdigit():
-                    line = int((context.text or "").strip())
+                value = (context.text or "").strip()
+                if context.get("context-type") == "linenumber" and value.isdigit():
+                    line = int(value)
+                elif context.get("context-type") == "sourcefile" and value:
+                    where = value  # the document the unit is from (po2xliff keeps the PO's #: reference)
             unit_id = unit_element.get("id", "") or unit_element.get("resname", "")
             unit_file.units.append(
-                Unit(unit_id, _text12(source) if source is not None else "", target_text, state, notes, unit_file.original, line)
+                Unit(unit_id, _text12(source) if source is not None else "", target_text, state, notes, where, line)
             )
         document.files.append(unit_file)
     return document
