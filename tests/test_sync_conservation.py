@@ -18,6 +18,7 @@ from amts.document import parse_markdown
 from amts.sync import merge_documents
 from amts.sync.conserve import ConservationError, check_conservation, lost_pieces
 from amts.sync.merge import Record
+from amts.sync.validity import InvalidOutputError
 
 SECTIONS = [
     "chapter_recurrent-neural-networks/rnn-scratch.md",
@@ -114,7 +115,10 @@ def test_whole_book_passes_the_check(d2l: Path) -> None:
         rel = path.relative_to(d2l / "en-origin")
         if not (d2l / "zh" / rel).is_file() or not (d2l / "en-master" / rel).is_file():
             continue
-        merge_documents(path.read_text("utf-8"), (d2l / "en-master" / rel).read_text("utf-8"),
-                        (d2l / "zh" / rel).read_text("utf-8"), None, "en", "zh")
+        try:
+            merge_documents(path.read_text("utf-8"), (d2l / "en-master" / rel).read_text("utf-8"),
+                            (d2l / "zh" / rel).read_text("utf-8"), None, "en", "zh")
+        except InvalidOutputError:
+            continue  # not valid even in safe forms: sync blocks the file (tests/test_sync_validity.py)
         checked += 1
     assert checked >= 100

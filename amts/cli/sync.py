@@ -22,9 +22,11 @@ from amts.cli.common import (
 )
 from amts.cli.console import out as say
 from amts.config import book_config
+from amts.document import parse_markdown, read_markdown
 from amts.document.dialects import use_dialect
 from amts.engines import EngineError
 from amts.fileio import atomic_write_text, guard_outputs
+from amts.sync.pairing import check_pair
 from amts.sync.report import SyncReport, to_markdown
 from amts.sync.runner import (
     SyncError,
@@ -72,6 +74,9 @@ def sync(
     jobs, skipped = _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit,
                           to_commit, target_dir, origin_suffix)
     report_files = report_paths(report, jobs) if report is not None else None
+    if len(jobs) == 1 and old_target is not None and old_target.is_file():  # one file: refused, not blocked
+        check_pair(parse_markdown(jobs[0].old_source), parse_markdown(read_markdown(jobs[0].old_target)),
+                   str(jobs[0].old_target))
     for job in jobs:
         if job.moved_from is not None:
             olds = ", ".join(f"{o['old']} (score {o['score']:.2f})" for o in job.moved_from["olds"])
@@ -121,6 +126,12 @@ def sync(
                 say.problem(file_report.output, record.output_line, record.status, (record.source_new or "")[:70])
     kept = report_kept(guard)
     say.summary(sync_report.summary_line() + kept + say.problems_note())
+    blocked = sync_report.blocked
+    if blocked:
+        for entry in blocked:
+            say.warning(f"{entry['file']}:{entry['line']}: not synced, old translation kept: {entry['reason']}",
+                        label="blocked")
+        fail(f"{len(blocked)} file(s) blocked, the rest written (see the report)", code=1)
 
 
 def _jobs(old_source, new_source, old_target, out, in_place, source_repo, from_commit, to_commit,  # noqa: ANN001

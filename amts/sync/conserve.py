@@ -34,6 +34,10 @@ from amts.sync.tokens import prose_fingerprint
 class ConservationError(AmtsError):
     """The merge would drop part of the old translation without reporting it (a bug; nothing written)."""
 
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line  # 1-based line of the first lost piece in the old translation
+
 
 @dataclass(frozen=True)
 class Lost:
@@ -134,4 +138,4 @@ def check_conservation(old_source: str, new_source: str, old_target: str, output
     if lost:
         more = f" (and {len(lost) - 3} more)" if len(lost) > 3 else ""
         raise ConservationError("sync would lose part of the old translation without reporting it: "
-                                + "; ".join(piece.describe() for piece in lost[:3]) + more)
+                                + "; ".join(piece.describe() for piece in lost[:3]) + more, lost[0].line)

@@ -20,6 +20,7 @@ from amts.memory import Example
 from amts.records import STATUSES, RecordStatus
 from amts.sync.conserve import check_conservation
 from amts.sync.diff import ADDED, DELETED, MECHANICAL, MODIFIED, diff_blocks
+from amts.sync.fallback import make_valid
 from amts.sync.labels import label_renames, rename_references
 from amts.sync.lines import reuse_lines
 from amts.sync.placement import REQUEST_RULES
@@ -29,10 +30,12 @@ from amts.sync.state import (
     KEPT,
     TRANSLATED,
     MergeState,
+    PartOwner,
     Record,
     Unit,
 )
 from amts.sync.unit_rules import add_block, apply_unit_rules
+from amts.sync.validity import Inputs
 
 __all__ = ["STATUSES", "MergeResult", "Record", "RecordStatus", "merge_documents", "words"]
 
@@ -48,6 +51,7 @@ class MergeResult:
     warnings: list[str] = field(default_factory=list)
     renames: dict[str, str] = field(default_factory=dict)  # labels the new source renamed (old -> new)
     rules_used: Counter[str] = field(default_factory=Counter)  # which named merge rules handled what
+    fell_back: int = 0  # units and added blocks written in a safe form because the merge was not valid
 
     @property
     def words_to_review(self) -> int:
@@ -89,11 +93,13 @@ def walk(state: MergeState) -> None:
     claimed = find_reflows(state, changes)
     done: set = set()
     for change in changes:
+        first = state.anchor
         if change.kind == ADDED and change.new in claimed:
             link = claimed[change.new]  # a block continuing an old unit in a new layout (amts.sync.reflow)
         elif change.kind == ADDED:
             if not state.never_translated(change.new):
                 add_block(state, change.new)
+                state.own(first, PartOwner(("added", change.new), (change.new,)))
             continue
         else:
             link = state.link_of.get(change.old)  # type: ignore[arg-type]
@@ -101,6 +107,7 @@ def walk(state: MergeState) -> None:
             # an old source block the translation never had: keep leaving it out unless it changed
             if change.kind in (MODIFIED, MECHANICAL) and change.new is not None and not state.never_translated(change.new):
                 add_block(state, change.new)
+                state.own(first, PartOwner(("added", change.new), (change.new,)))
             continue
         link = state.reflow_of.get(link, link)  # a unit continued in a new layout with others: with the first
         if link in done:
@@ -111,6 +118,7 @@ def walk(state: MergeState) -> None:
             continue  # the group is merged where its first surviving block (or its continuation) is
         done.add(link)
         apply_unit_rules(state, Unit.of(state, link, members, alive))
+        state.own(first, PartOwner(("unit", link.src), tuple(m.new for m in alive if m.new is not None)))
     reuse_orphans(state)
 
 
@@ -187,6 +195,7 @@ def render(state: MergeState) -> str:
         texts.append(text)
         pos += len(text)
     out = "".join(texts)
+    state.part_offsets = offsets
     for record in state.records:
         if record.target_new is None or record.anchor >= len(offsets):
             continue
@@ -216,14 +225,28 @@ def merge_documents(
     calls_before = translator.engine_calls if translator else 0
     if old_source == new_source:
         return MergeResult(old_target, _all_kept(state), 0, _words_full(state.ns))
-    walk(state)
-    translate(state, translator)
-    text = render(state)
+
+    answers: dict[str, tuple[str, str, str]] = {}  # what the engine said, so a fallback rerun does not ask again
+
+    def merge(levels: dict[tuple, int], reasons: dict[tuple, str]) -> tuple[MergeState, str]:
+        again = MergeState(old_source, new_source, old_target, src, tgt) if levels else state
+        again.fallback, again.fallback_reasons = levels, reasons
+        walk(again)
+        for pending in again.pending:
+            if pending.key in answers:
+                pending.text, pending.status, pending.note = answers[pending.key]
+        translate(again, translator)
+        answers.update((p.key, (p.text, p.status, p.note)) for p in again.pending if p.text is not None)
+        return again, render(again)
+
+    state, text = merge({}, {})
+    fell_back = 0
     if check:
+        state, text, fell_back = make_valid(state, text, Inputs(state.os, state.ns, state.ot), merge)
         check_conservation(old_source, new_source, old_target, text, state.records, tgt, state.os, state.ot)
     calls = (translator.engine_calls - calls_before) if translator else 0
     return MergeResult(text, state.records, calls, _words_full(state.ns), state.ot.warnings + state.ns.warnings,
-                       state.renames, state.rules_used)
+                       state.renames, state.rules_used, fell_back)
 
 
 def _all_kept(state: MergeState) -> list[Record]:

@@ -9,7 +9,10 @@ JSON layout (version 1)::
                               "target_old", "target_new", "output_line", "note"}],
                 "totals": {status: count}, "words_to_review", "words_full"}],
      "totals": {status: count}, "words_to_review", "words_full",
-     "skipped": ["<file>: why it was not synced (e.g. an old file with no successor)"]}
+     "skipped": ["<file>: why it was not synced (e.g. an old file with no successor)"],
+     "blocked": [{"file", "line", "reason"}]}  # files whose output would be invalid: old translation kept
+
+A blocked file also has ``"blocked": {"line", "reason"}`` in its entry and no segments.
 
 ``target_new`` is exactly the text written into the output for that segment.
 """
@@ -39,6 +42,12 @@ class FileReport:
     engine_calls: int = 0
     cached: dict | None = None  # the stored report of an output already up to date
     moved_from: dict | None = None  # restructure: the old files this output carries on, scores, evidence
+    blocked: str = ""  # why the file was not synced (its old translation kept as it was)
+    blocked_line: int = 0  # the line the reason is about (output, new source or old translation: it says)
+
+    def block(self, reason: str, line: int) -> None:
+        """Not synced: the output would be invalid or lose translated text; nothing is written for it."""
+        self.blocked, self.blocked_line, self.result = reason, line, None
 
     @property
     def words_to_review(self) -> int:
@@ -76,6 +85,8 @@ class FileReport:
             out["error"] = self.error
         if self.skipped:
             out["skipped"] = self.skipped
+        if self.blocked:
+            out["blocked"] = {"line": self.blocked_line, "reason": self.blocked}
         return out
 
 
@@ -107,6 +118,16 @@ class SyncReport:
     def totals(self) -> dict[str, int]:
         return _totals(s for f in self.files for s in f.statuses())
 
+    @property
+    def blocked(self) -> list[dict]:
+        """The files not synced, each ``{"file", "line", "reason"}`` (their old translation kept)."""
+        return [{"file": f.old_target, "line": f.blocked_line, "reason": f.blocked} for f in self.files if f.blocked]
+
+    @property
+    def fell_back(self) -> int:
+        """Blocks written in a safe form because the merged text was not valid there."""
+        return sum(f.result.fell_back for f in self.files if f.result is not None)
+
     def to_json(self) -> dict:
         return {
             "version": VERSION,
@@ -119,6 +140,7 @@ class SyncReport:
             "words_to_review": self.words_to_review,
             "words_full": self.words_full,
             "skipped": list(self.skipped),
+            "blocked": self.blocked,
         }
 
     def dumps(self) -> str:
@@ -127,8 +149,9 @@ class SyncReport:
     def summary_line(self) -> str:
         totals = {k: v for k, v in self.totals().items() if v}
         parts = ", ".join(f"{v} {k}" for k, v in totals.items()) or "nothing to do"
+        blocked = f"; {len(self.blocked)} file(s) blocked (old translation kept)" if self.blocked else ""
         return (f"{len(self.files)} file(s): {parts}; {self.engine_calls} engine call(s); "
-                f"review {self.words_to_review} of {self.words_full} words ({_percent(self)})")
+                f"review {self.words_to_review} of {self.words_full} words ({_percent(self)}){blocked}")
 
 
 def _percent(report: SyncReport) -> str:
@@ -157,6 +180,9 @@ def to_markdown(data: dict) -> str:
         for f in moved:
             for old in f["moved_from"]["olds"]:
                 lines.append(f"- {f['moved_from']['new']} <- {old['old']} (score {old['score']:.2f}: {old['evidence']})")
+    if data.get("blocked"):
+        lines += ["", "## Blocked: not synced, the old translation kept as it was", ""]
+        lines += [f"- {b['file']}:{b['line']}: {b['reason']}" for b in data["blocked"]]
     if data.get("skipped"):
         lines += ["", "## Not synced", ""] + [f"- {line}" for line in data["skipped"]]
     for f in data["files"]:

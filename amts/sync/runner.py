@@ -17,14 +17,16 @@ from pathlib import Path
 
 from amts.adapt import AdaptiveTranslator
 from amts.database import connect, migrate, write
-from amts.document import DocumentError, read_markdown
+from amts.document import DocumentError, parse_markdown, read_markdown
 from amts.errors import AmtsError
 from amts.fileio import atomic_write_text
 from amts.sync import restructure
 from amts.sync.conserve import ConservationError
 from amts.sync.labels import book_renames, rename_references
-from amts.sync.merge import merge_documents
+from amts.sync.merge import MergeResult, merge_documents
+from amts.sync.pairing import MispairedError, check_pair
 from amts.sync.report import FileReport, SyncReport
+from amts.sync.validity import Inputs, InvalidOutputError, check_output
 
 
 class SyncError(AmtsError, RuntimeError):
@@ -134,17 +136,20 @@ def run_jobs(
             report.files.append(file_report)
             planned.append((job, file_report, None, inputs, old_target))
             continue
-        try:
-            result = merge_documents(job.old_source, job.new_source, old_target, translator, report.src_lang,
-                                     report.tgt_lang)
-        except ConservationError as error:
-            raise SyncError(f"{job.label}: {error}") from None
+        report.files.append(file_report)
+        result = _merge_or_block(job, old_target, translator, report, file_report)
+        if result is None:
+            planned.append((job, file_report, None, inputs, old_target))
+            continue
         file_report.result = result
         file_report.engine_calls = result.engine_calls
-        report.files.append(file_report)
         planned.append((job, file_report, result.text, inputs, old_target))
     planned = _follow_book_renames(planned)
     for number, (job, file_report, text, inputs, old_target) in enumerate(planned):
+        if text is not None and not _valid_or_block(job, text, old_target, file_report):
+            continue
+        if file_report.blocked:
+            continue  # its old translation (and its origin file) stay as they are
         if text is not None:
             _write(job, text, old_target, in_place)
             if state:
@@ -153,6 +158,33 @@ def run_jobs(
         if job.origin is not None and _read_if_file(job.origin) != job.new_source:
             atomic_write_text(job.origin, job.new_source)
     return report
+
+
+def _merge_or_block(job: Job, old_target: str, translator: AdaptiveTranslator | None, report: SyncReport,
+                    file_report: FileReport) -> MergeResult | None:
+    """The merge of one job; None when the file is blocked (its old translation stays): a merge that
+    cannot be made valid or would lose translated text is that file's problem, not the book's."""
+    try:
+        check_pair(parse_markdown(job.old_source), parse_markdown(old_target), job.label)
+        return merge_documents(job.old_source, job.new_source, old_target, translator, report.src_lang,
+                               report.tgt_lang)
+    except MispairedError as error:
+        file_report.block(str(error), error.line)
+    except InvalidOutputError as error:
+        file_report.block(str(error), error.line)
+    except ConservationError as error:
+        file_report.block(str(error), error.line)
+    return None
+
+
+def _valid_or_block(job: Job, text: str, old_target: str, file_report: FileReport) -> bool:
+    """The gate before the write (after book-wide renames): an invalid output blocks its file."""
+    try:
+        check_output(text, Inputs.of(job.old_source, job.new_source, old_target))
+    except InvalidOutputError as error:
+        file_report.block(str(error), error.line)
+        return False
+    return True
 
 
 def _follow_book_renames(planned: list) -> list:  # noqa: ANN001 - the run_jobs plan tuples

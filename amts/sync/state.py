@@ -67,6 +67,15 @@ class Pending:
         self.fallback_placed = False  # the old translation it replaces was placed elsewhere in the output
 
 
+@dataclass(frozen=True)
+class PartOwner:
+    """What wrote some output parts: a unit of the old translation (``("unit", old-source blocks)``) or a
+    block the new source added (``("added", new-source block)``), and the new-source blocks it covers."""
+
+    key: tuple
+    new_blocks: tuple[int, ...]
+
+
 @dataclass
 class Orphan:
     """A translated code line whose block the new source removed: reused where its source line reappears."""
@@ -108,6 +117,13 @@ class MergeState:
         #: new-source sentences given their old translation by a sentence rule: position -> (sentence,
         #: the old translation of its group, wrapping folded)
         self.kept_sentences: dict[int, tuple[str, str]] = {}
+        #: which unit (or added block) wrote each part, and where each part starts in the output:
+        #: the validity gate maps a defect's line back to what wrote it (:mod:`amts.sync.fallback`)
+        self.owners: list[PartOwner | None] = []
+        self.part_offsets: list[int] = []
+        #: units and added blocks the fallback rule writes in a safe form: owner key -> level
+        self.fallback: dict[tuple, int] = {}
+        self.fallback_reasons: dict[tuple, str] = {}
 
     def build_units(self) -> None:
         """Cut the old translation into units: the target blocks linked to one group of old-source
@@ -163,6 +179,12 @@ class MergeState:
         record.anchor = len(self.parts)
         self.parts.append(text)
         self.records.append(record)
+
+    def own(self, first: int, owner: PartOwner) -> None:
+        """The parts from index ``first`` to the last one were written by ``owner``."""
+        self.owners += [None] * (len(self.parts) - len(self.owners))
+        for index in range(first, len(self.parts)):
+            self.owners[index] = owner
 
     def replace_part(self, index: int, text: str) -> None:
         """Replace an output part already added (code lines reused from a removed block)."""

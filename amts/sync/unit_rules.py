@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from amts.document import Block, Document, Segment
 from amts.sync.diff import MOVED, UNCHANGED, diff_sentences
+from amts.sync.fallback import add_block_safely, rule_fallback
 from amts.sync.lines import merge_code
 from amts.sync.reflow import rule_reflowed
 from amts.sync.ruler import Ruler
@@ -120,6 +121,7 @@ def rule_rewritten(state: MergeState, unit: Unit) -> bool:
 
 #: The unit rules, in the order they are tried (the last one always applies).
 UNIT_RULES: Ruler[UnitRule] = Ruler([
+    ("fallback", rule_fallback),  # only for units the validity gate rejected (amts.sync.fallback)
     ("reflowed", rule_reflowed),
     ("deleted", rule_deleted),
     ("unchanged", rule_unchanged),
@@ -216,6 +218,8 @@ def add_block(state: MergeState, index: int | None) -> None:
         return
     block = state.ns.blocks[index]
     gap = _gap_after(state.ns, index)
+    if add_block_safely(state, index, gap):
+        return
     anchor = state.anchor
     if not block.segments:
         record = Record(STATUS_ADDED, False, None, block.text, None, block.text, "structure added from the new source")

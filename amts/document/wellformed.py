@@ -1,0 +1,275 @@
+"""Is one Markdown text a valid book page on its own? The defects a build (d2lbook, Sphinx, Jupyter) trips on.
+
+:mod:`amts.document.structure` compares a translation with its source; this module looks at one text
+alone: a code fence never closed, a ``:begin_tab:``/``:end_tab:`` not alone on its line, opened inside
+another tab block or never closed, a ``#@tab`` marker anywhere but the
+first line of its cell, ``$$`` without its partner before the paragraph ends, an unclosed code span
+or slide mark, a label defined twice, a list item glued onto the line before it, and a Python cell
+that does not compile (after d2lbook's IPython magics are blanked) or repeats its docstring.
+
+Each :class:`Defect` carries a ``key`` (its kind and the offending line, stripped) so that a caller
+can tell a defect a text *introduces* from one it inherited: sync accepts in its output only the
+defects its inputs already had (:mod:`amts.sync.validity`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from amts.document.markup import (
+    BEGIN_TAB_RE,
+    END_TAB_RE,
+    LABEL_RE,
+    SLIDE_PAIRS,
+    TAB_LINE_RE,
+    tab_names,
+)
+from amts.document.model import Document, parse_markdown
+
+_UNCLOSED_FENCE_RE = re.compile(r"line (\d+): (code fence is never closed)")
+_SLIDE_CLOSERS = {closer: opener for opener, closer in SLIDE_PAIRS.items()}
+_DOLLARS_RE = re.compile(r"(?<!\\)\$\$")
+_PYTHON_INFO_RE = re.compile(r"(?:^|[\s{.])(?:python|py|ipython3?)(?:$|[\s}.])")
+# IPython magics and shell escapes d2lbook leaves to Jupyter (``%matplotlib inline``, ``!pip install``)
+_MAGIC_RE = re.compile(r"^(\s*)(?:%|!)")
+_HELP_RE = re.compile(r"^(\s*)[\w.]+\?{1,2}\s*$")
+# a list marker glued after text on the same line: "... item one. * item two"
+_GLUED_ITEM_RE = re.compile(r"\S[ \t]+[-*+][ \t]+\*\*|\S[ \t]+\*[ \t]+(?=[A-Z*`\[:])")
+
+
+@dataclass(frozen=True)
+class Defect:
+    """Something that breaks the build or the page; ``line`` is 1-based, ``key`` identifies it across texts."""
+
+    kind: str
+    line: int
+    text: str  # the offending line (or cell) as it is
+    detail: str = ""  # what exactly is wrong, for the message (not part of the key)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, " ".join(self.text.split())
+
+    def describe(self) -> str:
+        flat = " ".join(self.text.split())
+        return f"line {self.line}: {self.kind}" + (f" ({self.detail})" if self.detail else "") + f": {flat[:80]}"
+
+
+def defects(doc: Document | str) -> list[Defect]:
+    """Every defect of one Markdown text, in line order."""
+    doc = doc if isinstance(doc, Document) else parse_markdown(doc)
+    lines = doc.text.split("\n")
+    code_lines = _code_line_numbers(doc)
+    found: list[Defect] = []
+    for warning in doc.warnings:
+        unclosed = _UNCLOSED_FENCE_RE.fullmatch(warning)
+        if unclosed:
+            line = int(unclosed.group(1))
+            found.append(Defect("code fence never closed", line, lines[line - 1]))
+    found += _tab_defects(lines, code_lines)
+    found += _code_marker_defects(doc)
+    found += _display_math_defects(lines, code_lines)
+    found += _inline_defects(doc)
+    found += _label_defects(lines, code_lines)
+    found += _glued_item_defects(doc)
+    found += python_defects(doc)
+    return sorted(found, key=lambda d: d.line)
+
+
+def _code_line_numbers(doc: Document) -> set[int]:
+    """0-based numbers of the lines inside code blocks (fences included)."""
+    return {block.line + n for block in doc.blocks if block.kind == "code"
+            for n in range(block.text.count("\n") + 1)}
+
+
+def _tab_defects(lines: list[str], code_lines: set[int]) -> Iterator[Defect]:
+    """``:begin_tab:``/``:end_tab:``: alone on their line, balanced, not nested."""
+    open_at: int | None = None
+    for number, line in enumerate(lines):
+        if number in code_lines:
+            continue
+        begins, ends = list(BEGIN_TAB_RE.finditer(line)), list(END_TAB_RE.finditer(line))
+        if not begins and not ends:
+            continue
+        if len(begins) + len(ends) > 1 or (begins or ends)[0].group(0) != line.strip():
+            yield Defect("tab marker not alone on its line", number + 1, line)
+        for match in sorted(begins + ends, key=lambda m: m.start()):
+            if match.re is END_TAB_RE:
+                if open_at is None:
+                    yield Defect("end_tab closes no tab block", number + 1, line)
+                open_at = None
+                continue
+            if open_at is not None:
+                yield Defect("tab block opened inside another", number + 1, line)
+            open_at = number
+    if open_at is not None:
+        yield Defect("tab block never closed", open_at + 1, lines[open_at])
+
+
+def _code_marker_defects(doc: Document) -> Iterator[Defect]:
+    """A ``#@tab`` marker belongs on the first line of its cell, once."""
+    for block in doc.blocks:
+        if block.kind != "code":
+            continue
+        lines = block.text.splitlines()
+        first = next((n for n, line in enumerate(lines[1:], 1) if line.strip()), 1)
+        for offset, line in enumerate(lines):
+            if offset > first and TAB_LINE_RE.match(line):
+                yield Defect("tab marker inside a cell, not on its first line", block.line + offset + 1, line)
+
+
+def _display_math_defects(lines: list[str], code_lines: set[int]) -> Iterator[Defect]:
+    """Each ``$$`` closes before its paragraph ends (a blank line or the end of the text)."""
+    open_at: int | None = None
+    for number, line in enumerate(lines):
+        if number in code_lines or not line.strip():
+            if open_at is not None:
+                yield Defect("display math $$ never closed", open_at + 1, lines[open_at])
+                open_at = None
+            continue
+        for _ in _DOLLARS_RE.finditer(line):
+            open_at = number if open_at is None else None
+    if open_at is not None:
+        yield Defect("display math $$ never closed", open_at + 1, lines[open_at])
+
+
+def _inline_defects(doc: Document) -> Iterator[Defect]:
+    """Prose: a backtick left over once roles and code spans are matched; slide marks unbalanced."""
+    pattern = doc.dialect.inline_regex
+    open_marks: list[tuple[str, int, str]] = []
+    for segment in doc.segments:
+        matches = list(pattern.finditer(segment.text))
+        taken = [False] * len(segment.text)
+        for match in matches:
+            if match.lastgroup in ("role", "code", "htmlcode", "dmath", "imath"):
+                taken[match.start():match.end()] = [True] * (match.end() - match.start())
+            if match.lastgroup == "slide":
+                mark = match.group(0)
+                line = segment.line + segment.text.count("\n", 0, match.start())
+                if mark in SLIDE_PAIRS:
+                    open_marks.append((mark, line, _line_of(segment.text, match.start())))
+                elif open_marks and open_marks[-1][0] == _SLIDE_CLOSERS[mark]:
+                    open_marks.pop()
+                else:
+                    yield Defect(f"slide mark {mark} closes nothing", line + 1, _line_of(segment.text, match.start()))
+        for pos, char in enumerate(segment.text):
+            if char == "`" and not taken[pos] and not (pos and segment.text[pos - 1] == "\\"):
+                line = segment.line + segment.text.count("\n", 0, pos)
+                yield Defect("code span never closed", line + 1, _line_of(segment.text, pos))
+                break
+    for mark, line, text in open_marks:
+        yield Defect(f"slide mark {mark} never closed", line + 1, text)
+
+
+def _line_of(text: str, pos: int) -> str:
+    return text[text.rfind("\n", 0, pos) + 1 : (text.find("\n", pos) + 1 or len(text) + 1) - 1]
+
+
+def _label_defects(lines: list[str], code_lines: set[int]) -> Iterator[Defect]:
+    """A label defined twice in one page (Sphinx refuses it)."""
+    seen: set[str] = set()
+    for number, line in enumerate(lines):
+        if number in code_lines:
+            continue
+        for match in LABEL_RE.finditer(line):
+            if match.group(2) in seen:
+                yield Defect("label defined twice", number + 1, line)
+            seen.add(match.group(2))
+
+
+def _glued_item_defects(doc: Document) -> Iterator[Defect]:
+    """A list item written after the text of the one before it, on the same line."""
+    for block in doc.blocks:
+        if block.kind != "list":
+            continue
+        for offset, line in enumerate(block.text.splitlines()):
+            if _GLUED_ITEM_RE.search(_without_inline(line, doc)):
+                yield Defect("list item glued onto the line before it", block.line + offset + 1, line)
+
+
+def _without_inline(line: str, doc: Document) -> str:
+    """The line with code spans, roles and math blanked (a ``*`` inside them is not a list marker)."""
+    return doc.dialect.inline_regex.sub(lambda m: "x" if m.lastgroup != "slide" else m.group(0), line)
+
+
+# ---- Python cells ------------------------------------------------------------------------------------
+
+
+def python_cells(doc: Document) -> Iterator[tuple[int, str]]:
+    """(1-based line of the opening fence, code) of each fenced Python cell."""
+    for block in doc.blocks:
+        lines = block.text.splitlines()
+        if block.kind != "code" or len(lines) < 2 or not lines[0].lstrip().startswith(("```", "~~~")):
+            continue
+        if not _PYTHON_INFO_RE.search(lines[0].strip().lstrip("`~")):
+            continue
+        closed = lines[-1].strip().startswith(("```", "~~~"))
+        yield block.line + 1, "\n".join(lines[1 : -1 if closed else None])
+
+
+def runnable(code: str) -> str:
+    """The cell as Python sees it once Jupyter has taken its magics: ``%...``/``!...`` lines and
+    ``name?`` help requests become ``pass`` at their indentation (so a block around them stays whole)."""
+    out = []
+    for line in code.split("\n"):
+        magic = _MAGIC_RE.match(line) or _HELP_RE.match(line)
+        out.append(magic.group(1) + "pass" if magic else line)
+    return "\n".join(out)
+
+
+def cell_problem(code: str) -> str | None:
+    """Why a Python cell is broken (it does not compile, or a body repeats its docstring), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our business
+            tree = ast.parse(runnable(code))
+    except SyntaxError as error:
+        return f"does not compile (line {error.lineno}: {error.msg})"
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list) or len(body) < 2:
+            continue
+        if all(_is_string(statement) for statement in body[:2]) and isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module):
+            return f"docstring repeated (line {body[1].lineno})"
+    return None
+
+
+def _is_string(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def python_defects(doc: Document) -> Iterator[Defect]:
+    """A Python cell that does not compile or repeats its docstring."""
+    for line, code in python_cells(doc):
+        problem = cell_problem(code)
+        if problem:
+            kind, _, detail = problem.partition(" (")
+            yield Defect(f"Python cell {kind}", line, code, detail.rstrip(")"))
+
+
+def tab_blocks(doc: Document) -> dict[str, list[int]]:
+    """Each framework -> the 1-based lines of its ``:begin_tab:`` blocks (outside code)."""
+    found: dict[str, list[int]] = {}
+    code_lines = _code_line_numbers(doc)
+    for number, line in enumerate(doc.text.split("\n")):
+        if number not in code_lines:
+            for match in BEGIN_TAB_RE.finditer(line):
+                for name in tab_names(match.group(1)):
+                    found.setdefault(name, []).append(number + 1)
+    return found
+
+
+def labels(doc: Document) -> dict[str, int]:
+    """Each label the page defines -> the 1-based line of its (first) definition."""
+    found: dict[str, int] = {}
+    code_lines = _code_line_numbers(doc)
+    for number, line in enumerate(doc.text.split("\n")):
+        if number not in code_lines:
+            for match in LABEL_RE.finditer(line):
+                found.setdefault(match.group(2), number + 1)
+    return found

@@ -1,0 +1,130 @@
+"""Where the merged text fails the validity gate, what wrote the failing lines is written again, safely.
+
+The gate (:mod:`amts.sync.validity`) names lines; the merge state knows which unit of the old
+translation (or which block the new source added) wrote each output part (``state.owners``). Those
+owners are merged again through :func:`rule_fallback`, the first unit rule, in a safe form, raising
+the level each round they still fail:
+
+* prose, level 1: the old translation of the block, kept as it was and flagged (``fuzzy``);
+* prose, level 2, and code at any level: the new source's block, flagged, the old translation shown
+  in the report (``target_old``) so no translated line vanishes without a trace;
+* a block the new source added: written as the new source has it (no reused translated lines);
+* last: not written at all (a block that duplicates what the page has), with a record to review.
+
+Every fallback is a report record that needs review and says why. A file still invalid after
+:data:`MAX_ROUNDS` rounds raises :class:`~amts.sync.validity.InvalidOutputError` (the file is blocked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from amts.document.wellformed import Defect
+from amts.sync.state import (
+    FUZZY,
+    PROPAGATED,
+    STATUS_ADDED,
+    STATUS_DELETED,
+    UNTRANSLATED,
+    MergeState,
+    PartOwner,
+    Record,
+    Unit,
+)
+from amts.sync.validity import LABEL_MISSING, Inputs, InvalidOutputError, introduced
+
+MAX_ROUNDS = 4
+_TOP_LEVEL = 3
+_OMITTED = "not written: the merged text was not valid ({}) even in the new source's form; shown for review"
+
+Rerun = Callable[[dict[tuple, int], dict[tuple, str]], tuple[MergeState, str]]
+
+
+def rule_fallback(state: MergeState, unit: Unit) -> bool:
+    """A unit the gate rejected: written in the safe form of its level (see the module docstring)."""
+    key = ("unit", unit.link.src)
+    level = state.fallback.get(key, 0)
+    if not level:
+        return False
+    why = state.fallback_reasons.get(key, "")
+    prose = any(b.segments for b in unit.old_blocks + unit.new_blocks)
+    if level >= _TOP_LEVEL:
+        state.report(Record(STATUS_DELETED, True, unit.old_text, unit.new_text, unit.body, None,
+                            _OMITTED.format(why), anchor=state.anchor))
+        state.append(unit.trailing())
+        return True
+    if prose and level == 1 and unit.alive:
+        text, status = unit.body, FUZZY
+        note = f"old translation of the block kept as it was: the merged text was not valid ({why})"
+    else:
+        text, status = unit.new_text, UNTRANSLATED if prose else PROPAGATED
+        note = f"the new source's block written: the merged text was not valid ({why}); old translation shown"
+    tail = unit.tail if unit.alive else unit.trailing()
+    if text and not text.endswith("\n") and not tail.startswith(("\n", "\r")):
+        tail = "\n" + tail  # the old translation ended without a newline: the next block starts a line
+    elif tail.strip() and not tail.endswith("\n"):
+        tail += "\n"
+    state.emit(text, Record(status, True, unit.old_text, unit.new_text, unit.body, text, note))
+    state.append(tail)
+    return True
+
+
+def add_block_safely(state: MergeState, index: int, gap: str) -> bool:
+    """A block the new source added, which the gate rejected: written as the new source has it."""
+    key = ("added", index)
+    level = state.fallback.get(key, 0)
+    if not level:
+        return False
+    block = state.ns.blocks[index]
+    if level > 1:
+        state.report(Record(STATUS_DELETED, True, None, block.text, None, None,
+                            _OMITTED.format(state.fallback_reasons.get(key, "")), anchor=state.anchor))
+        return True
+    status = UNTRANSLATED if block.segments else STATUS_ADDED
+    note = f"written as the new source has it: the merged text was not valid ({state.fallback_reasons.get(key, '')})"
+    state.emit(block.text, Record(status, bool(block.segments), None, block.text, None, block.text, note))
+    state.append(gap)
+    return True
+
+
+def make_valid(state: MergeState, text: str, inputs: Inputs, rerun: Rerun) -> tuple[MergeState, str, int]:
+    """The merge (state, text) once every failing owner is written safely; also how many owners fell
+    back. Raises :class:`InvalidOutputError` when no safe form makes the text valid."""
+    levels: dict[tuple, int] = {}
+    reasons: dict[tuple, str] = {}
+    for _round in range(MAX_ROUNDS):
+        problems = introduced(text, inputs)
+        if not problems:
+            return state, text, len(levels)
+        raised = False
+        for owner, problem in _owners(state, text, problems):
+            if levels.get(owner.key, 0) < _TOP_LEVEL:
+                levels[owner.key] = levels.get(owner.key, 0) + 1
+                reasons[owner.key] = problem.describe()
+                raised = True
+        if not raised:
+            raise InvalidOutputError(problems)
+        state, text = rerun(levels, reasons)
+    problems = introduced(text, inputs)
+    if problems:
+        raise InvalidOutputError(problems)
+    return state, text, len(levels)
+
+
+def _owners(state: MergeState, text: str, problems: list[Defect]) -> list[tuple[PartOwner, Defect]]:
+    """The owners of the parts each problem's line is in (for a label the new source has and the output
+    lacks: the owner of the new-source block it is in)."""
+    offsets = state.part_offsets + [len(text)]
+    spans = []  # (first line, last line, owner) of each non-empty part
+    for index, owner in enumerate(state.owners):
+        start, end = offsets[index], offsets[index + 1] if index + 1 < len(offsets) else len(text)
+        if owner is not None and end > start:
+            spans.append((text.count("\n", 0, start) + 1, text.count("\n", 0, end - 1) + 1, owner))
+    found: list[tuple[PartOwner, Defect]] = []
+    for problem in problems:
+        if problem.kind == LABEL_MISSING:
+            blocks = {b.index for b in state.ns.blocks if b.line < problem.line <= b.line + max(b.text.count("\n"), 1)}
+            found += [(owner, problem) for *_, owner in spans if blocks & set(owner.new_blocks)]
+            continue
+        found += [(owner, problem) for first, last, owner in spans if first <= problem.line <= last]
+    return found
