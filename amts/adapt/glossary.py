@@ -16,6 +16,11 @@ languages -- with two optional columns for people editing it::
 ``count`` is the number of pairs that use both terms, ``origin`` where the entry came from
 (``bracket``, ``aligned`` or anything a person writes, e.g. ``manual``). A file with only the first
 two columns (an Amazon terminology file) loads as well.
+
+A file named ``*.tbx`` is TermBase eXchange, what terminology tools (and translate-toolkit, Weblate,
+OmegaT) exchange: TBX 2008 (``<martif>``, ``termEntry``/``langSet``/``tig``/``term``) and TBX v3
+(``<tbx>``, ``conceptEntry``/``langSec``/``termSec``) are read, TBX 2008 (TBX-Basic) is written; the
+first term of each language is the entry's, ``count``/``origin`` travel in a ``<note>``.
 """
 
 from __future__ import annotations
@@ -99,14 +104,46 @@ class Glossary:
 
     @classmethod
     def load(cls, path: str | Path) -> Glossary:
-        """Read a glossary CSV (:class:`GlossaryError` with the line number when it is malformed)."""
+        """Read a glossary CSV, or TBX by its suffix (:class:`GlossaryError` naming the line when malformed)."""
         try:
-            text = Path(path).read_bytes().decode("utf-8-sig")
+            data = Path(path).read_bytes()
         except OSError as error:
             raise GlossaryError(f"{path}: cannot read: {error.strerror or error}") from error
+        if Path(path).suffix.lower() == ".tbx":
+            return cls.loads_tbx(data, str(path))
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise GlossaryError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+        if text.lstrip().startswith("<"):
+            raise GlossaryError(f"{path}: XML, not a CSV glossary (a TBX glossary is read when its name ends in .tbx)")
         return cls.loads(text, str(path))
+
+    @classmethod
+    def loads_tbx(cls, data: bytes, name: str = "<glossary>") -> Glossary:
+        """A TBX glossary of two languages: the document's own (``xml:lang`` of the root) and the other one."""
+        from amts.memory.formats import FormatError
+        from amts.memory.formats.xmlsafe import parse_tree
+
+        try:
+            root = parse_tree(data)
+        except FormatError as error:
+            raise GlossaryError(f"{name}: {error}") from None
+        if _local(root.tag) not in ("martif", "tbx"):
+            raise GlossaryError(f"{name}: the root element is <{_local(root.tag)}>, not TBX's <martif> or <tbx>")
+        entries = [_tbx_entry(entry) for entry in root.iter() if _local(entry.tag) in ("termEntry", "conceptEntry")]
+        languages = list(dict.fromkeys(lang for terms, _ in entries for lang in terms))
+        src = root.get(XML_LANG) if root.get(XML_LANG) in languages else (languages[0] if languages else "")
+        others = [lang for lang in languages if lang != src]
+        if len(others) != 1:
+            raise GlossaryError(f"{name}: a glossary is one language pair; this TBX has "
+                                f"{', '.join(languages) or 'no terms'}")
+        terms = []
+        for found, note in entries:
+            if src in found and others[0] in found:
+                count, origin = _tbx_note(note)
+                terms.append(Term(found[src], found[others[0]], count, origin))
+        return cls(terms, src, others[0])
 
     @classmethod
     def loads(cls, text: str, name: str = "<glossary>") -> Glossary:
@@ -157,9 +194,57 @@ class Glossary:
             writer.writerow([term.source, term.target, term.count, term.origin])
         return out.getvalue()
 
+    def dumps_tbx(self) -> str:
+        """The glossary as TBX 2008 (TBX-Basic): one ``termEntry`` per term, count and origin in a note."""
+        from xml.sax.saxutils import escape, quoteattr
+
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<martif type="TBX-Basic" xml:lang={quoteattr(self.src_lang)}>',
+                 "  <martifHeader><fileDesc><sourceDesc><p>amts glossary</p></sourceDesc></fileDesc></martifHeader>",
+                 "  <text>", "    <body>"]
+        for number, term in enumerate(self.entries.values(), 1):
+            note = ", ".join(part for part in (f"count: {term.count}" if term.count else "",
+                                               f"origin: {term.origin}" if term.origin else "") if part)
+            lines.append(f'      <termEntry id="t{number}">')
+            if note:
+                lines.append(f"        <note>{escape(note)}</note>")
+            for lang, text in ((self.src_lang, term.source), (self.tgt_lang, term.target)):
+                lines.append(f"        <langSet xml:lang={quoteattr(lang)}><tig><term>{escape(text)}</term></tig></langSet>")
+            lines.append("      </termEntry>")
+        lines += ["    </body>", "  </text>", "</martif>", ""]
+        return "\n".join(lines)
+
     def save(self, path: str | Path) -> None:
-        """Write the CSV atomically (an interrupted run never leaves half a glossary)."""
-        atomic_write_text(Path(path), self.dumps())
+        """Write the CSV (TBX when the name ends in .tbx) atomically: an interrupted run never leaves half a glossary."""
+        path = Path(path)
+        atomic_write_text(path, self.dumps_tbx() if path.suffix.lower() == ".tbx" else self.dumps())
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _tbx_entry(entry) -> tuple[dict[str, str], str]:  # noqa: ANN001 - an ElementTree element
+    """Language -> the entry's first term in it, and the entry's note (``count: 3, origin: bracket``)."""
+    terms: dict[str, str] = {}
+    note = ""
+    for child in entry:
+        if _local(child.tag) == "note" and not note:
+            note = "".join(child.itertext())
+        elif _local(child.tag) in ("langSet", "langSec") and child.get(XML_LANG):
+            found = next((t for t in child.iter() if _local(t.tag) == "term"), None)
+            text = " ".join("".join(found.itertext()).split()) if found is not None else ""
+            if text:
+                terms.setdefault(child.get(XML_LANG, ""), text)
+    return terms, note
+
+
+def _tbx_note(note: str) -> tuple[int, str]:
+    count = re.search(r"count:\s*(\d+)", note)
+    origin = re.search(r"origin:\s*([\w-]+)", note)
+    return int(count.group(1)) if count else 0, origin.group(1) if origin else ""
 
 
 # ----------------------------------------------------------------------------------------- mining

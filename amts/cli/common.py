@@ -22,7 +22,7 @@ SyncEngineOption = Annotated[str | None, typer.Option(
 ParallelDataOption = Annotated[list[str] | None, typer.Option(
     "--parallel-data", help="Parallel data in the store used as memory and examples; repeat per language pair "
     "(default: amts.toml).")]
-GlossaryOption = Annotated[Path | None, typer.Option("--glossary", help="Glossary CSV (default: amts.toml).")]
+GlossaryOption = Annotated[Path | None, typer.Option("--glossary", help="Glossary CSV, or TBX (.tbx) (default: amts.toml).")]
 ExamplesOption = Annotated[int | None, typer.Option(
     "--examples", min=0, help="Most similar pairs given to the engine per sentence (default: amts.toml, else 4).")]
 DialectOption = Annotated[str | None, typer.Option(

@@ -19,7 +19,7 @@ glossary_app = typer.Typer(help="Term glossaries: mine them from parallel data, 
 
 @glossary_app.command("mine")
 def mine_command(
-    out: Path = typer.Option(..., "--out", "-o", help="The glossary CSV to write (first row: the languages, e.g. en,zh)."),
+    out: Path = typer.Option(..., "--out", "-o", help="The glossary to write: CSV (first row: the languages, e.g. en,zh), or TBX when it ends in .tbx."),
     parallel_data: str | None = typer.Option(None, "--parallel-data", help="A parallel-data resource in the store."),
     file: Path | None = typer.Option(None, "--file", "-f", help="Or a CSV, TSV, TMX or JSONL file of pairs."),
     min_count: int = typer.Option(2, "--min-count", min=1, help="Keep terms that at least this many pairs use."),
@@ -44,7 +44,7 @@ def mine_command(
 
 
 @glossary_app.command("check")
-def check_command(path: Path = typer.Argument(..., help="A glossary CSV.")) -> None:
+def check_command(path: Path = typer.Argument(..., help="A glossary CSV or TBX (.tbx).")) -> None:
     """Load an edited glossary and say whether it is usable (errors name the line)."""
     glossary = Glossary.load(path)
     say.summary(f"{path}: {len(glossary)} terms {glossary.src_lang}->{glossary.tgt_lang}")

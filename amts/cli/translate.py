@@ -38,7 +38,7 @@ def translate(
     parallel_data: list[str] | None = typer.Option(
         None, "--parallel-data", help="Parallel data in the store used as memory and examples; repeat per language pair."
     ),
-    glossary: Path | None = typer.Option(None, "--glossary", help="Glossary CSV (amts glossary mine); default: amts.toml."),
+    glossary: Path | None = typer.Option(None, "--glossary", help="Glossary CSV (amts glossary mine) or TBX (.tbx); default: amts.toml."),
     store: Path | None = typer.Option(None, "--store", help="Store file (default: amts.toml, else $AMTS_HOME/amts.sqlite)."),
     examples: int | None = typer.Option(
         None, "--examples", min=0, help="Most similar pairs given to the engine per sentence (default: amts.toml, else 4)."
