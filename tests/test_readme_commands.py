@@ -110,6 +110,50 @@ def test_readme_using_it_block_runs_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "BOOK-zh").is_dir()
 
 
+def edition_commands() -> list[str]:
+    """The "Keep an edition in sync" block: init, a weekly update, check."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Keep an edition in sync\n.*?```sh\n(.*?)```", text, re.S)
+    assert block, "README has no edition block"
+    return [line.split("  #")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+def test_readme_edition_block_runs_as_written(tmp_path: Path) -> None:
+    """From ``--init`` to a weekly ``update --commit`` (no --tgt: the state records it) and ``check``."""
+    source, edition = tmp_path / "book-en", tmp_path / "zh"
+    shutil.copytree(BOOK / "en", source)
+    shutil.copytree(BOOK / "zh", edition)
+    for repo in (source, edition):
+        _git(repo, "init", "-q")
+        _git(repo, "add", ".")
+        _git(repo, "commit", "-qm", "first")
+    first = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    env = {**os.environ, "AMTS_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO),
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}
+    expected = {"--init": 0, "--commit": 1, "check": 0}  # README: a sync exits 1 (a commit to review)
+    ran = []
+    for line in edition_commands():
+        args = shlex.split(line.replace("COMMIT", first))
+        assert args[0] == "amts", line
+        if "--commit" in args:  # the English changed since the edition was translated
+            tea = source / "tea.md"
+            tea.write_text(tea.read_text(encoding="utf-8") + "\nGreen tea is not fermented.\n", encoding="utf-8")
+            _git(source, "commit", "-qam", "second")
+        done = subprocess.run([sys.executable, "-m", "amts", *args[1:]], cwd=edition, env=env, capture_output=True,
+                              text=True, timeout=600)
+        code = next(value for key, value in expected.items() if key in args)
+        assert done.returncode == code, (line, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr, (line, done.stderr)
+        ran.append(line)
+    assert len(ran) == 3
+    log = subprocess.run(["git", "-C", str(edition), "log", "--oneline"], capture_output=True, text=True).stdout
+    assert len(log.splitlines()) == 2  # the update committed the synced edition
+    assert "Green tea is not fermented." in (edition / "tea.md").read_text(encoding="utf-8")  # to review
+
+
 def _check_review(command: list[str], env: dict[str, str], cwd: Path) -> None:
     server = subprocess.Popen([*command, "--port", "0"], cwd=cwd, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)

@@ -14,7 +14,8 @@ from amts.cli.common import DialectOption, ParallelDataOption, SrcOption, SyncEn
 from amts.cli.console import out
 from amts.config import book_config
 from amts.document.dialects import use_dialect
-from amts.sync.edition import STATE_NAME
+from amts.languages import normalize
+from amts.sync.edition import STATE_NAME, read_state
 from amts.sync.github import GitHub, GitHubError, publish, pull_request_body
 from amts.sync.report import markdown_path
 from amts.sync.update import (
@@ -77,16 +78,21 @@ def update(
         fail("--push and --open-pr need --branch (the pull request's branch)")
     start_branch = current_branch(edition) or "main"
     if init is not None:
-        state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path)
-        out.summary(f"recorded: {edition} is synced to {state.commit[:12]} ({state_path})", commit=state.commit)
+        language = tgt or (book.tgt[0] if book.tgt else "")  # recorded: later updates need no --tgt
+        state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path,
+                           normalize(language) if language else "")
+        shown = f" ({state.language})" if state.language else " (give --tgt to record its language)"
+        out.summary(f"recorded: {edition}{shown} is synced to {state.commit[:12]} ({state_path})", commit=state.commit)
         return
-    setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
-                                         store=store, dialect=dialect, default_engine=MEMORY_ENGINE)
+    recorded = read_state(state_path)
+    setup = TranslationSetup.from_config(book, src=src, targets=tgt or (recorded.language if recorded else None) or None,
+                                         engine=engine, parallel_data=parallel_data, store=store, dialect=dialect,
+                                         default_engine=MEMORY_ENGINE)
     chosen = setup.resolve_dialect(Path(source))  # the source book's toolchain config
     out.detail(f"Markdown dialect: {chosen.describe()}")
     src_lang, tgt_lang = setup.src, (setup.targets[0] if setup.targets else None)
     if tgt_lang is None:
-        fail("give --tgt, or [book] tgt in amts.toml")
+        fail("give --tgt, or [book] tgt in amts.toml (amts update --init --tgt LANG records it)")
     engine_name = setup.engine_for(tgt_lang)
     translator = build_translator(setup, tgt_lang, memory_optional=True, warn=out.warning)
     try:

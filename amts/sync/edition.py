@@ -10,6 +10,12 @@ comments). It is small, plain TOML, written atomically, and meant to be read in 
     commit = "0123456789abcdef0123456789abcdef01234567"
     synced_at = "2026-12-02T11:00:00Z"
     report = ".amts/update-report.json"
+
+    [edition]
+    language = "zh"
+
+``language`` is the edition's language, recorded by ``amts update --init`` so that later updates need
+no ``--tgt`` (``amts.toml`` and ``--tgt`` still win).
 """
 
 from __future__ import annotations
@@ -38,11 +44,12 @@ class EditionState:
     url: str = ""
     synced_at: str = ""
     report: str = ""
+    language: str = ""  # the edition's language (BCP 47)
 
     def advanced(self, commit: str, report: str = "") -> EditionState:
         """The state after syncing to ``commit`` now."""
         now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        return EditionState(commit, self.url, now, report or self.report)
+        return EditionState(commit, self.url, now, report or self.report, self.language)
 
 
 def read_state(path: Path) -> EditionState | None:
@@ -59,8 +66,11 @@ def read_state(path: Path) -> EditionState | None:
     unknown = sorted(set(source) - {"commit", "url", "synced_at", "report"})
     if unknown:
         raise StateError(f"{path}: source.{unknown[0]}: unknown key")
+    edition = data.get("edition", {})
+    if not isinstance(edition, dict) or not isinstance(edition.get("language", ""), str):
+        raise StateError(f"{path}: [edition] language must be a language tag, e.g. language = \"zh\"")
     return EditionState(source["commit"], str(source.get("url", "")), str(source.get("synced_at", "")),
-                        str(source.get("report", "")))
+                        str(source.get("report", "")), edition.get("language", ""))
 
 
 def write_state(path: Path, state: EditionState) -> None:
@@ -71,4 +81,6 @@ def write_state(path: Path, state: EditionState) -> None:
         value = getattr(state, key)
         if value:
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")  # a JSON string is a TOML string
+    if state.language:
+        lines += ["[edition]", f"language = {json.dumps(state.language)}"]
     atomic_write_text(path, "\n".join(lines) + "\n")

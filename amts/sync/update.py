@@ -225,9 +225,11 @@ def export_tree(repo: Path, rev: str, destination: Path, suffixes: tuple[str, ..
     return count
 
 
-def init_state(edition: Path, source_repo: Path, commit: str, url: str = "", state_path: Path | None = None) -> EditionState:
-    """Record that ``edition`` is synced to ``commit`` (the first time, or to re-base by hand)."""
-    state = EditionState(resolve_commit(source_repo, commit), url).advanced(resolve_commit(source_repo, commit))
+def init_state(edition: Path, source_repo: Path, commit: str, url: str = "", state_path: Path | None = None,
+               language: str = "") -> EditionState:
+    """Record that ``edition`` (in ``language``) is synced to ``commit`` (the first time, or to re-base by hand)."""
+    resolved = resolve_commit(source_repo, commit)
+    state = EditionState(resolved, url, language=language).advanced(resolved)
     write_state(state_path or edition / STATE_NAME, state)
     return state
 
