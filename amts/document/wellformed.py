@@ -19,6 +19,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from amts.document.markup import (
     BEGIN_TAB_RE,
@@ -221,6 +222,7 @@ def runnable(code: str) -> str:
     return "\n".join(out)
 
 
+@lru_cache(maxsize=1 << 13)  # the same cells come back: in the new source, the old translation, the output
 def cell_problem(code: str) -> str | None:
     """Why a Python cell is broken (it does not compile, or a body repeats its docstring), or None."""
     try:
@@ -229,13 +231,35 @@ def cell_problem(code: str) -> str | None:
             tree = ast.parse(runnable(code))
     except SyntaxError as error:
         return f"does not compile (line {error.lineno}: {error.msg})"
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if not isinstance(body, list) or len(body) < 2:
-            continue
-        if all(_is_string(statement) for statement in body[:2]) and isinstance(
-                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module):
-            return f"docstring repeated (line {body[1].lineno})"
+    repeated = _repeated_docstring(tree.body)
+    return f"docstring repeated (line {repeated})" if repeated else None
+
+
+def _repeated_docstring(body: list[ast.stmt]) -> int | None:
+    """The line of a second string statement right after a module's, class's or function's docstring."""
+    if len(body) > 1 and _is_string(body[0]) and _is_string(body[1]):
+        return body[1].lineno
+    for statement in body:
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(statement, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt | ast.excepthandler):
+                found = _repeated_docstring(inner) if field == "body" and isinstance(
+                    statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else _nested(inner)
+                if found:
+                    return found
+    return None
+
+
+def _nested(body: list) -> int | None:  # noqa: ANN001 - statements or exception handlers
+    """Look into the bodies of compound statements (an ``if`` holding a ``def``) without judging them."""
+    for statement in body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found = _repeated_docstring(statement.body)
+        else:
+            found = next(filter(None, (_nested(getattr(statement, f, None) or [])
+                                       for f in ("body", "orelse", "finalbody", "handlers"))), None)
+        if found:
+            return found
     return None
 
 

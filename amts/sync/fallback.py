@@ -9,7 +9,8 @@ the level each round they still fail:
 * prose, level 2, and code at any level: the new source's block, flagged, the old translation shown
   in the report (``target_old``) so no translated line vanishes without a trace;
 * a block the new source added: written as the new source has it (no reused translated lines);
-* last: not written at all (a block that duplicates what the page has), with a record to review.
+* last: not written at all, with what the translators added after it (a block that duplicates what
+  the page has), in a record to review.
 
 Every fallback is a report record that needs review and says why. A file still invalid after
 :data:`MAX_ROUNDS` rounds raises :class:`~amts.sync.validity.InvalidOutputError` (the file is blocked).
@@ -33,7 +34,7 @@ from amts.sync.state import (
 )
 from amts.sync.validity import LABEL_MISSING, Inputs, InvalidOutputError, introduced
 
-MAX_ROUNDS = 4
+MAX_ROUNDS = 8
 _TOP_LEVEL = 3
 _OMITTED = "not written: the merged text was not valid ({}) even in the new source's form; shown for review"
 
@@ -48,10 +49,10 @@ def rule_fallback(state: MergeState, unit: Unit) -> bool:
         return False
     why = state.fallback_reasons.get(key, "")
     prose = any(b.segments for b in unit.old_blocks + unit.new_blocks)
-    if level >= _TOP_LEVEL:
-        state.report(Record(STATUS_DELETED, True, unit.old_text, unit.new_text, unit.body, None,
+    if level >= _TOP_LEVEL:  # the unit and what the translators added after it (a duplicated label...)
+        state.report(Record(STATUS_DELETED, True, unit.old_text, unit.new_text, unit.body + unit.tail, None,
                             _OMITTED.format(why), anchor=state.anchor))
-        state.append(unit.trailing())
+        state.append("\n" if unit.tail.endswith("\n") else "")
         return True
     if prose and level == 1 and unit.alive:
         text, status = unit.body, FUZZY

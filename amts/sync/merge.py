@@ -52,6 +52,7 @@ class MergeResult:
     renames: dict[str, str] = field(default_factory=dict)  # labels the new source renamed (old -> new)
     rules_used: Counter[str] = field(default_factory=Counter)  # which named merge rules handled what
     fell_back: int = 0  # units and added blocks written in a safe form because the merge was not valid
+    gated: str | None = None  # the text the validity gate passed (a later edit, a book-wide rename, is gated again)
 
     @property
     def words_to_review(self) -> int:
@@ -246,7 +247,7 @@ def merge_documents(
         check_conservation(old_source, new_source, old_target, text, state.records, tgt, state.os, state.ot)
     calls = (translator.engine_calls - calls_before) if translator else 0
     return MergeResult(text, state.records, calls, _words_full(state.ns), state.ot.warnings + state.ns.warnings,
-                       state.renames, state.rules_used, fell_back)
+                       state.renames, state.rules_used, fell_back, text if check else None)
 
 
 def _all_kept(state: MergeState) -> list[Record]:

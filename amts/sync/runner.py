@@ -146,7 +146,8 @@ def run_jobs(
         planned.append((job, file_report, result.text, inputs, old_target))
     planned = _follow_book_renames(planned)
     for number, (job, file_report, text, inputs, old_target) in enumerate(planned):
-        if text is not None and not _valid_or_block(job, text, old_target, file_report):
+        gated = file_report.result is not None and file_report.result.gated == text
+        if text is not None and not gated and not _valid_or_block(job, text, old_target, file_report):
             continue
         if file_report.blocked:
             continue  # its old translation (and its origin file) stay as they are
@@ -178,7 +179,8 @@ def _merge_or_block(job: Job, old_target: str, translator: AdaptiveTranslator | 
 
 
 def _valid_or_block(job: Job, text: str, old_target: str, file_report: FileReport) -> bool:
-    """The gate before the write (after book-wide renames): an invalid output blocks its file."""
+    """The gate before the write of a text the merge's gate has not seen (edited by a book-wide rename):
+    an invalid output blocks its file."""
     try:
         check_output(text, Inputs.of(job.old_source, job.new_source, old_target))
     except InvalidOutputError as error:
