@@ -24,6 +24,7 @@ from amts.sync.fallback import make_valid
 from amts.sync.labels import label_renames, rename_references
 from amts.sync.lines import reuse_lines
 from amts.sync.placement import REQUEST_RULES
+from amts.sync.provenance import Provenance, written_by_amts
 from amts.sync.reflow import find_reflows
 from amts.sync.state import (
     FUZZY,
@@ -53,6 +54,7 @@ class MergeResult:
     rules_used: Counter[str] = field(default_factory=Counter)  # which named merge rules handled what
     fell_back: int = 0  # units and added blocks written in a safe form because the merge was not valid
     gated: str | None = None  # the text the validity gate passed (a later edit, a book-wide rename, is gated again)
+    provenance: Provenance = field(default_factory=Provenance)  # what of ``text`` is not human work
 
     @property
     def words_to_review(self) -> int:
@@ -215,22 +217,26 @@ def merge_documents(
     tgt: str,
     *,
     check: bool = True,
+    provenance: Provenance | None = None,
 ) -> MergeResult:
     """Build the new translation of ``new_source`` from ``old_target`` (translation of ``old_source``).
 
     With ``check`` (always, in sync) the conservation check runs on the result: it raises
     :class:`~amts.sync.conserve.ConservationError` if a piece of the old translation would vanish
-    without a report segment accounting for it.
+    without a report segment accounting for it. ``provenance`` says which texts of ``old_target`` amts
+    wrote itself (:mod:`amts.sync.provenance`); they are not taken for human work.
     """
-    state = MergeState(old_source, new_source, old_target, src, tgt)
+    state = MergeState(old_source, new_source, old_target, src, tgt, provenance)
     calls_before = translator.engine_calls if translator else 0
     if old_source == new_source:
-        return MergeResult(old_target, _all_kept(state), 0, _words_full(state.ns))
+        records = _all_kept(state)
+        return MergeResult(old_target, records, 0, _words_full(state.ns),
+                           provenance=written_by_amts(records, old_target, provenance))
 
     answers: dict[str, tuple[str, str, str]] = {}  # what the engine said, so a fallback rerun does not ask again
 
     def merge(levels: dict[tuple, int], reasons: dict[tuple, str]) -> tuple[MergeState, str]:
-        again = MergeState(old_source, new_source, old_target, src, tgt) if levels else state
+        again = MergeState(old_source, new_source, old_target, src, tgt, provenance) if levels else state
         again.fallback, again.fallback_reasons = levels, reasons
         walk(again)
         for pending in again.pending:
@@ -247,7 +253,8 @@ def merge_documents(
         check_conservation(old_source, new_source, old_target, text, state.records, tgt, state.os, state.ot)
     calls = (translator.engine_calls - calls_before) if translator else 0
     return MergeResult(text, state.records, calls, _words_full(state.ns), state.ot.warnings + state.ns.warnings,
-                       state.renames, state.rules_used, fell_back, text if check else None)
+                       state.renames, state.rules_used, fell_back, text if check else None,
+                       written_by_amts(state.records, text, provenance))
 
 
 def _all_kept(state: MergeState) -> list[Record]:

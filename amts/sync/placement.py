@@ -50,9 +50,10 @@ class OldGroup:
 
 def old_groups(state: MergeState) -> list[OldGroup]:
     """The sentence groups of the old pair, unit by unit, in old order (where a unit pairs its
-    segments one to one, or its translation is one segment); computed once per merge."""
+    segments one to one, or its translation is one segment), but for translations that are not human
+    work (machine, or the source left as it was); computed once per merge."""
     if state.old_groups is None:
-        state.old_groups = _old_groups(state)
+        state.old_groups = [g for g in _old_groups(state) if not state.origin(g.target, " ".join(g.sentences))]
     return state.old_groups  # type: ignore[return-value]
 
 

@@ -7,6 +7,7 @@ JSON layout (version 1)::
                 "moved_from": {"new", "olds": [{"old", "score", "evidence"}]},  # only for restructures
                 "segments": [{"id": "f0-s12", "status", "needs_review", "source_old", "source_new",
                               "target_old", "target_new", "output_line", "note"}],
+                "provenance": {"machine": [texts], "source": [texts]},  # what amts wrote itself (if any)
                 "totals": {status: count}, "words_to_review", "words_full"}],
      "totals": {status: count}, "words_to_review", "words_full",
      "skipped": ["<file>: why it was not synced (e.g. an old file with no successor)"],
@@ -79,6 +80,8 @@ class FileReport:
             "words_to_review": self.result.words_to_review if self.result else 0,
             "words_full": self.result.words_full if self.result else 0,
         }
+        if self.result is not None and self.result.provenance:
+            out["provenance"] = self.result.provenance.to_json()  # read back by the next sync of this output
         if self.moved_from is not None:
             out["moved_from"] = self.moved_from
         if self.error:

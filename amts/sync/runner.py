@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from amts.sync.conserve import ConservationError
 from amts.sync.labels import book_renames, rename_references
 from amts.sync.merge import MergeResult, merge_documents
 from amts.sync.pairing import MispairedError, check_pair
+from amts.sync.provenance import Provenance, provenance_of
 from amts.sync.report import FileReport, SyncReport
 from amts.sync.validity import Inputs, InvalidOutputError, check_output
 
@@ -90,6 +91,16 @@ class SyncState:
             return json.loads(row[2])
         return None
 
+    def written(self, output: Path) -> dict | None:
+        """The stored file report of the last output sync wrote at ``output``, whatever it was made from
+        (a later sync whose old translation is that file reads what amts wrote into it)."""
+        db = self._connect()
+        if db is None:
+            return None
+        row = db.execute("SELECT report FROM sync_outputs WHERE output = ?", (str(output.resolve()),)).fetchone()
+        db.close()
+        return json.loads(row[0]) if row else None
+
     def remember(self, output: Path, inputs: str, text: str, report: dict) -> None:
         db = self._connect()
         if db is None:
@@ -109,11 +120,15 @@ def run_jobs(
     state: SyncState | None = None,
     setup: str = "",
     progress: Callable[[str], None] | None = None,
+    provenance: Mapping[str, Provenance] | None = None,
 ) -> SyncReport:
     """Merge every job, then write every output; raise :class:`SyncError` before writing on bad input.
 
     ``setup`` names what else decides the output (engine, parallel data): a run with another setup
-    is not the same run and does not reuse a previous output.
+    is not the same run and does not reuse a previous output. What amts itself wrote into an old
+    translation (machine translations, source text kept) comes from ``provenance`` (resolved path of
+    the old translation -> :class:`Provenance`, e.g. :func:`~amts.sync.provenance.read_provenance` of a
+    previous report) or else from the report ``state`` stored when sync wrote that file.
     """
     planned: list[tuple[Job, FileReport, str | None, str, str]] = []
     for job in jobs:
@@ -137,7 +152,10 @@ def run_jobs(
             planned.append((job, file_report, None, inputs, old_target))
             continue
         report.files.append(file_report)
-        result = _merge_or_block(job, old_target, translator, report, file_report)
+        known = (provenance or {}).get(str(Path(job.old_target).resolve()))
+        if known is None and state is not None:
+            known = provenance_of(state.written(Path(job.old_target)))
+        result = _merge_or_block(job, old_target, translator, report, file_report, known)
         if result is None:
             planned.append((job, file_report, None, inputs, old_target))
             continue
@@ -162,13 +180,13 @@ def run_jobs(
 
 
 def _merge_or_block(job: Job, old_target: str, translator: AdaptiveTranslator | None, report: SyncReport,
-                    file_report: FileReport) -> MergeResult | None:
+                    file_report: FileReport, provenance: Provenance | None = None) -> MergeResult | None:
     """The merge of one job; None when the file is blocked (its old translation stays): a merge that
     cannot be made valid or would lose translated text is that file's problem, not the book's."""
     try:
         check_pair(parse_markdown(job.old_source), parse_markdown(old_target), job.label)
         return merge_documents(job.old_source, job.new_source, old_target, translator, report.src_lang,
-                               report.tgt_lang)
+                               report.tgt_lang, provenance=provenance)
     except MispairedError as error:
         file_report.block(str(error), error.line)
     except InvalidOutputError as error:

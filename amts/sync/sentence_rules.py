@@ -16,6 +16,7 @@ from amts.document import Segment, normalize_space
 from amts.document.scripts import UNSPACED_RE
 from amts.sync.aligning import Link, align_sentence_lists
 from amts.sync.diff import DELETED, MECHANICAL, UNCHANGED, diff_sentences, mechanical_change
+from amts.sync.provenance import SOURCE
 from amts.sync.ruler import Ruler
 from amts.sync.state import KEPT, PROPAGATED, STATUS_DELETED, MergeState, Part, Record, source_sentences
 from amts.sync.tokens import TokenChange, propagate, token_change, wrap_text, wrapped_in_slide_marks
@@ -73,14 +74,16 @@ SegmentRule = Callable[[MergeState, SegmentMerge], "Part | None"]
 def segment_unchanged(state: MergeState, job: SegmentMerge) -> Part | None:
     """The source is the same up to wrapping: the translation as it is."""
     old_text, new_text, target = job.old_text, job.new_text, job.target
-    if normalize_space(old_text, state.src) != normalize_space(new_text, state.src):
-        return None
+    if normalize_space(old_text, state.src) != normalize_space(new_text, state.src) or state.origin(target.text, old_text):
+        return None  # changed, or not human work (asked for again sentence by sentence)
     state.report(Record(KEPT, False, old_text, new_text, target.text, target.text, anchor=job.anchor))
     return _const(target.text)
 
 
 def segment_mechanical(state: MergeState, job: SegmentMerge) -> Part | None:
     """Only tokens changed (numbers, math, links, slide marks): the change carried into the translation."""
+    if state.origin(job.target.text, job.old_text) == SOURCE:
+        return None
     change = mechanical_change(job.old_text, job.new_text)  # after segment_unchanged: unchanged ruled out
     record = propagation(job.old_text, job.new_text, job.target.text, change, job.anchor) if change else None
     if record is None:
@@ -141,9 +144,12 @@ def sentence_added(state: MergeState, run: SentenceRun) -> Part | None:
 
 
 def sentence_unchanged(state: MergeState, run: SentenceRun) -> Part | None:
-    """The old sentences, unchanged: their translation."""
+    """The old sentences, unchanged: their translation (asked for again if it is the source left as it was)."""
     if not (run.intact and run.kinds == {UNCHANGED}) or run.target_old is None:
         return None
+    if state.origin(run.target_old, run.source_old) == SOURCE:
+        return state.request(run.source_new, None, None, run.anchor, run.sentences, run.positions,
+                             (SOURCE, run.target_old))
     state.report(Record(KEPT, False, run.source_old, run.source_new, run.target_old, run.target_old, anchor=run.anchor))
     _remember_kept(state, run)
     return _const(run.target_old)
@@ -152,6 +158,8 @@ def sentence_unchanged(state: MergeState, run: SentenceRun) -> Part | None:
 def sentence_mechanical(state: MergeState, run: SentenceRun) -> Part | None:
     """Only tokens changed: the change carried into the translation."""
     if not (run.intact and run.kinds <= {UNCHANGED, MECHANICAL}) or run.source_old is None or run.target_old is None:
+        return None
+    if state.origin(run.target_old, run.source_old) == SOURCE:
         return None
     change = token_change(run.source_old, run.source_new)
     record = propagation(run.source_old, run.source_new, run.target_old, change, run.anchor)
@@ -170,7 +178,12 @@ def _remember_kept(state: MergeState, run: SentenceRun) -> None:
 
 
 def sentence_changed(state: MergeState, run: SentenceRun) -> Part | None:
-    """Changed sentences: translated anew, the old translation as first example and as fallback."""
+    """Changed sentences: translated anew, the old translation as first example and as fallback -- when
+    it is human work; a machine translation or source text left as it was is neither."""
+    origin = state.origin(run.target_old, run.source_old) if run.target_old is not None else ""
+    if origin:
+        return state.request(run.source_new, None, None, run.anchor, run.sentences, run.positions,
+                             (origin, run.target_old or ""))
     return state.request(run.source_new, run.source_old, run.target_old, run.anchor, run.sentences, run.positions)
 
 

@@ -26,6 +26,7 @@ from amts.sync.aligning import Link, align_blocks
 from amts.sync.diff import BlockChange
 from amts.sync.labels import rename_references
 from amts.sync.lines import translated_lines
+from amts.sync.provenance import SOURCE, Provenance
 
 KEPT, PROPAGATED, TRANSLATED, FUZZY, UNTRANSLATED, STATUS_ADDED, STATUS_DELETED, STATUS_MOVED = RecordStatus
 
@@ -65,6 +66,7 @@ class Pending:
         self.status = fallback_status
         self.note = ""
         self.fallback_placed = False  # the old translation it replaces was placed elsewhere in the output
+        self.replaced = ""  # "machine" or "source": the old text it replaces was not human work
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,10 @@ class Orphan:
 class MergeState:
     """Everything one merge knows and has produced so far (see the module docstring)."""
 
-    def __init__(self, old_src: str, new_src: str, old_tgt: str, src: str, tgt: str) -> None:
+    def __init__(self, old_src: str, new_src: str, old_tgt: str, src: str, tgt: str,
+                 provenance: Provenance | None = None) -> None:
         self.src, self.tgt = src, tgt
+        self.provenance = provenance or Provenance()  # what of the old translation amts wrote itself
         self.os = parse_markdown(old_src)
         self.ns = parse_markdown(new_src)
         self.ot = parse_markdown(old_tgt)
@@ -142,6 +146,13 @@ class MergeState:
             following = bodies[k + 1][0] if k + 1 < len(bodies) else len(text)
             self.span_of[link] = (start, end)
             self.tail_of[link] = text[end:following] if following >= end else ""
+
+    def origin(self, target: str, source: str | None) -> str:
+        """Whether a piece of the old translation is human work (``""``), machine-translated
+        (``"machine"``) or its source left as it was (``"source"``: also whenever it equals ``source``)."""
+        if source is not None and normalize_space(target, self.tgt) == normalize_space(source, self.src):
+            return SOURCE
+        return self.provenance.origin(target, self.tgt)
 
     def never_translated(self, new_block: int | None) -> bool:
         """Whether the prose of a new-source block is all sentences of old-source blocks the translation
@@ -203,10 +214,12 @@ class MergeState:
         return self._sentence_base[segment.index] + k
 
     def request(self, source_new: str, source_old: str | None, target_old: str | None, anchor: int,
-                sentences: list[str] | None = None, positions: list[int] | None = None) -> Callable[[], str]:
+                sentences: list[str] | None = None, positions: list[int] | None = None,
+                replaces: tuple[str, str] | None = None) -> Callable[[], str]:
         """Ask the engine for ``source_new`` (the new ``sentences`` at ``positions``); the old translation
-        (``target_old``) is the fallback and the first example. Returns the part rendering the answer,
-        whose record is filled in then."""
+        (``target_old``) is the fallback and the first example. ``replaces`` is an old text that is not
+        human work, ``(origin, text)``: shown to the reviewer, neither fallback nor example. Returns the
+        part rendering the answer, whose record is filled in then."""
         context = [Example(source_old, target_old, 1.0)] if source_old and target_old else []
         sentences, positions = sentences or [source_new], positions or []
         if target_old is not None:
@@ -214,8 +227,10 @@ class MergeState:
         else:
             pending = Pending(source_new, source_new, UNTRANSLATED, context, sentences, positions)
         self.pending.append(pending)
-        record = self.report(Record(pending.fallback_status, True, source_old, source_new, target_old, None,
-                                    anchor=anchor))
+        shown = target_old if replaces is None else replaces[1]
+        record = self.report(Record(pending.fallback_status, True, source_old, source_new, shown, None, anchor=anchor))
+        if replaces is not None:
+            pending.replaced = replaces[0]
 
         def resolve() -> str:
             text = pending.text if pending.text is not None else pending.fallback
@@ -263,6 +278,9 @@ def _resolve_record(record: Record, pending: Pending, text: str, added: bool, ta
     record.note = pending.note or (
         "source changed; old translation kept" if record.status == FUZZY
         else "no translation available; source text kept" if record.status == UNTRANSLATED else "")
+    if pending.replaced:
+        record.note += ("; the old text was " + ("a machine translation" if pending.replaced == "machine"
+                                                 else "the source left as it was") + ", not human work")
     record.needs_review = record.status not in (STATUS_MOVED, PROPAGATED) and not (
         pending.status == TRANSLATED and pending.note == "exact memory match")
     if (target_old is not None and text != target_old and record.status in (STATUS_MOVED, PROPAGATED)
