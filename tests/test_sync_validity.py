@@ -61,6 +61,13 @@ def test_a_cell_the_merge_broke_falls_back_to_the_new_source_code(d2l: Path) -> 
     fallbacks = [r for r in result.records if "merged text was not valid" in r.note]
     assert fallbacks and all(r.needs_review for r in fallbacks)
     assert any("does not compile" in r.note for r in fallbacks)
+    # the translators' docstrings and comments stay in view, as comments of the new code
+    commented = [r for r in fallbacks if "as comments" in r.note]
+    assert commented
+    assert any(line.strip().startswith("# ") and re.search(r"[\u4e00-\u9fff]", line)
+               for record in commented for line in record.target_new.splitlines())
+    for record in commented:
+        assert cell_problem("\n".join(record.target_new.splitlines()[2:-1])) is None
 
 
 def test_a_glued_end_tab_from_a_translation_without_final_newline_is_not_written(d2l: Path) -> None:

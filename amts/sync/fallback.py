@@ -6,8 +6,10 @@ owners are merged again through :func:`rule_fallback`, the first unit rule, in a
 the level each round they still fail:
 
 * prose, level 1: the old translation of the block, kept as it was and flagged (``fuzzy``);
-* prose, level 2, and code at any level: the new source's block, flagged, the old translation shown
-  in the report (``target_old``) so no translated line vanishes without a trace;
+* code, level 1: the new source's code with the translators' lines as comments beside the lines
+  they translate (:func:`commented_code`);
+* level 2: the new source's block, flagged, the old translation shown in the report (``target_old``)
+  so no translated line vanishes without a trace;
 * a block the new source added: written as the new source has it (no reused translated lines);
 * last: not written at all, with what the translators added after it (a block that duplicates what
   the page has), in a record to review.
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from amts.document.markup import TAB_LINE_RE
 from amts.document.wellformed import Defect
+from amts.sync.lines import line_pieces
 from amts.sync.state import (
     FUZZY,
     PROPAGATED,
@@ -57,6 +61,10 @@ def rule_fallback(state: MergeState, unit: Unit) -> bool:
     if prose and level == 1 and unit.alive:
         text, status = unit.body, FUZZY
         note = f"old translation of the block kept as it was: the merged text was not valid ({why})"
+    elif not prose and level == 1 and unit.alive:
+        text, status = commented_code(unit.old_text, unit.new_text, unit.body), PROPAGATED
+        note = (f"the new source's code written with the translators' lines as comments beside the lines "
+                f"they translate: the merged text was not valid ({why}); old translation shown")
     else:
         text, status = unit.new_text, UNTRANSLATED if prose else PROPAGATED
         note = f"the new source's block written: the merged text was not valid ({why}); old translation shown"
@@ -68,6 +76,36 @@ def rule_fallback(state: MergeState, unit: Unit) -> bool:
     state.emit(text, Record(status, True, unit.old_text, unit.new_text, unit.body, text, note))
     state.append(tail)
     return True
+
+
+def commented_code(old_source: str, new_source: str, target: str) -> str:
+    """The new source's code with each line only the translators wrote (a translated comment or
+    docstring, a line whose strings they translated) as a comment after the new line that preceded it
+    in their block: a comment never breaks a cell, and the translation stays in view for the reviewer."""
+    new_lines = new_source.splitlines(keepends=True)
+    old_lines = {line.strip() for line in old_source.splitlines()}
+    anchor = _code_start(new_lines)
+    after: dict[int, list[str]] = {}
+    for line in target.splitlines():
+        stripped = line.strip()
+        found = next((k for k in range(anchor + 1, len(new_lines) - 1) if new_lines[k].strip() == stripped), None)
+        if found is not None and stripped:
+            anchor = found
+            continue
+        if not stripped or stripped in old_lines or stripped.startswith(("```", "~~~")):
+            continue  # a source line the new source changed or dropped: shown in the report only
+        words = " ".join(piece.strip() for piece in line_pieces(line)[1] if piece.strip())
+        if words:
+            after.setdefault(anchor, []).append(f"{line[: len(line) - len(line.lstrip())]}# {words}\n")
+    return "".join(line + "".join(after.get(k, [])) for k, line in enumerate(new_lines))
+
+
+def _code_start(lines: list[str]) -> int:
+    """The index of the last line of a code block's head: its opening fence, then a tab marker line."""
+    start = 0
+    if len(lines) > 1 and TAB_LINE_RE.match(lines[1]):
+        start = 1
+    return start
 
 
 def add_block_safely(state: MergeState, index: int, gap: str) -> bool:
