@@ -15,6 +15,7 @@ to the file. Options given on the command line always win over the file. Unknown
     store = ".amts/amts.sqlite"
     examples = 4                   # retrieved pairs per sentence
     dialect = "mdbook"             # Markdown dialect; default: detected (book.toml, mkdocs.yml, config.ini)
+    own_links = ["https://discuss.d2l.ai/t/"]  # link targets the edition points at its own pages
 
     [engines]                      # engine per target language
     zh = "openai"
@@ -27,7 +28,6 @@ to the file. Options given on the command line always win over the file. Unknown
     [check]                        # amts check: what the edition may add to the source's structure
     source = "../d2l-en"           # the source book, when only translated files are named (pre-commit)
     allow_tabs = ["paddle"]        # frameworks only this edition has (#@tab paddle cells)
-    own_links = ["https://discuss.d2l.ai/t/"]  # link targets the edition points at its own pages
     strict = false                 # inline math/code differences: warnings (false) or errors (true)
 
     [update]                       # amts update: keep this edition in sync with the source repository
@@ -53,6 +53,7 @@ _BOOK_KEYS = {
     "tgt": list,
     "out": str,
     "engine": str,
+    "own_links": list,
     "parallel_data": str,
     "glossary": str,
     "store": str,
@@ -84,6 +85,9 @@ class BookConfig:
     store: Path | None = None
     examples: int | None = None
     dialect: str | None = None  # Markdown dialect (amts.document.dialects); None: detected from the book
+    #: link-target prefixes the edition points at its own pages: the one link policy of translate, sync,
+    #: check and exchange (amts.document.links); ``[check] own_links`` is read as the same declaration
+    own_links: list[str] = field(default_factory=list)
     check: dict[str, Any] = field(default_factory=dict)  # [check], paths resolved
     update: dict[str, Any] = field(default_factory=dict)  # [update], paths resolved
 
@@ -163,6 +167,9 @@ def parse_config(data: Mapping[str, Any], path: Path) -> BookConfig:
     config.parallel_data = book.get("parallel_data")
     config.examples = book.get("examples")
     config.dialect = book.get("dialect")
+    config.own_links = list(book.get("own_links", []))
+    if not all(isinstance(prefix, str) and prefix for prefix in config.own_links):
+        raise bad("book.own_links", "must be a list of link-target prefixes, e.g. [\"https://discuss.d2l.ai/t/\"]")
     if config.examples is not None and config.examples < 0:
         raise bad("book.examples", "must be >= 0")
     for key in ("out", "glossary", "store"):
@@ -177,6 +184,11 @@ def parse_config(data: Mapping[str, Any], path: Path) -> BookConfig:
         raise bad("engine", "must hold one table of options per engine, e.g. [engine.openai]")
     config.engine_options = {name: dict(values) for name, values in options.items()}
     config.check = _table(data, "check", _CHECK_KEYS, base, ("source",), bad)
+    if config.own_links and "own_links" in config.check and config.check["own_links"] != config.own_links:
+        raise bad("check.own_links", "differs from book.own_links; declare the book's own links once, in [book]")
+    config.own_links = config.own_links or list(config.check.get("own_links", []))
+    if config.own_links:
+        config.check["own_links"] = list(config.own_links)  # amts check reads the book's one link policy
     config.update = _table(data, "update", _UPDATE_KEYS, base, ("source", "report"), bad)
     return config
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from amts.document import PlaceholderError, is_cjk_language, mask, strip_structure
+from amts.document.links import conform_links
 from amts.document.scripts import HAN_RE, LATIN_WORD_RE
 from amts.engines import Engine, EngineError, Request, Translation
 from amts.memory import Example, Violation, missing_terms
@@ -81,24 +82,30 @@ class AdaptiveTranslator:
         memory: Memory | None = None,
         glossary: Terms | None = None,
         examples: int = 4,
+        own_links: Sequence[str] = (),
     ) -> None:
         self.engine = engine
         self.memory = memory
         self.glossary = glossary
         self.k = examples
+        #: link prefixes the translation points at its own pages (the book's one link policy, amts.document.links)
+        self.own_links = tuple(own_links)
         self.engine_calls = 0
         #: what built this translator (:meth:`amts.adapt.setup.TranslationSetup.signature`): the key of caches
         self.signature = ""
 
     def recall(self, source: str, src: str, tgt: str) -> str | None:
-        """A human translation of exactly ``source`` from the memory (e.g. a paragraph pair), or None."""
-        return self.memory.exact(source, src, tgt) if self.memory else None
+        """A human translation of exactly ``source`` from the memory (e.g. a paragraph pair), or None.
+
+        Its link targets are the source's (except the book's own links): reuse never moves a link."""
+        found = self.memory.exact(source, src, tgt) if self.memory else None
+        return conform_links(source, found, self.own_links) if found is not None else None
 
     def translate(self, sources: Sequence[str], src: str, tgt: str) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(sources)
         pending: list[int] = []
         for i, source in enumerate(sources):
-            found = self.memory.exact(source, src, tgt) if self.memory else None
+            found = self.recall(source, src, tgt)
             if found is not None:
                 outcomes[i] = Outcome(source, found, MEMORY)
             elif self.engine is None:

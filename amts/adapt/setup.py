@@ -79,6 +79,9 @@ class TranslationSetup:
     dialect: str | None = None
     #: where ``dialect`` was named ("--dialect", or the amts.toml path)
     dialect_from: str = "--dialect"
+    #: link-target prefixes the translation points at its own pages (``[book] own_links``): memory reuse
+    #: keeps those, every other link target comes from the source (amts.document.links)
+    own_links: tuple[str, ...] = ()
 
     @classmethod
     def from_config(
@@ -123,6 +126,7 @@ class TranslationSetup:
             optional=frozenset(optional),
             dialect=dialect or book.dialect,
             dialect_from="--dialect" if dialect or book.path is None else str(book.path),
+            own_links=tuple(book.own_links),
         )
 
     def resolve_dialect(self, book: Path | None) -> Dialect:
@@ -269,7 +273,7 @@ def _build(setup: TranslationSetup, tgt: str, resources: _Resources, engine: Eng
         engine = load_engine(setup, tgt)
     assert engine is None or isinstance(engine, Engine)
     translator = AdaptiveTranslator(engine, memory=memory, glossary=resources.glossary_for(tgt),
-                                    examples=setup.examples if engine is not None else 0)
+                                    examples=setup.examples if engine is not None else 0, own_links=setup.own_links)
     translator.signature = setup.signature(tgt, engine)
     return translator
 

@@ -14,6 +14,7 @@ import typer
 
 from amts.cli.common import fail, output_file, report_kept
 from amts.cli.console import out as say
+from amts.config import book_config
 from amts.document import read_markdown
 from amts.fileio import atomic_write_text, guard_outputs, read_text
 from amts.memory.formats import FormatError
@@ -115,6 +116,8 @@ def import_(
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the reassembled Markdown (<dir>/<tgt>.<name>.md)."),
     source: Path | None = typer.Option(None, "--source", help="The source book (needed for PO, which has no skeleton)."),
     tgt: str | None = typer.Option(None, "--tgt", help="Target language, for files that do not name one."),
+    config: Path | None = typer.Option(None, "--config", help="Book settings: [book] own_links (default: amts.toml "
+                                       "here or in the source book)."),
     accept_fuzzy: bool = typer.Option(False, "--accept-fuzzy", help="Also take targets that are not final "
                                       "(PO fuzzy, XLIFF initial or needs-review)."),
     force: bool = ForceOption,
@@ -125,7 +128,8 @@ def import_(
     paths = [files] if files.is_file() else sorted(p for p in files.rglob("*") if p.suffix.lower() in (".xlf", ".xliff", ".po"))
     if not paths:
         fail(f"{files}: no .xlf, .xliff or .po files")
-    outputs = _reassemble(paths, out, source, tgt, accept_fuzzy)
+    own_links = tuple(book_config(config, source or files).own_links)  # the book's one link policy
+    outputs = _reassemble(paths, out, source, tgt, accept_fuzzy, own_links)
     counts = {"refused": 0, "not final": 0, "missing": 0}
     with guard_outputs([out], force=force) as guard:
         for target, original, text, report in outputs:
@@ -150,8 +154,8 @@ def import_(
     return 1 if counts["missing"] else 0
 
 
-def _reassemble(paths: list[Path], out: Path, source: Path | None, tgt: str | None,
-                accept_fuzzy: bool) -> list[tuple[Path, str, str, AssemblyReport]]:
+def _reassemble(paths: list[Path], out: Path, source: Path | None, tgt: str | None, accept_fuzzy: bool,
+                own_links: tuple[str, ...]) -> list[tuple[Path, str, str, AssemblyReport]]:
     """Every returned file read and reassembled before anything is written."""
     outputs = []
     for path in paths:
@@ -162,7 +166,7 @@ def _reassemble(paths: list[Path], out: Path, source: Path | None, tgt: str | No
                 skeleton = None
                 if unit_file.skeleton is None:
                     original, skeleton = _po_source(path, unit_file, source)
-                text, report = assemble(unit_file, skeleton, accept_fuzzy=accept_fuzzy)
+                text, report = assemble(unit_file, skeleton, accept_fuzzy=accept_fuzzy, own_links=own_links)
                 language = document.tgt_lang or tgt
                 if not language:
                     raise FormatError("the file names no target language (a tool dropped it): give --tgt")

@@ -10,6 +10,7 @@ code span, a changed link target) is not used: the source stays, and the report 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -112,12 +113,13 @@ class AssemblyReport:
         return ", ".join(parts)
 
 
-def assemble(unit_file: UnitFile, skeleton: str | None = None, *,
-             accept_fuzzy: bool = False) -> tuple[str, AssemblyReport]:
+def assemble(unit_file: UnitFile, skeleton: str | None = None, *, accept_fuzzy: bool = False,
+             own_links: Sequence[str] = ()) -> tuple[str, AssemblyReport]:
     """The translated Markdown of ``unit_file`` (its own skeleton, or ``skeleton`` for PO) and a report.
 
     A unit finds its segment by id (``s3``), else -- for files a tool re-numbered (``xliff2po``,
     ``po2xliff``) -- by its source text. A target that is not final is used only with ``accept_fuzzy``.
+    A target may point links under the book's ``own_links`` prefixes at its own pages.
     """
     text = unit_file.skeleton if unit_file.skeleton is not None else skeleton
     if text is None:
@@ -136,7 +138,7 @@ def assemble(unit_file: UnitFile, skeleton: str | None = None, *,
         if not unit.final and not accept_fuzzy:
             report.not_final += 1
             continue
-        why = structure_differs(segment.text, unit.target)
+        why = structure_differs(segment.text, unit.target, own_links)
         if why:
             report.refused.append(f"{unit.id} (line {segment.line + 1}): {why}")
             continue

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from amts.document import mask
+from amts.document.links import own_target
 from amts.document.markup import SLIDE_PAIRS
 from amts.document.placeholders import PLACEHOLDER_RE
 
@@ -159,9 +160,15 @@ def raw_text(pieces: list[Piece] | tuple[Piece, ...]) -> str:
     return "".join(out)
 
 
-def structure_differs(source: str, target: str) -> str | None:
-    """Why ``target`` cannot stand for ``source`` (inline structure lost, added or changed), or None."""
-    wanted, found = Counter(mask(source).spans), Counter(mask(target).spans)
+def structure_differs(source: str, target: str, own_links: Sequence[str] = ()) -> str | None:
+    """Why ``target`` cannot stand for ``source`` (inline structure lost, added or changed), or None.
+
+    A link to one of the book's own pages (``own_links`` prefixes) may differ (amts.document.links)."""
+
+    def spans(text: str) -> Counter:
+        return Counter("](own)" if own_target(span, own_links) else span for span in mask(text).spans)
+
+    wanted, found = spans(source), spans(target)
     if wanted == found:
         return None
     lost = list((wanted - found).elements())
