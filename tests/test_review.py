@@ -369,3 +369,24 @@ def test_http_writes_from_another_origin_are_refused_before_the_body(server) -> 
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         assert page.cookies.keys() == {f"amts_review_{port}"}
     assert output.read_bytes() != before and "伪造的译文。" in output.read_text(encoding="utf-8")
+
+
+def test_files_the_sync_did_not_write_are_listed_not_fatal(tmp_path: Path) -> None:
+    """A blocked file (no output written, its old translation kept) and the report's skipped lines are
+    listed in the queue, grouped; the rest of the report is reviewed as usual."""
+    root = tmp_path / "book"
+    report_path = make_report(root)
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    report["files"].append({"old_source": "en/a.md", "new_source": "en/a.md", "old_target": "zh/a.md",
+                            "output": "zh/never-written.md", "segments": [],
+                            "blocked": {"line": 12, "reason": "label defined twice"}})
+    report["skipped"] = ["ch/new.md: new file, not in en-origin (translate it instead)",
+                         "ch/old.md: no successor in the new source; its translation is not carried over"]
+    report_path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    queue = load_report(report_path, ProjectRoot(root))
+    assert len(queue.items) == 4
+    groups = queue.skipped_groups()
+    assert [name for name, _ in groups["new"]] == ["ch/new.md"]
+    assert [name for name, _ in groups["dropped"]] == ["ch/old.md"]
+    assert groups["blocked"] == [("zh/never-written.md", "blocked, its old translation kept: label defined twice "
+                                                          "(line 12)")]

@@ -133,124 +133,49 @@ async def read_form(request: Request, limit: int = MAX_BODY) -> dict[str, str]:
     raise BadRequest(f"refused: send the form as application/x-www-form-urlencoded, not {kind}", 415)
 
 
-def create_app(
-    session: ReviewSession, root: ProjectRoot, token: str, allowed_hosts: list[str] | None = None
-) -> FastAPI:
-    """The app. Reads need the token once (then a same-site cookie); every write needs it in a header
-    or form field. ``allowed_hosts`` guards against DNS rebinding (default: loopback names only).
-    """
-    app = FastAPI(title="amts review", docs_url=None, redoc_url=None, openapi_url=None)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals["word_diff"] = word_diff
-    templates.env.globals["line_diff"] = line_diff
-    notes = Notes()
-    for name in ("base.html", "_diff.html", "queue.html", "segment.html", "file.html", "error.html"):  # compiled at start
-        templates.env.get_template(name)
+class Pages:
+    """What every route shares: the session, the token, the templates, the server's own messages."""
 
-    def token_ok(candidate: str | None) -> bool:
-        return bool(candidate) and secrets.compare_digest(str(candidate).encode(), token.encode())
+    def __init__(self, session: ReviewSession, root: ProjectRoot, token: str) -> None:
+        self.session, self.root, self.token = session, root, token
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+        self.templates.env.globals["word_diff"] = word_diff
+        self.templates.env.globals["line_diff"] = line_diff
+        self.notes = Notes()
+        for name in ("base.html", "_diff.html", "queue.html", "segment.html", "file.html", "error.html"):
+            self.templates.env.get_template(name)  # compiled at start
 
-    def can_read(request: Request) -> bool:
-        return token_ok(request.cookies.get(cookie_name(request))) or token_ok(request.headers.get(TOKEN_HEADER))
+    def token_ok(self, candidate: str | None) -> bool:
+        return bool(candidate) and secrets.compare_digest(str(candidate).encode(), self.token.encode())
 
-    def refuse(request: Request, message: str, status: int = 403, text: str | None = None) -> Response:
+    def can_read(self, request: Request) -> bool:
+        return self.token_ok(request.cookies.get(cookie_name(request))) or self.token_ok(
+            request.headers.get(TOKEN_HEADER))
+
+    def refuse(self, request: Request, message: str, status: int = 403, text: str | None = None) -> Response:
         """An error page; a refused write shows the text it refused, to copy (it is never lost)."""
         if wants_json(request):
             return JSONResponse({"error": message}, status_code=status)
-        return templates.TemplateResponse(request, "error.html", {"message": message, "refused": text},
-                                          status_code=status)
+        return self.templates.TemplateResponse(request, "error.html", {"message": message, "refused": text},
+                                               status_code=status)
 
-    def foreign_origin(request: Request) -> str | None:
-        """Why a write does not come from this page (None when it does)."""
-        site = request.headers.get("sec-fetch-site")
-        if site is not None and site not in ("same-origin", "none"):
-            return f"refused: a write from another site ({site}); use the review page itself"
-        origin = request.headers.get("origin")
-        if origin is not None:
-            own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-            if origin != own:
-                return f"refused: a write from {origin}, not from this page ({own})"
-        return None
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next):  # noqa: ANN001, ANN202
-        """``?token=`` sets the cookie and is removed from the address bar; no token, no page."""
-        response = await _guarded(request, call_next)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
-    async def _guarded(request: Request, call_next):  # noqa: ANN001, ANN202
-        if request.method not in ("GET", "HEAD"):
-            reason = foreign_origin(request)
-            if reason:
-                return PlainTextResponse(reason, status_code=403)
-            return await call_next(request)
-        if request.url.path.startswith("/static/"):
-            return await call_next(request)
-        query_token = request.query_params.get("token")
-        if query_token is not None:
-            if not token_ok(query_token):
-                return PlainTextResponse("wrong token", status_code=403)
-            rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
-            response = RedirectResponse(target, status_code=303)
-            response.set_cookie(cookie_name(request), token, httponly=True, samesite="strict")
-            return response
-        if not can_read(request):
-            return PlainTextResponse(
-                "amts review: open the address with ?token=... printed when the server started", status_code=403
-            )
-        return await call_next(request)
-
-    # added last, so it runs first: a request for a foreign Host never reaches the token check
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOCAL_HOSTS)
-
-    def filters_of(request: Request) -> dict[str, str]:
-        q = request.query_params
-        return {"file": q.get("file", ""), "label": q.get("label", ""), "show": q.get("show", "pending"),
-                "q": q.get("q", "")}
-
-    def context(request: Request, **extra: object) -> dict[str, object]:
+    def context(self, request: Request, **extra: object) -> dict[str, object]:
+        session = self.session
         done, total = session.progress()
         filters = filters_of(request)
-        return {"session": session, "queue": session.queue, "token": token, "done": done, "total": total,
-                "last": (last := session.state.last_decided()), **filters,
-                "last_version": session.version(session.queue.get(last)) if last and session.queue.get(last) else "", "note": notes.get(request.query_params.get("note")),
+        last = session.state.last_decided()
+        last_item = session.queue.get(last) if last else None
+        return {"session": session, "queue": session.queue, "token": self.token, "done": done, "total": total,
+                "last": last, "last_version": session.version(last_item) if last_item else "", **filters,
+                "note": self.notes.get(request.query_params.get("note")),
                 "filters": urlencode({k: v for k, v in filters.items() if v and not (k == "show" and v == "pending")}),
                 **extra}
 
-    @app.get("/", response_class=HTMLResponse)
-    def queue_page(request: Request, file: str = "", label: str = "", show: str = "pending", q: str = "",
-                   page: int = 1) -> Response:
-        items = session.filtered(file, label, show, q)
-        shown, number, pages = session.page(items, page)
-        groups: dict[str, list] = {}
-        for item in shown:
-            groups.setdefault(item.output_rel, []).append(item)
-        counts = session.file_counts()
-        return templates.TemplateResponse(request, "queue.html", context(
-            request, groups=groups, matching=len(items), page=number, pages=pages, counts=counts,
-            page_link=lambda n: urlencode({k: v for k, v in (("file", file), ("label", label), ("show", show),
-                                                              ("q", q), ("page", str(n))) if v})))
-
-    @app.get("/api/queue")
-    def queue_json(file: str = "", label: str = "", show: str = "all", q: str = "", page: int = 1) -> JSONResponse:
-        done, total = session.progress()
-        items = session.filtered(file, label, show, q)
-        shown, number, pages = session.page(items, page)
-        return JSONResponse({
-            "done": done, "total": total, "matching": len(items), "page": number, "pages": pages,
-            "files": [{"file": f, "pending": p, "total": t} for f, p, t in session.file_counts()],
-            "items": [{"id": i.id, "file": i.output_rel, "line": i.output_line, "status": i.status, "flags": i.flags,
-                       "decision": (str(d.decision) if (d := session.decision(i)) else None)} for i in shown],
-        })
-
-    def segment_response(request: Request, item_id: str, status: int = 200, **extra: object) -> Response:
+    def segment(self, request: Request, item_id: str, status: int = 200, **extra: object) -> Response:
+        session = self.session
         item = session.queue.get(item_id)
         if item is None:
-            return refuse(request, f"no segment {item_id!r} in this review", 404)
+            return self.refuse(request, f"no segment {item_id!r} in this review", 404)
         f = filters_of(request)
         previous, following = session.neighbours(item, f["file"], f["label"], "all", f["q"])
         before, after = session.context(item)
@@ -271,67 +196,185 @@ def create_app(
             "partner": session.merge_partner(item),
         }
         values.update(extra)
-        return templates.TemplateResponse(request, "segment.html", context(request, **values), status_code=status)
+        return self.templates.TemplateResponse(request, "segment.html", self.context(request, **values),
+                                               status_code=status)
 
-    @app.get("/segment/{item_id}", response_class=HTMLResponse)
-    def segment_page(request: Request, item_id: str) -> Response:
-        return segment_response(request, item_id)
-
-    def wants_json(request: Request) -> bool:
-        return request.headers.get("accept", "").startswith("application/json")
-
-    async def checked_form(request: Request) -> dict[str, str] | Response:
+    async def checked_form(self, request: Request) -> dict[str, str] | Response:
         try:
             form = await read_form(request)
         except BadRequest as error:
-            return refuse(request, str(error), error.status)
-        if not (token_ok(request.headers.get(TOKEN_HEADER)) or token_ok(form.get("token"))):
-            return refuse(request, "refused: this write did not carry this review's token (a different review "
-                          "server?); nothing was written. Copy your text below, then open the link the server "
-                          "printed.", 403, form.get("target"))
+            return self.refuse(request, str(error), error.status)
+        if not (self.token_ok(request.headers.get(TOKEN_HEADER)) or self.token_ok(form.get("token"))):
+            return self.refuse(request, "refused: this write did not carry this review's token (a different "
+                               "review server?); nothing was written. Copy your text below, then open the link "
+                               "the server printed.", 403, form.get("target"))
         return form
+
+
+def wants_json(request: Request) -> bool:
+    return request.headers.get("accept", "").startswith("application/json")
+
+
+def filters_of(request: Request) -> dict[str, str]:
+    q = request.query_params
+    return {"file": q.get("file", ""), "label": q.get("label", ""), "show": q.get("show", "pending"),
+            "q": q.get("q", "")}
+
+
+def foreign_origin(request: Request) -> str | None:
+    """Why a write does not come from this page (None when it does)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return f"refused: a write from another site ({site}); use the review page itself"
+    origin = request.headers.get("origin")
+    if origin is not None:
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        if origin != own:
+            return f"refused: a write from {origin}, not from this page ({own})"
+    return None
+
+
+def create_app(
+    session: ReviewSession, root: ProjectRoot, token: str, allowed_hosts: list[str] | None = None
+) -> FastAPI:
+    """The app. Reads need the token once (then a same-site cookie); every write needs it in a header
+    or form field. ``allowed_hosts`` guards against DNS rebinding (default: loopback names only).
+    """
+    app = FastAPI(title="amts review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    pages = Pages(session, root, token)
+    _add_guard(app, pages)
+    # added last, so it runs first: a request for a foreign Host never reaches the token check
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOCAL_HOSTS)
+    _add_reading(app, pages)
+    _add_writing(app, pages)
+    return app
+
+
+def _add_guard(app: FastAPI, pages: Pages) -> None:
+    @app.middleware("http")
+    async def guard(request: Request, call_next):  # noqa: ANN001, ANN202
+        """``?token=`` sets the cookie and is removed from the address bar; no token, no page."""
+        response = await _guarded(request, call_next)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    async def _guarded(request: Request, call_next):  # noqa: ANN001, ANN202
+        if request.method not in ("GET", "HEAD"):
+            reason = foreign_origin(request)
+            if reason:
+                return PlainTextResponse(reason, status_code=403)
+            return await call_next(request)
+        if request.url.path.startswith("/static/"):
+            return await call_next(request)
+        query_token = request.query_params.get("token")
+        if query_token is not None:
+            if not pages.token_ok(query_token):
+                return PlainTextResponse("wrong token", status_code=403)
+            rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
+            response = RedirectResponse(target, status_code=303)
+            response.set_cookie(cookie_name(request), pages.token, httponly=True, samesite="strict")
+            return response
+        if not pages.can_read(request):
+            return PlainTextResponse(
+                "amts review: open the address with ?token=... printed when the server started", status_code=403
+            )
+        return await call_next(request)
+
+
+def _add_reading(app: FastAPI, pages: Pages) -> None:
+    session = pages.session
+
+    @app.get("/", response_class=HTMLResponse)
+    def queue_page(request: Request, file: str = "", label: str = "", show: str = "pending", q: str = "",
+                   page: int = 1) -> Response:
+        items = session.filtered(file, label, show, q)
+        shown, number, count = session.page(items, page)
+        groups: dict[str, list] = {}
+        for item in shown:
+            groups.setdefault(item.output_rel, []).append(item)
+        return pages.templates.TemplateResponse(request, "queue.html", pages.context(
+            request, groups=groups, matching=len(items), page=number, pages=count, counts=session.file_counts(),
+            page_link=lambda n: urlencode({k: v for k, v in (("file", file), ("label", label), ("show", show),
+                                                              ("q", q), ("page", str(n))) if v})))
+
+    @app.get("/api/queue")
+    def queue_json(file: str = "", label: str = "", show: str = "all", q: str = "", page: int = 1) -> JSONResponse:
+        done, total = session.progress()
+        items = session.filtered(file, label, show, q)
+        shown, number, count = session.page(items, page)
+        return JSONResponse({
+            "done": done, "total": total, "matching": len(items), "page": number, "pages": count,
+            "files": [{"file": f, "pending": p, "total": t} for f, p, t in session.file_counts()],
+            "items": [{"id": i.id, "file": i.output_rel, "line": i.output_line, "status": i.status, "flags": i.flags,
+                       "decision": (str(d.decision) if (d := session.decision(i)) else None)} for i in shown],
+        })
+
+    @app.get("/segment/{item_id}", response_class=HTMLResponse)
+    def segment_page(request: Request, item_id: str) -> Response:
+        return pages.segment(request, item_id)
+
+    @app.get("/file/{relative:path}", response_class=HTMLResponse)
+    def file_page(request: Request, relative: str) -> Response:
+        """A file of the project, read-only, with line numbers from 1 (context around a segment)."""
+        try:
+            path = pages.root.resolve(relative)
+        except OutsideRootError:
+            return pages.refuse(request, "refused: that path is outside the project root", 403)
+        if not path.is_file() or path.suffix.lower() not in {".md", ".markdown", ".json", ".txt"}:
+            return pages.refuse(request, f"{relative}: no such Markdown file in the project", 404)
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return pages.templates.TemplateResponse(request, "file.html", pages.context(request, path=relative,
+                                                                                    lines=lines))
+
+
+def _add_writing(app: FastAPI, pages: Pages) -> None:
+    session = pages.session
 
     @app.post("/segment/{item_id}")
     async def segment_save(request: Request, item_id: str) -> Response:
-        form = await checked_form(request)
+        form = await pages.checked_form(request)
         if isinstance(form, Response):
             return form
         item = session.queue.get(item_id)
         if item is None:
-            return refuse(request, f"no segment {item_id!r} in this review", 404)
+            return pages.refuse(request, f"no segment {item_id!r} in this review", 404, form.get("target"))
         action = form.get("action", "")
         text = form.get("target")
         match = form.get("match")
         if match is not None:  # "use this match": the match's translation as the edit
             similar = session.similar(item)
             if not match.isdigit() or int(match) >= len(similar):
-                return refuse(request, f"refused: no memory match {match!r} for this segment", 400)
+                return pages.refuse(request, f"refused: no memory match {match!r} for this segment", 400, text)
             text, action = similar[int(match)].target, Action.EDIT
         if action not in set(Action):
-            return refuse(request, f"refused: the form names no action ({action or 'none'}); use the buttons", 400)
+            return pages.refuse(request, f"refused: the form names no action ({action or 'none'}); use the buttons",
+                                400, text)
         try:
             result = session.save(item, action, text, form.get("version") or form.get("file_hash", ""),
                                   form.get("force") == "1", form.get("replace_pair") == "1")
         except ConflictError as conflict:
             if wants_json(request):
-                return JSONResponse({"error": str(conflict), "sha256": conflict.current_hash}, status_code=409)
-            return segment_response(request, item_id, 409, conflict=str(conflict), edited=text,
-                                    version=conflict.current_hash)
+                return JSONResponse({"error": str(conflict), "sha256": file_hash(item.output),
+                                     "version": session.version(item)}, status_code=409)
+            return pages.segment(request, item_id, 409, conflict=str(conflict), edited=text,
+                                 version=conflict.current_hash)
         except EditError as error:
             if wants_json(request):
-                return JSONResponse({"error": str(error), "forceable": error.forceable}, status_code=422)
-            return segment_response(request, item_id, 422, error=str(error), edited=text,
-                                    forceable=error.forceable, error_lines=error.lines)
+                return JSONResponse({"error": str(error), "forceable": error.forceable, "lines": error.lines},
+                                    status_code=422)
+            return pages.segment(request, item_id, 422, error=str(error), edited=text, forceable=error.forceable,
+                                 error_lines=error.lines)
         if wants_json(request):
             d = result.decision
             return JSONResponse({"message": result.message, "decision": str(d.decision) if d else None,
                                  "sha256": file_hash(item.output), "version": session.version(item)})
         keep = {k: form.get(k, "") for k in ("file", "label", "q")}
-        if action == Action.UNDO:
-            target_item = item
-        else:
-            target_item = session.next_pending(item, keep["file"], keep["label"], keep["q"])
-        query = urlencode({k: v for k, v in (*keep.items(), ("note", notes.add(result.message)),
+        target_item = item if action == Action.UNDO else session.next_pending(item, keep["file"], keep["label"],
+                                                                                keep["q"])
+        query = urlencode({k: v for k, v in (*keep.items(), ("note", pages.notes.add(result.message)),
                                              ("decided", item.id),
                                              ("undo", "" if action == Action.UNDO else item.id)) if v})
         target = f"/segment/{target_item.id}?{query}" if target_item else f"/?{query}"
@@ -340,31 +383,17 @@ def create_app(
     @app.post("/undo")
     async def undo_last(request: Request) -> Response:
         """Undo the most recent decision of the review (the ``u`` key anywhere)."""
-        form = await checked_form(request)
+        form = await pages.checked_form(request)
         if isinstance(form, Response):
             return form
         item_id = session.state.last_decided()
         try:
             result = session.undo_last(form.get("item", ""), form.get("version", ""))
         except ConflictError as conflict:
-            return refuse(request, str(conflict), 409)
+            return pages.refuse(request, str(conflict), 409)
         except EditError as error:
-            return refuse(request, str(error), 422)
+            return pages.refuse(request, str(error), 422)
         if wants_json(request):
             return JSONResponse({"message": result.message})
-        return RedirectResponse(f"/segment/{item_id}?{urlencode({'note': notes.add(result.message)})}",
+        return RedirectResponse(f"/segment/{item_id}?{urlencode({'note': pages.notes.add(result.message)})}",
                                 status_code=303)
-
-    @app.get("/file/{relative:path}", response_class=HTMLResponse)
-    def file_page(request: Request, relative: str) -> Response:
-        """A file of the project, read-only, with line numbers from 1 (context around a segment)."""
-        try:
-            path = root.resolve(relative)
-        except OutsideRootError:
-            return refuse(request, "refused: that path is outside the project root", 403)
-        if not path.is_file() or path.suffix.lower() not in {".md", ".markdown", ".json", ".txt"}:
-            return refuse(request, f"{relative}: no such Markdown file in the project", 404)
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return templates.TemplateResponse(request, "file.html", context(request, path=relative, lines=lines))
-
-    return app

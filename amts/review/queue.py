@@ -64,10 +64,11 @@ class ReviewQueue:
 
     def skipped_groups(self) -> dict[str, list[tuple[str, str]]]:
         """The skipped lines as (file, why), grouped: new files to translate, dropped files, the rest."""
-        groups: dict[str, list[tuple[str, str]]] = {"new": [], "dropped": [], "other": []}
+        groups: dict[str, list[tuple[str, str]]] = {"new": [], "dropped": [], "blocked": [], "other": []}
         for line in self.skipped:
             name, _, why = line.partition(": ")
-            kind = "new" if why.startswith("new file") else "dropped" if "no successor" in why else "other"
+            kind = ("new" if why.startswith("new file") else "dropped" if "no successor" in why
+                    else "blocked" if why.startswith("blocked") else "other")
             groups[kind].append((name, why))
         return groups
 
@@ -158,7 +159,7 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
     seen: set[str] = set()
     moved_from: dict[str, list[str]] = {}
     for file_index, entry in enumerate(report["files"]):
-        if entry.get("error") or entry.get("skipped"):  # not written: listed with the skipped files
+        if _not_written(entry):  # listed with the skipped files
             continue
         output = _report_path(entry.get("output"), report_path, root, path)
         output_rel = root.relative(output)
@@ -186,10 +187,19 @@ def load_report(path: Path, root: ProjectRoot, glossary: object | None = None) -
         engine=str(report.get("engine", "")),
         segments=segments,
         skipped=[str(line) for line in report.get("skipped") or []]
-        + [f"{e.get('output')}: {e.get('error') or e.get('skipped')}" for e in report["files"]
-           if e.get("error") or e.get("skipped")],
+        + [line for entry in report["files"] if (line := _not_written(entry))],
         moved_from=moved_from,
     )
+
+
+def _not_written(entry: dict) -> str:
+    """Why the sync wrote no output for this file entry, as a skipped line ("" when it wrote one)."""
+    blocked = entry.get("blocked")
+    if isinstance(blocked, dict):
+        return (f"{entry.get('output')}: blocked, its old translation kept: {blocked.get('reason', '')} "
+                f"(line {blocked.get('line', '?')})")
+    reason = entry.get("error") or entry.get("skipped") or (blocked if isinstance(blocked, str) else "")
+    return f"{entry.get('output')}: {reason}" if reason else ""
 
 
 def _report_path(value: object, report_path: Path, root: ProjectRoot, shown: Path) -> Path:
