@@ -35,11 +35,15 @@ def _compiling(text: str) -> list[str]:
     return [code for _, code in python_cells(parse_markdown(text)) if cell_problem(code) is None]
 
 
-def test_a_glued_tab_marker_and_an_unclosed_code_span_are_defects_of_a_real_section(d2l: Path) -> None:
+def test_glued_markers_and_items_and_an_unclosed_code_span_are_defects_of_a_real_section(d2l: Path) -> None:
     text = (d2l / "zh" / DEEP_RNN).read_text(encoding="utf-8")
     assert defects(text) == []
     glued = text.replace(":end_tab:\n\n:begin_tab:", ":end_tab::begin_tab:", 1)
     assert [d.kind for d in defects(glued)] == ["tab marker not alone on its line"]
+    item = re.search(r"^\* [^\n]+\n(?=\* )", text, re.M)
+    assert item is not None
+    glued = text[: item.end() - 1] + text[item.end():]  # the next bullet written onto this one's line
+    assert [d.kind for d in defects(glued)] == ["list item glued onto the line before it"]
     prose = next(m for m in re.finditer(r"^[^\n`]*`[^`\n]+`[^\n]*$", text, re.M) if not m.group(0).startswith(("`", ":")))
     broken = text[: prose.start()] + prose.group(0).replace("`", "", 1) + text[prose.end():]
     assert [d.kind for d in defects(broken)] == ["code span never closed"]

@@ -39,7 +39,7 @@ _PYTHON_INFO_RE = re.compile(r"(?:^|[\s{.])(?:python|py|ipython3?)(?:$|[\s}.])")
 _MAGIC_RE = re.compile(r"^(\s*)(?:%|!)")
 _HELP_RE = re.compile(r"^(\s*)[\w.]+\?{1,2}\s*$")
 # a list marker glued after text on the same line: "... item one. * item two"
-_GLUED_ITEM_RE = re.compile(r"\S[ \t]+[-*+][ \t]+\*\*|\S[ \t]+\*[ \t]+(?=[A-Z*`\[:])")
+_GLUED_ITEM_RE = re.compile(r"\S[ \t]+[-*+][ \t]+\*\*|(?:\S[ \t]+|[.!?:)。！？：）])\*[ \t]+(?=[A-Z*`\[:\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True)
