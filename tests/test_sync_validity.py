@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,44 @@ def test_generated_edits_never_produce_an_invalid_file(d2l: Path, data: st.DataO
     except (InvalidOutputError, ConservationError):
         return
     assert introduced(result.text, Inputs.of(old_source, edited, old_target)) == []
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _commit(repo: Path, files: dict[str, str]) -> str:
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text, encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "step")
+    return _git(repo, "rev-parse", "HEAD")
+
+
+def test_update_writes_the_edition_but_a_blocked_file(d2l: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      store: Path) -> None:
+    """A translation that is not its source's (another section's Chinese): blocked, left as it was, exit 1;
+    the other section is synced."""
+    for key in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{key}_NAME", "Test")
+        monkeypatch.setenv(f"GIT_{key}_EMAIL", "test@example.org")
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    en, zh = tmp_path / "en", tmp_path / "zh"
+    for repo in (en, zh):
+        repo.mkdir()
+        _git(repo, "init", "-q", "-b", "main")
+    sections = {"gru.md": "chapter_recurrent-modern/gru.md", "deep-rnn.md": DEEP_RNN}
+    first = _commit(en, {name: (d2l / "en-origin" / rel).read_text(encoding="utf-8") for name, rel in sections.items()})
+    second = _commit(en, {name: (d2l / "en-master" / rel).read_text(encoding="utf-8") for name, rel in sections.items()})
+    wrong = (d2l / "zh" / "chapter_preliminaries/ndarray.md").read_text(encoding="utf-8")
+    _commit(zh, {"gru.md": wrong, "deep-rnn.md": (d2l / "zh" / DEEP_RNN).read_text(encoding="utf-8"),
+                 "amts.toml": '[book]\nsrc = "en"\ntgt = ["zh"]\n\n[update]\nsource = "../en"\n'})
+    monkeypatch.chdir(zh)
+    assert CliRunner().invoke(app, ["update", "--init", first]).exit_code == 0
+    result = CliRunner().invoke(app, ["update", "--to", second])
+    assert result.exit_code == 1, result.output
+    assert (zh / "gru.md").read_text(encoding="utf-8") == wrong
+    assert (zh / "deep-rnn.md").read_text(encoding="utf-8") != (d2l / "zh" / DEEP_RNN).read_text(encoding="utf-8")
+    report = json.loads((zh / ".amts" / "update-report.json").read_text(encoding="utf-8"))
+    assert [Path(b["file"]).name for b in report["blocked"]] == ["gru.md"]

@@ -120,7 +120,7 @@ def update_edition(
     relative_report = report_path.resolve().relative_to(edition.resolve()).as_posix() \
         if report_path.resolve().is_relative_to(edition.resolve()) else str(report_path)
     write_state(state_path, state.advanced(new_commit, relative_report))
-    review = any(segment["needs_review"] for entry in data["files"] for segment in entry["segments"])
+    review = bool(report.blocked) or any(segment["needs_review"] for entry in data["files"] for segment in entry["segments"])
     return UpdateResult(Outcome.REVIEW if review else Outcome.SYNCED, old_commit, new_commit, report, changed,
                         skipped, report_path, new)
 
@@ -170,6 +170,8 @@ def _write_back(edition: Path, staging: Path, jobs: list[Job], report: SyncRepor
         rel = Path(job.output).relative_to(staging)
         destination = edition / rel
         file_report.output = rel.as_posix()  # relative to the edition root, as review and links want
+        if file_report.blocked:
+            continue  # not synced (see the report): its translation and origin file stay as they are
         text = read_markdown(job.output)
         if id(job) in new_jobs:  # merged against an empty file: end as the source ends
             text = text.rstrip("\n") + "\n" * (len(job.new_source) - len(job.new_source.rstrip("\n")))
