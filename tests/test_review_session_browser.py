@@ -247,6 +247,8 @@ def test_cjk_sentences_saved_one_at_a_time_and_merged_leave_no_space(project: Pa
         lines = output.read_text(encoding="utf-8").splitlines()
         assert S56_ZH + S57_ZH in lines  # the whole line: no trailing space, nothing of the second left
         assert session.decision(session.queue.get("f0-s57")).decision == "merged"
+        session.save(session.queue.get("f0-s57"), "undo")  # both halves and the space between come back
+        assert segment(project, "f0-s56")["target_new"] + " " + s57["target_new"] in output.read_text(encoding="utf-8")
     page.close()
 
 

@@ -433,12 +433,13 @@ class ReviewSession:
         proposal = current.rstrip("\r\n") + ("\n" if "\n" in gap.decode("utf-8") else gap.decode("utf-8")) + partner_text
         source = join_texts([item.source_new, partner.source_new], self.queue.src_lang)
         forced = check_write(source, proposal, new_text, self.queue.tgt_lang, force=force)
-        after = data[:offset] + new_text.encode("utf-8") + data[partner_offset + len(partner_text.encode("utf-8")) :]
+        span = data[offset : partner_offset + len(partner_text.encode("utf-8"))].decode("utf-8")
+        after, joined = self._replace_joined(item, data, span, new_text)
         pair = None if forced else self._pair(source, new_text, item, State.EDITED)
         at, digest = now(), _sha(after)
         serial = self.state.next_serial()
         mine = Decision(State.EDITED, item.output_rel, new_text, current, at, digest, "", None, partner.id, serial,
-                        {"gap": gap.decode("utf-8"), "removed_gap": True})
+                        {"gap": gap.decode("utf-8"), "removed_gap": True, "joined": joined})
         theirs = Decision(State.MERGED, partner.output_rel, "", partner_text, at, digest,
                           f"merged into {item.id}", None, item.id, serial)
         why_not = f"not stored: {forced[0]}" if forced else self._why_not(source, new_text)
