@@ -67,6 +67,19 @@ def test_an_undecodable_file_is_named_and_nothing_is_written(book: Path, d2l: Pa
     assert not (tmp_path / "q.po").exists()
 
 
+def test_undecodable_exchange_files_and_glossaries_are_one_line(tmp_path: Path) -> None:
+    """Latin-1 where UTF-8 XML, PO, CSV or TBX is expected: the file named, exit 2, nothing written."""
+    for name in ("g.tbx", "g.csv", "x.xlf", "x.po", "pairs.tmx"):
+        (tmp_path / name).write_bytes("Caf\u00e9 au lait\n".encode("latin-1"))
+    cases = [(["glossary", "check", tmp_path / "g.tbx"], "g.tbx"), (["glossary", "check", tmp_path / "g.csv"], "g.csv"),
+             (["exchange", "import", tmp_path / "x.xlf", "--out", tmp_path / "out"], "x.xlf"),
+             (["exchange", "import", tmp_path / "x.po", "--source", tmp_path, "--out", tmp_path / "out"], "x.po"),
+             (["pd", "create", "p", "--file", tmp_path / "pairs.tmx"], "pairs.tmx")]
+    for command, name in cases:
+        one_line(amts(*command), 2, name)
+        assert not (tmp_path / "out").exists()
+
+
 def _fail_at_write(monkeypatch: pytest.MonkeyPatch, code: int, after: int) -> None:
     """The ``after``+1-th file write fails with ``code`` where the system would (the data reaching disk)."""
     real_fsync, calls = os.fsync, []

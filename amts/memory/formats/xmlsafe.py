@@ -12,6 +12,7 @@ import io
 import xml.sax
 import xml.sax.handler
 from xml.etree.ElementTree import Element, ParseError
+from xml.parsers.expat import ExpatError
 
 import defusedxml
 import defusedxml.ElementTree
@@ -52,6 +53,7 @@ def parse_tree(data: bytes) -> Element:
         return defusedxml.ElementTree.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as error:
         raise FormatError(_refusal(error)) from None
-    except ParseError as error:
-        line, column = error.position
-        raise FormatError(f"invalid XML: {error.msg.split(':')[0]} (column {column + 1})", line) from None
+    except (ParseError, ExpatError) as error:  # ExpatError: bytes that are not the declared encoding
+        line, column = getattr(error, "position", None) or (getattr(error, "lineno", 1), getattr(error, "offset", 0))
+        reason = str(getattr(error, "msg", "") or error).split(":")[0]
+        raise FormatError(f"invalid XML: {reason} (column {column + 1})", line) from None
