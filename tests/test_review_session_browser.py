@@ -414,6 +414,9 @@ def test_queue_lists_skipped_and_restructured_files_and_keeps_the_token_out(rest
         carried = page.locator(".moved-from").first.inner_text()
         assert "chapter_attention-mechanisms/attention-scoring-functions.md" in carried
         shoot(page, "review-queue-skipped-1280.png")
+        page.set_viewport_size({"width": 400, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400  # long paths wrap, no sideways scroll
+        shoot(page, "review-queue-skipped-400.png")
         item = session.queue.items[0]
         page.goto(f"{url}/segment/{item.id}")
         assert "chapter_attention-mechanisms/attention-scoring-functions.md" in page.locator("#moved-from").inner_text()
