@@ -56,3 +56,33 @@ class SegmentRecord:
                 "source_old": segment.get("source_old"), "source_new": segment.get("source_new"),
                 "target_old": segment.get("target_old"), "target_new": segment.get("target_new"),
                 "note": str(segment.get("note") or ""), "output_line": segment.get("output_line")}
+
+
+_TEXT_FIELDS = ("id", "status", "source_old", "source_new", "target_old", "target_new", "note")
+
+
+def report_segments(data: object, name: str) -> list[tuple[dict, list[dict]]]:
+    """Each file entry of a sync report with its segments, or :class:`InputError` naming what is wrong.
+
+    A reader of a report (review, exchange) checks its shape once here, so a hand-edited or foreign
+    JSON file is one line, never a crash in the middle of reading it."""
+    from amts.errors import InputError
+
+    def bad(why: str) -> InputError:
+        return InputError(f"{name}: not a sync report ({why})")
+
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise bad("no 'files' list")
+    found = []
+    for number, entry in enumerate(data["files"], 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("segments", []), list):
+            raise bad(f"file entry {number} is not an object with a 'segments' list")
+        segments = entry.get("segments", [])
+        for index, segment in enumerate(segments, 1):
+            if not isinstance(segment, dict):
+                raise bad(f"file entry {number}, segment {index} is not an object")
+            wrong = [key for key in _TEXT_FIELDS if segment.get(key) is not None and not isinstance(segment[key], str)]
+            if wrong:
+                raise bad(f"file entry {number}, segment {index}: {wrong[0]} is not text")
+        found.append((entry, segments))
+    return found

@@ -80,6 +80,17 @@ def test_undecodable_exchange_files_and_glossaries_are_one_line(tmp_path: Path) 
         assert not (tmp_path / "out").exists()
 
 
+def test_a_json_file_that_is_not_a_sync_report_is_one_line(book: Path, tmp_path: Path) -> None:
+    for number, text in enumerate(['[]', '{"files": [1, 2]}', '{"files": [{"segments": [{"source_new": 5}]}]}']):
+        report = tmp_path / f"r{number}.json"
+        report.write_text(text, encoding="utf-8")
+        one_line(amts("exchange", "review", report, "--out", tmp_path / "q.po"), 2, report.name, "not a sync report")
+    assert not (tmp_path / "q.po").exists()
+    one_line(amts("exchange", "export", book, "--tgt", "zh", "--translation", tmp_path / "missing", "--out",
+                  tmp_path / "x"), 2, "missing", "--translation")
+    assert not (tmp_path / "x").exists()
+
+
 def _fail_at_write(monkeypatch: pytest.MonkeyPatch, code: int, after: int) -> None:
     """The ``after``+1-th file write fails with ``code`` where the system would (the data reaching disk)."""
     real_fsync, calls = os.fsync, []

@@ -22,6 +22,7 @@ from amts.memory.formats.book import AssemblyReport, assemble, book_units
 from amts.memory.formats.po import read_po, write_po
 from amts.memory.formats.units import Unit, UnitState
 from amts.memory.formats.xliff import UnitDocument, UnitFile, read_xliff, write_xliff
+from amts.records import report_segments
 from amts.tree import discover, output_path
 
 exchange_app = typer.Typer(help="XLIFF and PO for translators' tools: a book's segments, a sync's review queue.", no_args_is_help=True)
@@ -74,6 +75,8 @@ def export(
         fail("--state must be translated or needs-review")
     if not book.exists():
         fail(f"{book}: no such file or directory")
+    if translation is not None and not translation.exists():
+        fail(f"{translation}: no such file or directory (--translation)")
     files, _ = discover(book)
     if not files:
         fail(f"{book}: no Markdown files")
@@ -182,7 +185,7 @@ def _po_source(path: Path, unit_file: UnitFile, source: Path | None) -> tuple[st
     The file is named by the msgctxt (``a.md#s3``, as amts writes them), else by the header
     (``X-Source-File``), else by the ``#: a.md:12`` references (what ``xliff2po`` keeps)."""
     if source is None:
-        raise FormatError("a PO file has no skeleton: give the source book with --source")
+        raise FormatError("the file has no skeleton (PO, or XLIFF without one): give the source book with --source")
     originals = {unit.id.rpartition("#")[0] for unit in unit_file.units if "#" in unit.id}
     if not originals and unit_file.original.endswith(".md"):
         originals = {unit_file.original}  # the header names it (a file without prose, or a tool dropped msgctxt)
@@ -213,7 +216,7 @@ def review(
         data = json.loads(read_text(report, "a sync report"))
     except json.JSONDecodeError as error:
         fail(f"{report}: not a sync report ({error})")
-    document = review_queue(data)
+    document = review_queue(data, str(report))
     if not document.units():
         say.info(f"{report}: nothing to review")
     with guard_outputs([output_file(out)], force=force) as guard:
@@ -224,12 +227,13 @@ def review(
     say.summary(f"{len(document.units())} segments to review -> {out}")
 
 
-def review_queue(data: dict) -> UnitDocument:
+def review_queue(data: dict, name: str = "the report") -> UnitDocument:
     """The segments of a sync report that need review, as units (see the report's JSON contract)."""
-    document = UnitDocument(data.get("src_lang", ""), data.get("tgt_lang", ""))
-    for entry in data.get("files", []):
-        unit_file = UnitFile(entry.get("output", ""))
-        for segment in entry.get("segments", []):
+    entries = report_segments(data, name)
+    document = UnitDocument(str(data.get("src_lang", "")), str(data.get("tgt_lang", "")))
+    for entry, segments in entries:
+        unit_file = UnitFile(str(entry.get("output", "")))
+        for segment in segments:
             if not segment.get("needs_review") or not segment.get("source_new"):
                 continue
             old, new = segment.get("target_old") or "", segment.get("target_new") or ""
