@@ -50,6 +50,7 @@ class Defect:
     line: int
     text: str  # the offending line (or cell) as it is
     detail: str = ""  # what exactly is wrong, for the message (not part of the key)
+    related: int = 0  # another line the defect comes from (the tab block still open), 1-based; 0: none
 
     @property
     def key(self) -> tuple[str, str]:
@@ -105,7 +106,8 @@ def _tab_defects(lines: list[str], code_lines: set[int]) -> Iterator[Defect]:
                 open_at = None
                 continue
             if open_at is not None:
-                yield Defect("tab block opened inside another", number + 1, line)
+                yield Defect("tab block opened inside another", number + 1, line,
+                             f"the block opened at line {open_at + 1} is not closed", open_at + 1)
             open_at = number
     if open_at is not None:
         yield Defect("tab block never closed", open_at + 1, lines[open_at])

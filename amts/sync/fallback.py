@@ -165,5 +165,6 @@ def _owners(state: MergeState, text: str, problems: list[Defect]) -> list[tuple[
             blocks = {b.index for b in state.ns.blocks if b.line < problem.line <= b.line + max(b.text.count("\n"), 1)}
             found += [(owner, problem) for *_, owner in spans if blocks & set(owner.new_blocks)]
             continue
-        found += [(owner, problem) for first, last, owner in spans if first <= problem.line <= last]
+        lines = {problem.line, problem.related} - {0}
+        found += [(owner, problem) for first, last, owner in spans if any(first <= n <= last for n in lines)]
     return found
