@@ -127,10 +127,11 @@ def check_item(item: ReviewItem, glossary: object | None = None, tgt_lang: str =
     item.problems.clear()
     if item.source_new is None or item.target_new is None or item.status in {"kept", "deleted"}:
         return
-    problems = code_changes(item.source_new, item.target_new)  # a code block: its code lines, one by one
-    if problems is None:
-        problems = structure_problems(item.source_new, item.target_new)
-    if problems:  # translated comments change no structure
+    problems = structure_problems(item.source_new, item.target_new)
+    if problems:  # a code block: its code lines, one by one (translated comments change no structure)
+        code = code_changes(item.source_new, item.target_new)
+        problems = problems if code is None else code
+    if problems:
         item.flags.append("structure")
         item.problems.extend(problems)
     if glossary is None or (tgt_lang and is_cjk_language(tgt_lang) and not _CJK_RE.search(item.target_new)):

@@ -388,13 +388,13 @@ class ReviewSession:
         return f"not stored: {problem}" if problem else "not stored"
 
     def reject_restores(self, item: ReviewItem) -> str:
-        """What Reject puts back, said before the reviewer presses it (and after)."""
+        """What Reject does to ``item``, said before the reviewer presses it (and after)."""
         if item.target_old is None or item.target_old == item.target_new:
-            return "nothing to restore: the segment stays as it is and is reopened (it still needs a translation)"
+            return "keeps the text and reopens the segment: there is nothing to put back (it still needs a translation)"
         if code_without_comments(item.target_old) is not None:
-            return ("the code block as it was before this update: the old source's code with its translated "
-                    "comments (the new source's code changes are undone in the translation)")
-        return "the translation as it was before this update (of the old source text)"
+            return ("puts back the code block as it was before this update: the old source's code with its "
+                    "translated comments (the new source's code changes are undone in the translation)")
+        return "puts back the translation as it was before this update (of the old source text)"
 
     def _reject(self, item: ReviewItem, data: bytes, current: str) -> SaveResult:
         """The proposal is wrong: put back what the file held before it, or keep the segment open."""
@@ -409,8 +409,7 @@ class ReviewSession:
         if joined:
             decision.extra["joined"] = joined
         self._commit(item, data, after, memory, [(item.id, decision)], why_not="rejections are not stored")
-        return SaveResult(decision, after != data, f"{item.id} rejected: restored {self.reject_restores(item)}"
-                          if state is State.RESTORED else f"{item.id} rejected: {self.reject_restores(item)}")
+        return SaveResult(decision, after != data, f"{item.id} rejected: {self.reject_restores(item)}")
 
     def _merge(self, item: ReviewItem, data: bytes, current: str, text: str, force: bool) -> SaveResult:
         """``item`` gets ``text`` (the translation of both), the next segment and the space between go."""

@@ -206,6 +206,7 @@ def _lexer(language: str):  # noqa: ANN202 - a pygments Lexer
         return PythonLexer()
 
 
+@lru_cache(maxsize=4096)  # a page and its save read the same blocks again
 def _skeleton(block: str) -> tuple[str, list[tuple[int, str]], list[tuple[int, str]]] | None:
     """A fenced block read by Pygments: its fence's classes, its code lines (line number in the block, the line
     with comments and docstrings dropped and each string shown as ``"…"``), and its strings (line, text).
@@ -246,6 +247,8 @@ def code_changes(before: str, after: str) -> list[str] | None:
     old, new = _skeleton(before), _skeleton(after)
     if old is None or new is None:
         return None
+    if before == after:
+        return []
     found = [] if old[0] == new[0] else [f"line 1: the fence's language «{old[0]}» became «{new[0]}»"]
     a, b = old[1], new[1]
     matcher = difflib.SequenceMatcher(a=[t for _, t in a], b=[t for _, t in b], autojunk=False)
