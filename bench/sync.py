@@ -74,6 +74,7 @@ def _rows(times, cpu_times, names, calls, slowest, review, full) -> list[dict]: 
     mean = statistics.mean(times)
     cpu_mean = statistics.mean(cpu_times)
     p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+    cpu_p95 = sorted(cpu_times)[int(0.95 * (len(cpu_times) - 1))]
     ratio = review / full if full else 0.0
     note = f"{len(names)} sections, {calls} engine calls; slowest {slowest[0]} {slowest[1]:.3f}s"
     return [
@@ -83,6 +84,8 @@ def _rows(times, cpu_times, names, calls, slowest, review, full) -> list[dict]: 
          "unit": "s", "target": TARGET_SECONDS, "ok": cpu_mean <= TARGET_SECONDS, "note": f"max {max(cpu_times):.3f}s"},
         {"name": "sync: time per section excl. engine (p95)", "value": round(p95, 3), "unit": "s",
          "target": TARGET_SECONDS, "ok": p95 <= TARGET_SECONDS, "note": f"max {max(times):.3f}s"},
+        {"name": "sync: CPU time per section excl. engine (p95; the machine is shared)", "value": round(cpu_p95, 3),
+         "unit": "s", "target": TARGET_SECONDS, "ok": cpu_p95 <= TARGET_SECONDS, "note": f"max {max(cpu_times):.3f}s"},
         {"name": "sync: workload (words to review / full re-translation)", "value": round(ratio, 3), "unit": "ratio",
          "target": 1.0, "ok": ratio < 1.0, "note": f"{review} of {full} words"},
     ]

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from amts.document import Document, parse_markdown
+from amts.document import Document
 from amts.document.markup import CONSERVED_RE
 from amts.errors import AmtsError
 from amts.sync.lines import line_pieces
+from amts.sync.parsed import parsed
 from amts.sync.tokens import prose_fingerprint
 
 
@@ -76,8 +77,8 @@ def lost_pieces(old_source: str, new_source: str, old_target: str, output: str,
                 records: Sequence[object], tgt: str, old_doc: Document | None = None,
                 target_doc: Document | None = None) -> list[Lost]:
     """Every piece of ``old_target`` that ``output`` and the report ``records`` do not account for."""
-    old_doc = old_doc or parse_markdown(old_source)
-    target_doc = target_doc or parse_markdown(old_target)
+    old_doc = old_doc or parsed(old_source)
+    target_doc = target_doc or parsed(old_target)
     shown = "\n".join(r.target_old or "" for r in records if r.needs_review)  # type: ignore[attr-defined]
     gone = "\n".join(r.target_old or "" for r in records  # type: ignore[attr-defined]
                      if r.source_new is None and r.target_old)  # type: ignore[attr-defined]

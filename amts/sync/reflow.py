@@ -37,10 +37,15 @@ def find_reflows(state: MergeState, changes: list[BlockChange]) -> dict[int, Lin
     status = {c.old: c for c in changes if c.old is not None}
     free = {c.new for c in changes if c.kind == ADDED and c.new is not None}
     units = sorted(state.span_of, key=lambda link: min(link.src))
+    changed = [not all(x is not None and x.kind in (UNCHANGED, MOVED) and not x.moved
+                       for x in (status.get(i) for i in link.src)) for link in units]
     claimed: dict[int, Link] = {}
+    if not any(changed):
+        return claimed
+    finder = _Finder(state)
     k = 0
     while k < len(units):
-        found = _reflow_from(state, units, k, status, free - set(claimed))
+        found = finder.reflow_from(units, changed, k, status, free - set(claimed)) if changed[k] else None
         if found is None:
             k += 1
             continue
@@ -51,25 +56,65 @@ def find_reflows(state: MergeState, changes: list[BlockChange]) -> dict[int, Lin
     return claimed
 
 
-def _reflow_from(state: MergeState, units: list[Link], k: int, status: dict, free: set[int]) -> Reflow | None:  # noqa: ANN001
-    """The reflow of ``units[k]`` and the fewest units after it, if any."""
-    sentences: list[str] = []
-    own: set[int] = set()
-    for m in range(k, min(k + MAX_BLOCKS, len(units))):
-        link = units[m]
-        members = [status.get(i) for i in link.src]
-        if all(x is not None and x.kind in (UNCHANGED, MOVED) and not x.moved for x in members):
-            return None  # a unit the new source keeps as it was is no part of a reflow
-        own |= {x.new for x in members if x is not None and x.kind != DELETED and x.new is not None}
-        sentences += _sentences(state, [state.os.blocks[i] for i in link.src], state.os)
-        if len(sentences) < 2:
-            continue
-        olds = [i for unit in units[k : m + 1] for i in unit.src]
-        run = _run_of(state, sentences, own | free)
-        if (run is not None and (m > k or len(run) != len(olds))
-                and _structure(state.ns, run) == _structure(state.os, olds)):
-            return Reflow(units[k : m + 1], run)
-    return None
+class _Finder:
+    """The sentences of old and new blocks (each cut once) and where each new sentence starts a block."""
+
+    def __init__(self, state: MergeState) -> None:
+        self.state = state
+        self.prose = [b for b in state.ns.blocks if b.kind != "blank"]
+        self._old: dict[int, list[str]] = {}
+        self._new: dict[int, list[str]] = {}
+        self.starting: dict[str, list[int]] = {}  # first sentence -> positions in ``prose``
+        for k, block in enumerate(self.prose):
+            if block.segments and self.new(block.index):
+                self.starting.setdefault(self.new(block.index)[0], []).append(k)
+
+    def old(self, index: int) -> list[str]:
+        if index not in self._old:
+            self._old[index] = _sentences(self.state, [self.state.os.blocks[index]], self.state.os)
+        return self._old[index]
+
+    def new(self, index: int) -> list[str]:
+        if index not in self._new:
+            self._new[index] = _sentences(self.state, [self.state.ns.blocks[index]], self.state.ns)
+        return self._new[index]
+
+    def reflow_from(self, units: list[Link], changed: list[bool], k: int, status: dict,  # noqa: ANN001
+                    free: set[int]) -> Reflow | None:
+        """The reflow of ``units[k]`` and the fewest units after it, if any."""
+        sentences: list[str] = []
+        own: set[int] = set()
+        for m in range(k, min(k + MAX_BLOCKS, len(units))):
+            if not changed[m]:
+                return None  # a unit the new source keeps as it was is no part of a reflow
+            link = units[m]
+            members = [status.get(i) for i in link.src]
+            own |= {x.new for x in members if x is not None and x.kind != DELETED and x.new is not None}
+            sentences += [s for i in link.src for s in self.old(i)]
+            if len(sentences) < 2:
+                continue
+            olds = [i for unit in units[k : m + 1] for i in unit.src]
+            run = self.run_of(sentences, own | free)
+            if (run is not None and (m > k or len(run) != len(olds))
+                    and _structure(self.state.ns, run) == _structure(self.state.os, olds)):
+                return Reflow(units[k : m + 1], run)
+        return None
+
+    def run_of(self, sentences: list[str], allowed: set[int]) -> list[int] | None:
+        """The consecutive new blocks (all in ``allowed``) whose sentences are ``sentences``."""
+        for k in self.starting.get(sentences[0], []):
+            found: list[str] = []
+            run: list[int] = []
+            for nxt in self.prose[k : k + MAX_BLOCKS]:
+                if nxt.index not in allowed or not nxt.segments:
+                    break
+                found += self.new(nxt.index)
+                run.append(nxt.index)
+                if found != sentences[: len(found)]:
+                    break
+                if len(found) == len(sentences):
+                    return run
+        return None
 
 
 def _sentences(state: MergeState, blocks: list[Block], doc) -> list[str]:  # noqa: ANN001
@@ -90,26 +135,6 @@ def _structure(doc, blocks: list[int]) -> list[str]:  # noqa: ANN001
         rest.append(doc.text[pos : block.end])
         out += [line.strip() for line in "".join(rest).splitlines() if line.strip()]
     return out
-
-
-def _run_of(state: MergeState, sentences: list[str], allowed: set[int]) -> list[int] | None:
-    """The consecutive new blocks (all in ``allowed``) whose sentences are ``sentences``."""
-    prose = [b for b in state.ns.blocks if b.kind != "blank"]
-    for k, block in enumerate(prose):
-        if block.index not in allowed or not block.segments:
-            continue
-        found: list[str] = []
-        run: list[int] = []
-        for nxt in prose[k : k + MAX_BLOCKS]:
-            if nxt.index not in allowed or not nxt.segments:
-                break
-            found += _sentences(state, [nxt], state.ns)
-            run.append(nxt.index)
-            if found != sentences[: len(found)]:
-                break
-            if len(found) == len(sentences):
-                return run
-    return None
 
 
 def rule_reflowed(state: MergeState, unit: Unit) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from amts.adapt import AdaptiveTranslator
 from amts.database import connect, migrate, write
-from amts.document import DocumentError, parse_markdown, read_markdown
+from amts.document import DocumentError, read_markdown
 from amts.errors import AmtsError
 from amts.fileio import atomic_write_text
 from amts.sync import restructure
@@ -25,6 +25,7 @@ from amts.sync.conserve import ConservationError
 from amts.sync.labels import book_renames, rename_references
 from amts.sync.merge import MergeResult, merge_documents
 from amts.sync.pairing import MispairedError, check_pair
+from amts.sync.parsed import parsed
 from amts.sync.provenance import Provenance, provenance_of
 from amts.sync.report import FileReport, SyncReport
 from amts.sync.validity import Inputs, InvalidOutputError, check_output
@@ -184,7 +185,7 @@ def _merge_or_block(job: Job, old_target: str, translator: AdaptiveTranslator | 
     """The merge of one job; None when the file is blocked (its old translation stays): a merge that
     cannot be made valid or would lose translated text is that file's problem, not the book's."""
     try:
-        check_pair(parse_markdown(job.old_source), parse_markdown(old_target), job.label)
+        check_pair(parsed(job.old_source), parsed(old_target), job.label)
         return merge_documents(job.old_source, job.new_source, old_target, translator, report.src_lang,
                                report.tgt_lang, provenance=provenance)
     except MispairedError as error:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from amts.document import Block, Document, Segment, is_cjk_language, normalize_space, parse_markdown
+from amts.document import Block, Document, Segment, is_cjk_language, normalize_space
 from amts.memory import Example
 from amts.records import RecordStatus, SegmentRecord
 
@@ -26,6 +26,7 @@ from amts.sync.aligning import Link, align_blocks
 from amts.sync.diff import BlockChange
 from amts.sync.labels import rename_references
 from amts.sync.lines import translated_lines
+from amts.sync.parsed import parsed
 from amts.sync.provenance import SOURCE, Provenance
 
 KEPT, PROPAGATED, TRANSLATED, FUZZY, UNTRANSLATED, STATUS_ADDED, STATUS_DELETED, STATUS_MOVED = RecordStatus
@@ -94,9 +95,9 @@ class MergeState:
                  provenance: Provenance | None = None) -> None:
         self.src, self.tgt = src, tgt
         self.provenance = provenance or Provenance()  # what of the old translation amts wrote itself
-        self.os = parse_markdown(old_src)
-        self.ns = parse_markdown(new_src)
-        self.ot = parse_markdown(old_tgt)
+        self.os = parsed(old_src)
+        self.ns = parsed(new_src)
+        self.ot = parsed(old_tgt)
         self.parts: list[Part] = []
         self.records: list[Record] = []
         self.pending: list[Pending] = []

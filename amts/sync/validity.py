@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from amts.document import Document, parse_markdown
+from amts.document import Document
 from amts.document.wellformed import Defect, defects, labels, tab_blocks
 from amts.errors import AmtsError
+from amts.sync.parsed import parsed
 
 #: a defect whose line is in the new source (what the output lacks), not in the output
 LABEL_MISSING = "label of the new source missing"
@@ -50,12 +51,12 @@ class Inputs:
 
     @classmethod
     def of(cls, old_source: str | Document, new_source: str | Document, old_target: str | Document) -> Inputs:
-        return cls(*(t if isinstance(t, Document) else parse_markdown(t) for t in (old_source, new_source, old_target)))
+        return cls(*(t if isinstance(t, Document) else parsed(t) for t in (old_source, new_source, old_target)))
 
 
 def introduced(output: str | Document, inputs: Inputs) -> list[Defect]:
     """The defects of ``output`` that neither the new source nor the old translation has."""
-    doc = output if isinstance(output, Document) else parse_markdown(output)
+    doc = output if isinstance(output, Document) else parsed(output)
     found = defects(doc)
     if found:
         inherited = Counter(d.key for d in defects(inputs.new_source)) | Counter(d.key for d in defects(inputs.old_target))
