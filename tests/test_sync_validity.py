@@ -45,6 +45,12 @@ def test_glued_markers_and_items_and_an_unclosed_code_span_are_defects_of_a_real
     assert item is not None
     glued = text[: item.end() - 1] + text[item.end():]  # the next bullet written onto this one's line
     assert [d.kind for d in defects(glued)] == ["list item glued onto the line before it"]
+    math = next(m for m in re.finditer(r"^[^\n$`]*\$[^$\n]+\$[^\n$]*$", text, re.M) if not m.group(0).startswith(":"))
+    lost_dollar = text[: math.start()] + math.group(0).replace("$", "", 1) + text[math.end():]
+    assert [d.kind for d in defects(lost_dollar)] == ["inline math $ never closed"]
+    fence = text.index("\n```{.python .input}") + 1
+    glued_fence = text[:fence].rstrip("\n") + " " + text[fence:]  # the fence written onto the line before it
+    assert "code fence not at the start of its line" in [d.kind for d in defects(glued_fence)]
     prose = next(m for m in re.finditer(r"^[^\n`]*`[^`\n]+`[^\n]*$", text, re.M) if not m.group(0).startswith(("`", ":")))
     broken = text[: prose.start()] + prose.group(0).replace("`", "", 1) + text[prose.end():]
     assert [d.kind for d in defects(broken)] == ["code span never closed"]

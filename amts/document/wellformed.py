@@ -2,10 +2,11 @@
 
 :mod:`amts.document.structure` compares a translation with its source; this module looks at one text
 alone: a code fence never closed, a ``:begin_tab:``/``:end_tab:`` not alone on its line, opened inside
-another tab block or never closed, a ``#@tab`` marker anywhere but the
-first line of its cell, ``$$`` without its partner before the paragraph ends, an unclosed code span
-or slide mark, a label defined twice, a list item glued onto the line before it, and a Python cell
-that does not compile (after d2lbook's IPython magics are blanked) or repeats its docstring.
+another tab block or never closed, a ``#@tab`` marker anywhere but the first line of its cell, a code
+fence after text on its line, ``$$`` without its partner before the
+paragraph ends, an unclosed code span, inline ``$`` or slide mark, a label defined twice, a list item
+glued onto the line before it, and a Python cell that does not compile (after d2lbook's IPython magics
+are blanked) or repeats its docstring.
 
 Each :class:`Defect` carries a ``key`` (its kind and the offending line, stripped) so that a caller
 can tell a defect a text *introduces* from one it inherited: sync accepts in its output only the
@@ -73,6 +74,7 @@ def defects(doc: Document | str) -> list[Defect]:
             line = int(unclosed.group(1))
             found.append(Defect("code fence never closed", line, lines[line - 1]))
     found += _tab_defects(lines, code_lines)
+    found += _fence_defects(lines, code_lines)
     found += _code_marker_defects(doc)
     found += _display_math_defects(lines, code_lines)
     found += _inline_defects(doc)
@@ -159,13 +161,27 @@ def _inline_defects(doc: Document) -> Iterator[Defect]:
                     open_marks.pop()
                 else:
                     yield Defect(f"slide mark {mark} closes nothing", line + 1, _line_of(segment.text, match.start()))
-        for pos, char in enumerate(segment.text):
-            if char == "`" and not taken[pos] and not (pos and segment.text[pos - 1] == "\\"):
-                line = segment.line + segment.text.count("\n", 0, pos)
-                yield Defect("code span never closed", line + 1, _line_of(segment.text, pos))
-                break
+        yield from _leftover(segment, taken, "`", "code span never closed")
+        if doc.dialect.math:
+            yield from _leftover(segment, taken, "$", "inline math $ never closed")
     for mark, line, text in open_marks:
         yield Defect(f"slide mark {mark} never closed", line + 1, text)
+
+
+def _leftover(segment, taken: list[bool], char: str, kind: str) -> Iterator[Defect]:  # noqa: ANN001 - model.Segment
+    """The first ``char`` of the segment no code span, role or math took (and no backslash escapes)."""
+    text = segment.text
+    for pos, found in enumerate(text):
+        if found == char and not taken[pos] and not (pos and text[pos - 1] == "\\"):
+            yield Defect(kind, segment.line + text.count("\n", 0, pos) + 1, _line_of(text, pos))
+            return
+
+
+def _fence_defects(lines: list[str], code_lines: set[int]) -> Iterator[Defect]:
+    """A code fence written after text on its line (it opens nothing there)."""
+    for number, line in enumerate(lines):
+        if number not in code_lines and ("```" in line or "~~~" in line) and not line.lstrip().startswith(("```", "~~~")):
+            yield Defect("code fence not at the start of its line", number + 1, line)
 
 
 def _line_of(text: str, pos: int) -> str:
