@@ -158,3 +158,17 @@ def test_a_moved_sentence_takes_no_translation_without_evidence(d2l: Path) -> No
                         "然而，用GPU训练神经网络改变了这一格局。*", "en", "zh")
     assert credible("We can [**query the device where the tensor is located.**]",
                     "我们可以[**查询张量所在的设备**]。", "en", "zh")
+
+
+@pytest.mark.d2l
+def test_a_relaid_block_the_translation_never_had_stays_out(d2l: Path) -> None:
+    """kaggle-cifar10's summary: one English list with tab lines inside, that the translators had laid out
+    as separate tab blocks (the aligner cannot link them); en-master lays it out the same way. The
+    English is not added again beside the Chinese (that duplicated the tab blocks)."""
+    rel = "chapter_computer-vision/kaggle-cifar10.md"
+    old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
+    result = merge_documents(old, new, zh, None, "en", "zh")
+    summary = result.text[result.text.index("## 小结") : result.text.index("## 练习")]
+    assert "We can use convolutional" not in summary and "We can read datasets" not in summary
+    assert summary.count(":begin_tab:`mxnet`") == 1 and "图像增广和混合编程" in summary
+    assert "[Discussions](https://discuss.d2l.ai/t/2830)" in result.text

@@ -108,7 +108,8 @@ def walk(state: MergeState) -> None:
             link = state.link_of.get(change.old)  # type: ignore[arg-type]
         if link is None or not link.tgt:
             # an old source block the translation never had: keep leaving it out unless it changed
-            if change.kind in (MODIFIED, MECHANICAL) and change.new is not None and not state.never_translated(change.new):
+            if (change.kind in (MODIFIED, MECHANICAL) and change.new is not None and link not in state.reflow_of
+                    and not state.never_translated(change.new)):
                 add_block(state, change.new)
                 state.own(first, PartOwner(("added", change.new), (change.new,)))
             continue

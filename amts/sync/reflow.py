@@ -9,6 +9,7 @@ has a break there and each piece could stand alone (:func:`amts.sync.placement.c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from amts.document import Block, normalize_space
@@ -40,8 +41,6 @@ def find_reflows(state: MergeState, changes: list[BlockChange]) -> dict[int, Lin
     changed = [not all(x is not None and x.kind in (UNCHANGED, MOVED) and not x.moved
                        for x in (status.get(i) for i in link.src)) for link in units]
     claimed: dict[int, Link] = {}
-    if not any(changed):
-        return claimed
     finder = _Finder(state)
     k = 0
     while k < len(units):
@@ -53,6 +52,15 @@ def find_reflows(state: MergeState, changes: list[BlockChange]) -> dict[int, Lin
         state.reflow_of.update({unit: found.units[0] for unit in found.units})
         claimed.update({block: found.units[0] for block in found.blocks})
         k += len(found.units)
+    # an old block the translation never had, only laid out anew: its new blocks stay out as it did
+    for link in sorted({link for link in state.link_of.values() if link.src and not link.tgt}, key=lambda x: x.src):
+        members = [status.get(i) for i in link.src]
+        if all(x is not None and x.kind in (UNCHANGED, MOVED) for x in members):
+            continue
+        found = finder.reflow_from([link], [True], 0, status, free - set(claimed))
+        if found is not None:
+            state.reflow_of[link] = link
+            claimed.update({block: link for block in found.blocks})
     return claimed
 
 
@@ -94,27 +102,27 @@ class _Finder:
             if len(sentences) < 2:
                 continue
             olds = [i for unit in units[k : m + 1] for i in unit.src]
-            run = self.run_of(sentences, own | free)
-            if (run is not None and (m > k or len(run) != len(olds))
-                    and _structure(self.state.ns, run) == _structure(self.state.os, olds)):
-                return Reflow(units[k : m + 1], run)
+            structure = _structure(self.state.os, olds)
+            for run in self.runs_of(sentences, own | free):
+                if (m > k or len(run) != len(olds)) and _structure(self.state.ns, run) == structure:
+                    return Reflow(units[k : m + 1], run)
         return None
 
-    def run_of(self, sentences: list[str], allowed: set[int]) -> list[int] | None:
-        """The consecutive new blocks (all in ``allowed``) whose sentences are ``sentences``."""
+    def runs_of(self, sentences: list[str], allowed: set[int]) -> Iterator[list[int]]:
+        """Runs of consecutive new blocks (all in ``allowed``) whose sentences are ``sentences``: blocks
+        of structure only (a ``:begin_tab:`` line) may stand between them, and after them."""
         for k in self.starting.get(sentences[0], []):
             found: list[str] = []
             run: list[int] = []
             for nxt in self.prose[k : k + MAX_BLOCKS]:
-                if nxt.index not in allowed or not nxt.segments:
+                if nxt.index not in allowed or found != sentences[: len(found)]:
                     break
-                found += self.new(nxt.index)
                 run.append(nxt.index)
-                if found != sentences[: len(found)]:
-                    break
-                if len(found) == len(sentences):
-                    return run
-        return None
+                if len(found) == len(sentences) and not nxt.segments:
+                    yield list(run)  # with the structure that closes it
+                found += self.new(nxt.index)
+                if found == sentences and nxt.segments:
+                    yield list(run)
 
 
 def _sentences(state: MergeState, blocks: list[Block], doc) -> list[str]:  # noqa: ANN001
