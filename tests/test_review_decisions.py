@@ -294,3 +294,23 @@ def test_pages_do_not_wait_for_the_match_index(project: Path, store: Path) -> No
     feedback.warm().join(timeout=60)
     assert not session.matches_pending()
     assert [e.target for e in session.similar(item)] == ["旧译文。"]
+
+
+def test_one_check_for_every_write_on_d2l_text(d2l: Path) -> None:
+    """check_write on a real list item of the pooling section: accepting a proposal that lost math is
+    refused (forceable, and then reported so the memory never learns it); the text written back by reject
+    or undo only needs its blocks; `译文：` + the English is no translation."""
+    from amts.review.validate import check_write
+
+    old = (d2l / "sync" / "pooling" / "en_new.md").read_text(encoding="utf-8")
+    source = next(line[3:] for line in old.splitlines() if line.startswith("1. ") and "$" in line)
+    lost_math = "假设汇聚层的输入大小为 c×h×w，这个汇聚层的计算成本是多少？"
+    with pytest.raises(EditError, match="placeholders differ") as refused:
+        check_write(source, lost_math, lost_math, "zh", accepting=True)
+    assert refused.value.forceable
+    assert check_write(source, lost_math, lost_math, "zh", accepting=True, force=True)  # reported, never stored
+    assert check_write(source, lost_math, "What is it?", "zh", restoring=True) == []
+    with pytest.raises(EditError, match="most of the text is the source text"):
+        check_write(source, lost_math, "译文：" + source, "zh")
+    with pytest.raises(EditError, match="list marker"):
+        check_write(source, lost_math, lost_math + "\n1. ", "zh")

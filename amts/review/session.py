@@ -324,7 +324,8 @@ class ReviewSession:
                 return self._merge(item, data, current, text or "", force)
             if verb is Action.ACCEPT:
                 try:
-                    forced = check_write(item.source_new, current, current, self.queue.tgt_lang, force=force)
+                    forced = check_write(item.source_new, current, current, self.queue.tgt_lang, force=force,
+                                         accepting=True)
                 except EditError as error:
                     raise EditError(f"cannot accept: {error}; write the translation (Edit) or Reject it, or tick "
                                     "'keep it as it is' (the parallel data will not learn it)",

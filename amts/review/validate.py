@@ -284,7 +284,8 @@ def lost_slide_marks(proposal: str, text: str) -> list[str]:
 
 
 def check_write(
-    source: str | None, proposal: str, text: str, tgt: str, *, force: bool = False, restoring: bool = False
+    source: str | None, proposal: str, text: str, tgt: str, *, force: bool = False, restoring: bool = False,
+    accepting: bool = False,
 ) -> list[str]:
     """The one validation of every write: ``text`` replaces ``proposal`` (the text the file holds now).
 
@@ -293,7 +294,8 @@ def check_write(
     placeholders (inline code, math, roles), lost slide marks, changed strings in code, a text that is not a
     translation (the source, mostly the source, not in the target script). Returns the problems ``force``
     let through: a text with any never teaches the memory. ``restoring`` (reject, undo) puts back earlier
-    text: only the clean-text and block checks apply.
+    text: only the clean-text and block checks apply. ``accepting``: the text is the proposal, taken as it
+    is: its placeholders are compared with the source's, not with its own.
     """
     forced: list[str] = []
 
@@ -326,7 +328,7 @@ def check_write(
             problem("strings in the code changed (tick 'save anyway' if they are text shown to readers)", strings)
         return forced
     if source is not None:
-        before = set(structure_problems(source, proposal))
+        before = set() if accepting else set(structure_problems(source, proposal))
         lost = [p for p in structure_problems(source, text) if p not in before]
         if lost:
             problem("placeholders differ from the source: " + "; ".join(lost), lost)
