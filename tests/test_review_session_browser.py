@@ -202,9 +202,12 @@ def test_merge_and_use_match_and_slide_marks_are_checked(project: Path, store: P
         assert page.input_value("#target") == merged
         # "use this match" is an edit: its text loses `X` and is refused, the reason named
         page.goto(f"{url}/segment/f0-s28")
+        page.fill("#target", "一份草稿")  # typed, then the reviewer prefers the match
+        page.locator("#target").blur()
         with page.expect_navigation():
             page.keyboard.press("1")
         assert "`X`" in page.locator("#edit-error").inner_text()
+        assert page.input_value("#target") == human.target  # the refused text is the one shown
         # slide marks: removed by an edit or a match, refused; kept, saved
         page.goto(f"{url}/segment/f0-s42")
         with page.expect_navigation():

@@ -21,7 +21,10 @@
   if (box && itemId) {
     const key = DRAFT + window.location.port + ":" + itemId;
     const draft = window.localStorage.getItem(key);
-    if (draft !== null && draft !== box.value) {
+    const refused = document.getElementById("edit-error") || document.getElementById("conflict");
+    if (refused) {
+      window.localStorage.setItem(key, box.value);  // the server shows the refused text: that is the draft now
+    } else if (draft !== null && draft !== box.value) {
       const note = document.getElementById("draft-note");
       box.value = draft;
       if (note) note.hidden = false;
