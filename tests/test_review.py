@@ -333,6 +333,18 @@ def test_cli_serves_with_a_printed_token(project: Path, store: Path) -> None:
             assert client.get("/api/queue").status_code == 403
             saved = client.post("/segment/f0-s4", data={"action": "reject", "token": token})
             assert saved.status_code == 303
+            # a script decides as the page does: with the version of the segment it read
+            items = {i["id"]: i for i in client.get("/api/queue", headers={TOKEN_HEADER: token}).json()["items"]}
+            as_json = {TOKEN_HEADER: token, "Accept": "application/json"}
+            accepted = client.post("/segment/f0-s2", data={"action": "accept", "version": items["f0-s2"]["version"]},
+                                   headers=as_json)
+            assert accepted.status_code == 200 and accepted.json()["version"] != items["f0-s2"]["version"]
+            stale = client.post("/segment/f0-s2", data={"action": "undo", "version": items["f0-s2"]["version"]},
+                                headers=as_json)
+            assert stale.status_code == 409 and stale.json()["version"] == accepted.json()["version"]
+            other = client.post("/segment/f0-s5", data={"action": "accept", "force": "1", "version": items["f0-s5"]["version"]},
+                                headers=as_json)  # another segment of the same file: no conflict
+            assert other.status_code == 200, other.text
         assert json.loads((project / "report.review.json").read_text(encoding="utf-8"))["history"]["f0-s4"]
     finally:
         process.terminate()

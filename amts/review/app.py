@@ -309,7 +309,9 @@ def _add_reading(app: FastAPI, pages: Pages) -> None:
             "done": done, "total": total, "matching": len(items), "page": number, "pages": count,
             "files": [{"file": f, "pending": p, "total": t} for f, p, t in session.file_counts()],
             "items": [{"id": i.id, "file": i.output_rel, "line": i.output_line, "status": i.status, "flags": i.flags,
-                       "decision": (str(d.decision) if (d := session.decision(i)) else None)} for i in shown],
+                       "decision": (str(d.decision) if (d := session.decision(i)) else None),
+                       "version": session.version(i)} for i in shown],
+            "skipped": session.queue.skipped, "moved_from": session.queue.moved_from,
         })
 
     @app.get("/segment/{item_id}", response_class=HTMLResponse)
