@@ -20,7 +20,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,7 +156,7 @@ class OutputsBusy(AmtsError):
     exit_code = 3
 
 
-_held: dict[Path, list[int]] = {}  # folder -> [fd, users in this process]
+_held: dict[Path, list[int]] = {}  # folder -> [fd, users in this process, 1 if the lock created it]
 
 
 def _lock_folder(folder: Path) -> None:
@@ -167,15 +167,17 @@ def _lock_folder(folder: Path) -> None:
         if folder in _held:
             _held[folder][1] += 1
             return
+        created = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
+            _remove_if_empty(folder, created)
             raise OutputsBusy(f"{folder}: another amts command is writing outputs here; nothing written by this "
                               "one, run it again when the other has finished") from None
-        _held[folder] = [fd, 1]
+        _held[folder] = [fd, 1, int(created)]
 
 
 def _unlock_folder(folder: Path) -> None:
@@ -187,6 +189,14 @@ def _unlock_folder(folder: Path) -> None:
         if held[1] == 0:
             os.close(held[0])  # closing the last descriptor releases the flock
             del _held[folder]
+            _remove_if_empty(folder, bool(held[2]))
+
+
+def _remove_if_empty(folder: Path, created: bool) -> None:
+    """A folder made only to be locked, by a command that then wrote nothing, does not stay behind."""
+    if created:
+        with suppress(OSError):  # something was written (or another process uses it): it stays
+            folder.rmdir()
 
 
 @dataclass

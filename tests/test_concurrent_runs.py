@@ -71,3 +71,11 @@ def test_one_process_may_hold_a_folder_twice_and_releases_it(tmp_path: Path) -> 
     probe = subprocess.run([sys.executable, "-c", "import fcntl, os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\n"
                             "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n", str(out)], capture_output=True)
     assert probe.returncode == 0, probe.stderr  # released when the command ended
+
+
+def test_a_folder_made_only_to_be_locked_does_not_stay(tmp_path: Path) -> None:
+    out = tmp_path / "never-written"
+    with fileio.guard_outputs([out]) as guard:
+        guard.hold(out / fileio.MANIFEST)  # what the first write does before it writes
+        assert out.is_dir()
+    assert not out.exists()  # the command wrote nothing (it failed): no empty output folder left
