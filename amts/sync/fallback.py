@@ -11,8 +11,8 @@ the level each round they still fail:
 * level 2: the new source's block, flagged, the old translation shown in the report (``target_old``)
   so no translated line vanishes without a trace;
 * a block the new source added: written as the new source has it (no reused translated lines);
-* last: not written at all, with what the translators added after it (a block that duplicates what
-  the page has), in a record to review.
+* then the unit is not written (a block that duplicates what the page has), shown for review;
+* last, neither is what the translators added after it (their target-only blocks), shown for review.
 
 Every fallback is a report record that needs review and says why. A file still invalid after
 :data:`MAX_ROUNDS` rounds raises :class:`~amts.sync.validity.InvalidOutputError` (the file is blocked).
@@ -38,8 +38,9 @@ from amts.sync.state import (
 )
 from amts.sync.validity import LABEL_MISSING, Inputs, InvalidOutputError, introduced
 
-MAX_ROUNDS = 8
-_TOP_LEVEL = 3
+MAX_ROUNDS = 12
+_OMIT_BODY = 3  # the level that leaves the unit out; one more also leaves out what follows it
+_TOP_LEVEL = 4
 _OMITTED = "not written: the merged text was not valid ({}) even in the new source's form; shown for review"
 
 Rerun = Callable[[dict[tuple, int], dict[tuple, str]], tuple[MergeState, str]]
@@ -52,12 +53,9 @@ def rule_fallback(state: MergeState, unit: Unit) -> bool:
     if not level:
         return False
     why = state.fallback_reasons.get(key, "")
+    if level >= _OMIT_BODY:
+        return _omit(state, unit, why, with_tail=level > _OMIT_BODY)
     prose = any(b.segments for b in unit.old_blocks + unit.new_blocks)
-    if level >= _TOP_LEVEL:  # the unit and what the translators added after it (a duplicated label...)
-        state.report(Record(STATUS_DELETED, True, unit.old_text, unit.new_text, unit.body + unit.tail, None,
-                            _OMITTED.format(why), anchor=state.anchor))
-        state.append("\n" if unit.tail.endswith("\n") else "")
-        return True
     if prose and level == 1 and unit.alive:
         text, status = unit.body, FUZZY
         note = f"old translation of the block kept as it was: the merged text was not valid ({why})"
@@ -68,14 +66,27 @@ def rule_fallback(state: MergeState, unit: Unit) -> bool:
     else:
         text, status = unit.new_text, UNTRANSLATED if prose else PROPAGATED
         note = f"the new source's block written: the merged text was not valid ({why}); old translation shown"
-    tail = unit.tail if unit.alive else unit.trailing()
+    state.emit(text, Record(status, True, unit.old_text, unit.new_text, unit.body, text, note))
+    state.append(_after(text, unit.tail if unit.alive else unit.trailing()))
+    return True
+
+
+def _omit(state: MergeState, unit: Unit, why: str, *, with_tail: bool) -> bool:
+    """Leave the unit out (a duplicate of what the page has), then also what the translators added after it."""
+    shown = unit.body + (unit.tail if with_tail else "")
+    state.report(Record(STATUS_DELETED, True, unit.old_text, unit.new_text, shown, None, _OMITTED.format(why),
+                        anchor=state.anchor))
+    state.append("\n" if with_tail and unit.tail.endswith("\n") else "" if with_tail else _after("", unit.trailing()))
+    return True
+
+
+def _after(text: str, tail: str) -> str:
+    """``tail`` so that the next block starts a line (an old translation may end without a newline)."""
     if text and not text.endswith("\n") and not tail.startswith(("\n", "\r")):
-        tail = "\n" + tail  # the old translation ended without a newline: the next block starts a line
+        tail = "\n" + tail
     elif tail.strip() and not tail.endswith("\n"):
         tail += "\n"
-    state.emit(text, Record(status, True, unit.old_text, unit.new_text, unit.body, text, note))
-    state.append(tail)
-    return True
+    return tail
 
 
 def commented_code(old_source: str, new_source: str, target: str) -> str:
