@@ -201,15 +201,15 @@ class _Skeleton:
                 self.items.append(_Item("tab", "end", block.line + offset, line.strip()))
 
     def _add_math(self, code_lines: set[int], skipped: set[int]) -> None:
-        lines = self.doc.text.split("\n")
-        skipped_lines = {block.line + n for block in self.doc.blocks if block.index in skipped
-                         for n in range(block.text.count("\n") + 1)}
-        blanked = "\n".join(" " * len(line) if number in code_lines | skipped_lines else line
-                            for number, line in enumerate(lines))
-        for match in _DISPLAY_MATH_RE.finditer(blanked):
-            line = blanked.count("\n", 0, match.start())
-            formula = " ".join(match.group(0)[2:-2].split())
-            self.items.append(_Item("math", formula, line, match.group(0)))
+        """Display formulas, looked for block by block: a lost ``$$`` then shifts no formula of a later block."""
+        del code_lines  # code blocks are left out whole
+        for block in self.doc.blocks:
+            if block.kind in ("code", "blank") or block.index in skipped:
+                continue
+            for match in _DISPLAY_MATH_RE.finditer(block.text):
+                line = block.line + block.text.count("\n", 0, match.start())
+                formula = " ".join(match.group(0)[2:-2].split())
+                self.items.append(_Item("math", formula, line, match.group(0)))
 
 
 def _inline_structure(text: str, first_line: int, dialect: Dialect) -> Iterator[tuple[str, str, int]]:
@@ -227,6 +227,22 @@ def _inline_structure(text: str, first_line: int, dialect: Dialect) -> Iterator[
         target = _TARGET_RE.match(text, closer[0])
         if target:
             yield "link target", target.group(1), first_line + text.count("\n", 0, closer[0])
+
+
+_CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
+_DOLLAR_RE = re.compile(r"(?<!\\)\$")
+
+
+def _unbalanced_dollars(doc: Document) -> list[int]:
+    """0-based first line of each prose block whose ``$`` do not pair (a deleted or added math delimiter).
+
+    Counted per block, outside code spans: a lost ``$`` of inline math or of a ``$$`` display formula
+    leaves an odd count in its block, while the comparison of math items only sees a cascade of odd spans.
+    """
+    if not doc.dialect.math:
+        return []
+    return [block.line for block in doc.blocks if block.kind not in ("code", "blank", "html")
+            and len(_DOLLAR_RE.findall(_CODE_SPAN_RE.sub("", block.text))) % 2]
 
 
 def _slide_problems(doc: Document) -> Iterator[tuple[int, str]]:
@@ -300,19 +316,32 @@ def check_markdown(source: str, target: str, profile: CheckProfile | None = None
             theirs = [i for i in right if i.kind == kind]
             for a, b in zip(mine, theirs, strict=False):
                 anchors.append((a.line, b.line))
-                found.append((b.line, _difference(a, b, src, tgt), "error"))
+                found.append((*_difference(a, b, src, tgt), "error"))
             pending.extend(mine[len(theirs):])
             for b in theirs[len(mine):]:
                 found.append((b.line, f"{_NAMES[kind]} not in the source: `{_snippet(b.text)}`", "error"))
     anchors.sort()
+    lines = tgt.doc.text.split("\n")
+
+    def at_text(line: int) -> int:
+        """A missing item is shown at the first line of the text that stands where it was, not a blank line."""
+        while line < len(lines) - 1 and not lines[line].strip():
+            line += 1
+        return line
+
     for item in pending:
-        found.append((where(item.line), missing(item)[1], "error"))
+        found.append((at_text(where(item.line)), missing(item)[1], "error"))
     wanted = Counter((what, text) for what, text, _ in src.inline)
     present = Counter((what, text) for what, text, _ in tgt.inline)
+    unbalanced = _unbalanced_dollars(tgt.doc)
+    if len(unbalanced) > len(_unbalanced_dollars(src.doc)):
+        # a lost or added `$` pairs every later `$` wrongly: report it, not the cascade of odd math spans
+        found.extend((line, "`$` not paired in this paragraph: a math delimiter is missing or extra", "error")
+                     for line in unbalanced)
+        wanted = present = Counter()
     for (what, text), count in (wanted - present).items():
-        lines = [line for w, t, line in src.inline if (w, t) == (what, text)][-count:]
-        for line in lines:
-            found.append((where(line), f"{what} missing: `{_snippet(text)}` (source line {line + 1})", severity(what)))
+        for line in [line for w, t, line in src.inline if (w, t) == (what, text)][-count:]:
+            found.append((at_text(where(line)), f"{what} missing: `{_snippet(text)}` (source line {line + 1})", severity(what)))
     for (what, text), count in (present - wanted).items():
         for line in [line for w, t, line in tgt.inline if (w, t) == (what, text)][-count:]:
             found.append((line, f"{what} not in the source: `{_snippet(text)}`", severity(what)))
@@ -320,31 +349,35 @@ def check_markdown(source: str, target: str, profile: CheckProfile | None = None
     return sorted((line + 1, message, severity) for line, message, severity in found)
 
 
-def _difference(a: _Item, b: _Item, src: _Skeleton, tgt: _Skeleton) -> str:
+def _difference(a: _Item, b: _Item, src: _Skeleton, tgt: _Skeleton) -> tuple[int, str]:
+    """Where in the target (0-based line) and how ``b`` differs from its source item ``a``."""
     at = f"(source line {a.line + 1})"
+    line = b.line
     if a.kind == "heading":
-        return f"heading level {b.key} here, {a.key} in the source {at}"
+        return line, f"heading level {b.key} here, {a.key} in the source {at}"
     if a.kind == "label":
-        return f"label `{b.key}` here, `{a.key}` in the source {at}"
+        return line, f"label `{b.key}` here, `{a.key}` in the source {at}"
     if a.kind == "tab":
-        return f"tab marker `{_snippet(b.text)}` here, `{_snippet(a.text)}` in the source {at}"
+        return line, f"tab marker `{_snippet(b.text)}` here, `{_snippet(a.text)}` in the source {at}"
     if a.kind == "math":
-        return f"display math differs from the source {at}: `{_snippet(b.text)}`"
+        return line, f"display math differs from the source {at}: `{_snippet(b.text)}`"
     info_a, tabs_a, _ = a.key.split("\0", 2)
     info_b, tabs_b, _ = b.key.split("\0", 2)
     if info_a != info_b:
-        return f"code fence `{_snippet(info_b)}` here, `{_snippet(info_a)}` in the source {at}"
+        return line, f"code fence `{_snippet(info_b)}` here, `{_snippet(info_a)}` in the source {at}"
     if tabs_a != tabs_b:
-        return f"code block for tab(s) `{tabs_b or '-'}` here, `{tabs_a or '-'}` in the source {at}"
+        return line, f"code block for tab(s) `{tabs_b or '-'}` here, `{tabs_a or '-'}` in the source {at}"
     lines_a, lines_b = _code_lines(src.code_text[a.line]), _code_lines(tgt.code_text[b.line])
-    for (na, ca), (_, cb) in zip(lines_a, lines_b, strict=False):
+    for (na, ca), (nb, cb) in zip(lines_a, lines_b, strict=False):
         if ca != cb:
-            return (f"code differs from the source (line {a.line + na + 1}): `{_snippet(cb)}` here, "
+            return b.line + nb, (f"code differs from the source (line {a.line + na + 1}): `{_snippet(cb)}` here, "
                     f"`{_snippet(ca)}` there")
     if len(lines_a) > len(lines_b):
-        return f"code block lacks the source's line {a.line + lines_a[len(lines_b)][0] + 1}: " \
+        end = b.line + (lines_b[-1][0] + 1 if lines_b else 1)
+        return end, f"code block lacks the source's line {a.line + lines_a[len(lines_b)][0] + 1}: " \
                f"`{_snippet(lines_a[len(lines_b)][1])}`"
-    return f"code block has a line the source lacks: `{_snippet(lines_b[len(lines_a)][1])}` {at}"
+    extra = lines_b[len(lines_a)]
+    return b.line + extra[0], f"code block has a line the source lacks: `{_snippet(extra[1])}` {at}"
 
 
 # ---- notebooks ------------------------------------------------------------------------------------------
