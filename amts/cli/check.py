@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import tempfile
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -43,35 +47,15 @@ def check(
     dialect: Annotated[str | None, typer.Option("--dialect", help="Markdown dialect: d2lbook, gfm, mdbook, mkdocs or "
                                                 "commonmark (default: amts.toml, else detected).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: amts.toml here or above the files).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Report only the problems the working tree adds to the "
+                                              "translation at this git revision (a pull request's or commit's own).")] = None,
 ) -> None:
     """Compare each translated file's structure (code, math, labels, references, tabs, link targets,
     headings, notebook cells) with its source: one ``file:line: message`` per problem, exit 1 if any."""
-    book = book_config(config, paths[-1] if paths else None)
-    settings = book.check
-    profile = CheckProfile(
-        extra_tabs=frozenset(allow_tab or settings.get("allow_tabs", [])),
-        own_links=tuple(own_link or settings.get("own_links", [])),
-        strict_inline=strict or bool(settings.get("strict", False)),
-    )
-    source_root = source or settings.get("source")
-    origin_suffix = origin_suffix if origin_suffix is not None else settings.get("origin_suffix")
-    result = TreeCheck()
-    book_root = source_root or (paths[0] if paths else Path("."))
-    chosen = choose_dialect(dialect or book.dialect, book_root,
-                            given_in="--dialect" if dialect or book.path is None else str(book.path))
-    out.detail(f"Markdown dialect: {chosen.describe()}")
-    with use_dialect(chosen):  # whether $ starts math decides what is structure
-        if source_repo is not None:
-            result = _check_at_revision(source_repo, rev, paths, profile)
-        elif translated or source is not None or origin_suffix is not None:
-            if origin_suffix is None and source_root is None:
-                fail("--translated needs --source, --origin-suffix or a [check] source in amts.toml")
-            for path in paths:
-                _check_translated(path, origin_suffix, source_root, book.path, profile, result)
-        elif len(paths) == 2:
-            result = check_trees(paths[0], paths[1], profile)
-        else:
-            fail("give SOURCE TARGET, or translated files with --translated, --source or --origin-suffix")
+    options = _Options(allow_tab, own_link, strict, origin_suffix, source, source_repo, rev, translated, dialect)
+    result = _run(paths, config, options)
+    if since is not None:
+        result = _introduced_since(since, paths, config, options, result)
     annotate = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
     for problem in result.problems:
         if annotate:
@@ -84,6 +68,109 @@ def check(
     out.summary(result.summary(), checked=result.checked, errors=errors, warnings=len(result.problems) - errors)
     if errors:
         raise typer.Exit(PROBLEMS_FOUND)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The command's options that decide what is compared (the same for the working tree and for ``--since``)."""
+
+    allow_tab: list[str] | None
+    own_link: list[str] | None
+    strict: bool
+    origin_suffix: str | None
+    source: Path | None
+    source_repo: Path | None
+    rev: str | None
+    translated: bool
+    dialect: str | None
+
+
+def _run(paths: list[Path], config: Path | None, o: _Options) -> TreeCheck:
+    """The structure problems of ``paths`` as the options ask."""
+    book = book_config(config, paths[-1] if paths else None)
+    settings = book.check
+    profile = CheckProfile(
+        extra_tabs=frozenset(o.allow_tab or settings.get("allow_tabs", [])),
+        own_links=tuple(o.own_link or settings.get("own_links", [])),
+        strict_inline=o.strict or bool(settings.get("strict", False)),
+    )
+    source_root = o.source or settings.get("source")
+    origin_suffix = o.origin_suffix if o.origin_suffix is not None else settings.get("origin_suffix")
+    result = TreeCheck()
+    book_root = source_root or (paths[0] if paths else Path("."))
+    chosen = choose_dialect(o.dialect or book.dialect, book_root,
+                            given_in="--dialect" if o.dialect or book.path is None else str(book.path))
+    out.detail(f"Markdown dialect: {chosen.describe()}")
+    with use_dialect(chosen):  # whether $ starts math decides what is structure
+        if o.source_repo is not None:
+            result = _check_at_revision(o.source_repo, o.rev, paths, profile)
+        elif o.translated or o.source is not None or origin_suffix is not None:
+            if origin_suffix is None and source_root is None:
+                fail("--translated needs --source, --origin-suffix or a [check] source in amts.toml")
+            for path in paths:
+                _check_translated(path, origin_suffix, source_root, book.path, profile, result)
+        elif len(paths) == 2:
+            result = check_trees(paths[0], paths[1], profile)
+        else:
+            fail("give SOURCE TARGET, or translated files with --translated, --source or --origin-suffix")
+    return result
+
+
+# ---- --since: only what the working tree adds ------------------------------------------------------------
+
+#: line and cell numbers in a message: a problem that only moved is the same problem
+_NUMBERS_RE = re.compile(r"\b(line|cell) \d+")
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        fail(f"{root}: git {args[0]} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+    return done.stdout
+
+
+def _introduced_since(since: str, paths: list[Path], config: Path | None, options: _Options, now: TreeCheck) -> TreeCheck:
+    """``now`` without the problems the translation already had at revision ``since``.
+
+    The edition's tracked files at ``since`` are exported and checked with the same options; a problem counts as
+    old when one of the same kind, file (followed through git renames) and message -- line numbers aside, lines
+    move -- was there. Problems of files added since are all new.
+    """
+    anchor = (paths[-1] if paths else Path(".")).resolve()
+    root = Path(_git(anchor if anchor.is_dir() else anchor.parent, "rev-parse", "--show-toplevel").strip())
+    commit = _git(root, "rev-parse", "--verify", "--quiet", f"{since}^{{commit}}").strip()
+    renamed = {}
+    for line in _git(root, "diff", "--name-status", "-M", commit, "--").splitlines():
+        parts = line.split("\t")
+        if parts[0].startswith("R") and len(parts) == 3:
+            renamed[parts[1]] = parts[2]
+    with tempfile.TemporaryDirectory(prefix="amts-check-since-") as folder:
+        then_root = Path(folder)
+        export_tree(root, commit, then_root, suffixes=(".md", ".ipynb", ".toml"))
+        moved = lambda path: then_root / path.resolve().relative_to(root) if _inside(path, root) else path  # noqa: E731
+        then = _run([moved(path) for path in paths], moved(config) if config else None,
+                    _Options(**{**options.__dict__, "source": moved(options.source) if options.source else None,
+                                "source_repo": options.source_repo}))
+        old = Counter(_fingerprint(problem, then_root, renamed) for problem in then.problems)
+    kept = []
+    for problem in now.problems:
+        key = _fingerprint(problem, root, {})
+        if old[key] > 0:
+            old[key] -= 1
+        else:
+            kept.append(problem)
+    now.problems = kept
+    return now
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root)
+
+
+def _fingerprint(problem: Problem, root: Path, renamed: dict[str, str]) -> tuple[str, str, str]:
+    path = Path(problem.path)
+    rel = path.resolve().relative_to(root).as_posix() if _inside(path, root) else problem.path
+    return renamed.get(rel, rel), problem.severity, _NUMBERS_RE.sub(r"\1 N", problem.message)
 
 
 def _check_at_revision(repo: Path, rev: str | None, paths: list[Path], profile: CheckProfile) -> TreeCheck:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tarfile
 import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -211,20 +210,37 @@ def _skipped_markdown(old: str, new: str, skipped: list[str], added: Collection[
 
 def export_tree(repo: Path, rev: str, destination: Path, suffixes: tuple[str, ...] = (".md", ".ipynb")) -> int:
     """Write the files of ``repo`` at ``rev`` with these suffixes under ``destination`` (for ``amts check``
-    against the commit an edition is synced to, without touching the checkout); how many."""
+    against the commit an edition is synced to, without touching the checkout); how many.
+
+    Only the wanted blobs are read (``ls-tree`` then ``cat-file --batch``): a clone without its large binaries,
+    which ``git archive`` cannot export, still works, and a failure is one :class:`SyncError` line.
+    """
     commit = resolve_commit(repo, rev)
-    process = subprocess.Popen(["git", "-C", str(repo), "archive", "--format=tar", commit], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-    count = 0
-    assert process.stdout is not None
-    with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
-        for member in archive:
-            if member.isfile() and member.name.endswith(suffixes):
-                archive.extract(member, destination, filter="data")
-                count += 1
-    if process.wait() != 0:
-        raise SyncError(f"{repo}: git archive {rev} failed: {process.stderr.read().decode(errors='replace').strip()}")
-    return count
+    listed = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", commit], capture_output=True)
+    if listed.returncode != 0:
+        raise SyncError(f"{repo}: cannot list the files of {rev}: {listed.stderr.decode(errors='replace').strip()}")
+    wanted: list[tuple[str, str]] = []  # (object, path)
+    for entry in listed.stdout.decode("utf-8", errors="surrogateescape").split("\0"):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == "blob" and path.endswith(suffixes):
+            wanted.append((fields[2], path))
+    batch = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], capture_output=True,
+                           input="".join(f"{obj}\n" for obj, _ in wanted).encode())
+    data, pos = batch.stdout, 0
+    for obj, path in wanted:
+        header_end = data.find(b"\n", pos)
+        header = data[pos:header_end].split()
+        if batch.returncode != 0 or len(header) != 3 or header[1] != b"blob":
+            raise SyncError(f"{repo}: cannot read {path} at {rev} ({obj} is missing from the repository)")
+        size = int(header[2])
+        target = destination / path
+        if not target.resolve().is_relative_to(destination.resolve()):
+            raise SyncError(f"{repo}: {path} at {rev} points outside the export")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data[header_end + 1 : header_end + 1 + size])
+        pos = header_end + 1 + size + 1
+    return len(wanted)
 
 
 def init_state(edition: Path, source_repo: Path, commit: str, url: str = "", state_path: Path | None = None,
