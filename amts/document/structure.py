@@ -30,7 +30,6 @@ from amts.document.markup import (
     END_TAB_LINE_RE,
     LABEL_RE,
     REFERENCE_ROLES,
-    SLIDE_PAIRS,
     TAB_LINE_RE,
     Dialect,
     tab_names,
@@ -38,6 +37,7 @@ from amts.document.markup import (
 from amts.document.model import Document, parse_markdown
 from amts.document.notebook import cell_source, read_notebook
 from amts.document.reader import read_markdown
+from amts.document.wellformed import slide_mark_problems, unclosed_fences
 
 #: files ``check_trees`` compares
 CHECKED_SUFFIXES = (".md", ".ipynb")
@@ -45,8 +45,6 @@ CHECKED_SUFFIXES = (".md", ".ipynb")
 _DISPLAY_MATH_RE = re.compile(DISPLAY_MATH, re.S)
 _TARGET_RE = re.compile(r"\]\(\s*(<[^>]*>|[^\s)]*)")
 # the parser's warning for a fence that runs to the end of the document
-_UNCLOSED_RE = re.compile(r"line (\d+): (code fence is never closed)")
-_SLIDE_CLOSERS = {closer: opener for opener, closer in SLIDE_PAIRS.items()}
 
 
 @dataclass(frozen=True)
@@ -245,24 +243,6 @@ def _unbalanced_dollars(doc: Document) -> list[int]:
             and len(_DOLLAR_RE.findall(_CODE_SPAN_RE.sub("", block.text))) % 2]
 
 
-def _slide_problems(doc: Document) -> Iterator[tuple[int, str]]:
-    """Unbalanced slide marks: an opener without its closer or the other way round."""
-    open_marks: list[tuple[str, int]] = []
-    for segment in doc.segments:
-        for match in segment.dialect.inline_regex.finditer(segment.text):
-            if match.lastgroup != "slide":
-                continue
-            mark, line = match.group(0), segment.line + segment.text.count("\n", 0, match.start())
-            if mark in SLIDE_PAIRS:
-                open_marks.append((mark, line))
-            elif open_marks and open_marks[-1][0] == _SLIDE_CLOSERS[mark]:
-                open_marks.pop()
-            else:
-                yield line, f"slide mark `{mark}` closes nothing"
-    for mark, line in open_marks:
-        yield line, f"slide mark `{mark}` is never closed with `{SLIDE_PAIRS[mark]}`"
-
-
 #: inline structure a good translation may add or drop (``$i^\\mathrm{th}$`` -> 第$i$个): warnings
 _LENIENT = ("inline math", "inline code")
 _NAMES = {"heading": "heading", "code": "code block", "math": "display math", "label": "label", "tab": "tab marker"}
@@ -278,10 +258,7 @@ def check_markdown(source: str, target: str, profile: CheckProfile | None = None
     profile = profile or CheckProfile()
     src, tgt = _Skeleton(source, profile), _Skeleton(target, profile)
     found: list[tuple[int, str, str]] = []
-    for warning in tgt.doc.warnings:
-        unclosed = _UNCLOSED_RE.fullmatch(warning)
-        if unclosed:
-            found.append((int(unclosed.group(1)) - 1, unclosed.group(2), "error"))
+    found.extend((line - 1, "code fence is never closed", "error") for line in unclosed_fences(tgt.doc))
 
     def severity(what: str) -> str:
         return "warning" if what in _LENIENT and not profile.strict_inline else "error"
@@ -345,7 +322,7 @@ def check_markdown(source: str, target: str, profile: CheckProfile | None = None
     for (what, text), count in (present - wanted).items():
         for line in [line for w, t, line in tgt.inline if (w, t) == (what, text)][-count:]:
             found.append((line, f"{what} not in the source: `{_snippet(text)}`", severity(what)))
-    found.extend((line, message, "error") for line, message in _slide_problems(tgt.doc))
+    found.extend((line, message, "error") for line, message in slide_mark_problems(tgt.doc))
     return sorted((line + 1, message, severity) for line, message, severity in found)
 
 

@@ -68,11 +68,7 @@ def defects(doc: Document | str) -> list[Defect]:
     lines = doc.text.split("\n")
     code_lines = _code_line_numbers(doc)
     found: list[Defect] = []
-    for warning in doc.warnings:
-        unclosed = _UNCLOSED_FENCE_RE.fullmatch(warning)
-        if unclosed:
-            line = int(unclosed.group(1))
-            found.append(Defect("code fence never closed", line, lines[line - 1]))
+    found += [Defect("code fence never closed", line, lines[line - 1]) for line in unclosed_fences(doc)]
     found += _tab_defects(lines, code_lines)
     found += _fence_defects(lines, code_lines)
     found += _code_marker_defects(doc)
@@ -82,6 +78,29 @@ def defects(doc: Document | str) -> list[Defect]:
     found += _glued_item_defects(doc)
     found += python_defects(doc)
     return sorted(found, key=lambda d: d.line)
+
+
+def unclosed_fences(doc: Document) -> list[int]:
+    """The 1-based lines of code fences that run to the end of the document (the parser's warning)."""
+    return [int(match.group(1)) for warning in doc.warnings if (match := _UNCLOSED_FENCE_RE.fullmatch(warning))]
+
+
+def slide_mark_problems(doc: Document) -> Iterator[tuple[int, str]]:
+    """(0-based line, message) of each unbalanced slide mark: an opener never closed, a closer of nothing."""
+    open_marks: list[tuple[str, int]] = []
+    for segment in doc.segments:
+        for match in segment.dialect.inline_regex.finditer(segment.text):
+            if match.lastgroup != "slide":
+                continue
+            mark, line = match.group(0), segment.line + segment.text.count("\n", 0, match.start())
+            if mark in SLIDE_PAIRS:
+                open_marks.append((mark, line))
+            elif open_marks and open_marks[-1][0] == _SLIDE_CLOSERS[mark]:
+                open_marks.pop()
+            else:
+                yield line, f"slide mark `{mark}` closes nothing"
+    for mark, line in open_marks:
+        yield line, f"slide mark `{mark}` is never closed with `{SLIDE_PAIRS[mark]}`"
 
 
 def _code_line_numbers(doc: Document) -> set[int]:
@@ -143,29 +162,18 @@ def _display_math_defects(lines: list[str], code_lines: set[int]) -> Iterator[De
 
 
 def _inline_defects(doc: Document) -> Iterator[Defect]:
-    """Prose: a backtick left over once roles and code spans are matched; slide marks unbalanced."""
+    """Prose: a backtick (or ``$``) left over once roles, code spans and math are matched; slide marks."""
+    lines = doc.text.split("\n")
+    yield from (Defect(message, line + 1, lines[line]) for line, message in slide_mark_problems(doc))
     pattern = doc.dialect.inline_regex
-    open_marks: list[tuple[str, int, str]] = []
     for segment in doc.segments:
-        matches = list(pattern.finditer(segment.text))
         taken = [False] * len(segment.text)
-        for match in matches:
+        for match in pattern.finditer(segment.text):
             if match.lastgroup in ("role", "code", "htmlcode", "dmath", "imath"):
                 taken[match.start():match.end()] = [True] * (match.end() - match.start())
-            if match.lastgroup == "slide":
-                mark = match.group(0)
-                line = segment.line + segment.text.count("\n", 0, match.start())
-                if mark in SLIDE_PAIRS:
-                    open_marks.append((mark, line, _line_of(segment.text, match.start())))
-                elif open_marks and open_marks[-1][0] == _SLIDE_CLOSERS[mark]:
-                    open_marks.pop()
-                else:
-                    yield Defect(f"slide mark {mark} closes nothing", line + 1, _line_of(segment.text, match.start()))
         yield from _leftover(segment, taken, "`", "code span never closed")
         if doc.dialect.math:
             yield from _leftover(segment, taken, "$", "inline math $ never closed")
-    for mark, line, text in open_marks:
-        yield Defect(f"slide mark {mark} never closed", line + 1, text)
 
 
 def _leftover(segment, taken: list[bool], char: str, kind: str) -> Iterator[Defect]:  # noqa: ANN001 - model.Segment
