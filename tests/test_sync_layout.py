@@ -172,3 +172,21 @@ def test_a_relaid_block_the_translation_never_had_stays_out(d2l: Path) -> None:
     assert "We can use convolutional" not in summary and "We can read datasets" not in summary
     assert summary.count(":begin_tab:`mxnet`") == 1 and "图像增广和混合编程" in summary
     assert "[Discussions](https://discuss.d2l.ai/t/2830)" in result.text
+
+
+@pytest.mark.d2l
+def test_tab_blocks_the_translators_wrote_ahead_are_adopted_and_markers_follow_the_source(d2l: Path) -> None:
+    """linear-algebra: the Chinese already had the tab blocks en-master adds: they are taken, not doubled.
+    custom-layer: a paragraph becomes a tab block for another framework than the translators' own:
+    the opener is the new source's, never two openers in a row."""
+    rel = "chapter_preliminaries/linear-algebra.md"
+    old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
+    result = merge_documents(old, new, zh, None, "en", "zh")
+    assert result.text.count(":begin_tab:`pytorch`") == new.count(":begin_tab:`pytorch`")
+    adopted = [r for r in result.records if "the translators' block for this tab" in r.note]
+    assert adopted and all(r.needs_review and r.target_new in result.text for r in adopted)
+    old = (d2l / "en-origin" / "chapter_deep-learning-computation" / "custom-layer.md").read_text("utf-8")
+    zh = (d2l / "zh" / "chapter_deep-learning-computation" / "custom-layer.md").read_text("utf-8")
+    new = (d2l / "en-master" / "chapter_builders-guide" / "custom-layer.md").read_text("utf-8")
+    lines = merge_documents(old, new, zh, None, "en", "zh", check=False).text.splitlines()
+    assert not [a for a, b in zip(lines, lines[1:], strict=False) if a.startswith(":begin_tab:") and b.startswith(":begin_tab:")]

@@ -18,6 +18,7 @@ from amts.document import Document, strip_structure
 from amts.document.scripts import count_han
 from amts.memory import Example
 from amts.records import STATUSES, RecordStatus
+from amts.sync.adopt import find_adoptions
 from amts.sync.conserve import check_conservation
 from amts.sync.diff import ADDED, DELETED, MECHANICAL, MODIFIED, diff_blocks
 from amts.sync.fallback import make_valid
@@ -94,6 +95,7 @@ def walk(state: MergeState) -> None:
                                                        if c.old is not None and c.new is not None])
     state.append(state.preface)
     claimed = find_reflows(state, changes)
+    find_adoptions(state, changes)
     done: set = set()
     for change in changes:
         first = state.anchor

@@ -117,6 +117,7 @@ class MergeState:
         #: sentence links between old-source segments and a target segment, computed once per merge
         self.sentence_links: dict[tuple[tuple[int, ...], int], list[Link]] = {}
         self.reflowed: dict[Link, Reflow] = {}  # units continued in a new layout, by their first (amts.sync.reflow)
+        self.adopted: dict[int, Block] = {}  # added new block -> the translators' target-only block for it
         self.reflow_of: dict[Link, Link] = {}  # each unit of a reflow -> the reflow's first unit
         self.old_groups: list | None = None  # the old pair's sentence groups (amts.sync.placement)
         #: new-source sentences given their old translation by a sentence rule: position -> (sentence,

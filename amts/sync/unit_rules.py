@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from amts.document import Block, Document, Segment
+from amts.document.markup import BEGIN_TAB_LINE_RE, END_TAB_LINE_RE
 from amts.sync.diff import MOVED, UNCHANGED, diff_sentences
 from amts.sync.fallback import add_block_safely, rule_fallback
 from amts.sync.lines import merge_code
@@ -20,6 +21,7 @@ from amts.sync.reflow import rule_reflowed
 from amts.sync.ruler import Ruler
 from amts.sync.sentence_rules import merge_segment, translate_segment
 from amts.sync.state import (
+    FUZZY,
     KEPT,
     PROPAGATED,
     STATUS_ADDED,
@@ -188,12 +190,28 @@ def merge_frame(state: MergeState, unit: Unit, target_block: int) -> tuple[str, 
     block = state.ot.blocks[target_block]
     tgt_head, tgt_tail = frame(state.ot, block)
     head, tail = merge_code(old_head, new_head, tgt_head), merge_code(old_tail, new_tail, tgt_tail)
+    head.text, tail.text = _tabs_as_in(new_head, head.text), _tabs_as_in(new_tail, tail.text)
     lost = head.lost + tail.lost
     notes = ["structure around the paragraph updated from the new source"]
     notes += [f"translated structure line not carried over ({why}): {line.strip()}" for _s, line, why in lost]
     state.report(Record(PROPAGATED, bool(lost), old_head + "…" + old_tail, new_head + "…" + new_tail,
                         tgt_head + "…" + tgt_tail, head.text + "…" + tail.text, "; ".join(notes), anchor=state.anchor))
     return head.text, tail.text, block
+
+
+def _is_tab_line(line: str) -> bool:
+    return bool(BEGIN_TAB_LINE_RE.match(line) or END_TAB_LINE_RE.match(line))
+
+
+def _tabs_as_in(new: str, merged: str) -> str:
+    """``merged`` with the tab markers of ``new``: which framework a block is for is the source's
+    structure, so a marker the translators had for another one gives way (never two openers)."""
+    tabs = [line for line in new.splitlines(keepends=True) if _is_tab_line(line)]
+    if [line.strip() for line in merged.splitlines() if _is_tab_line(line)] == [line.strip() for line in tabs]:
+        return merged
+    kept = [line for line in merged.splitlines(keepends=True) if not _is_tab_line(line)]
+    opening = [line for line in tabs if BEGIN_TAB_LINE_RE.match(line)]
+    return "".join(opening + kept + [line for line in tabs if line not in opening])
 
 
 def merge_items(state: MergeState, olds: list[Segment], news: list[Segment], targets: list[Segment],
@@ -219,6 +237,13 @@ def add_block(state: MergeState, index: int | None) -> None:
     block = state.ns.blocks[index]
     gap = _gap_after(state.ns, index)
     if add_block_safely(state, index, gap):
+        return
+    adopted = state.adopted.get(index)
+    if adopted is not None:  # the translators' own block for it (amts.sync.adopt)
+        state.emit(adopted.text, Record(FUZZY, True, None, block.text, adopted.text, adopted.text,
+                                        "the translators' block for this tab, written before the source had it: "
+                                        "check it against the new source"))
+        state.append(gap)
         return
     anchor = state.anchor
     if not block.segments:
