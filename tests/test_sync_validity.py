@@ -167,22 +167,26 @@ def test_an_unclosed_code_span_in_a_translation_blocks_only_its_file(d2l: Path, 
         assert introduced(written.read_text(encoding="utf-8"), inputs) == []
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_generated_edits_never_produce_an_invalid_file(d2l: Path, data: st.DataObject) -> None:
-    """Delete, duplicate or move lines of the new source at random: the output is valid, or the file is
+    """Delete, duplicate, move or join lines of the new source at random: the output is valid, or the file is
     refused (invalid or losing text: blocked, its old translation kept)."""
-    old_source, new_source, old_target = _texts(d2l, DEEP_RNN)
+    section = data.draw(st.sampled_from([DEEP_RNN, CIFAR, "chapter_convolutional-neural-networks/pooling.md",
+                                         "chapter_preliminaries/calculus.md"]))
+    old_source, new_source, old_target = _texts(d2l, section)
     lines = new_source.split("\n")
     for _ in range(data.draw(st.integers(1, 4))):
         at = data.draw(st.integers(0, len(lines) - 1))
-        edit = data.draw(st.sampled_from(["delete", "duplicate", "move"]))
+        edit = data.draw(st.sampled_from(["delete", "duplicate", "move", "join"]))
         line = lines[at]
-        if edit == "delete":
+        if edit == "join" and at + 1 < len(lines):
+            lines[at] += lines.pop(at + 1)
+        elif edit == "delete":
             del lines[at]
         elif edit == "duplicate":
             lines.insert(at, line)
-        else:
+        elif edit == "move":
             del lines[at]
             lines.insert(data.draw(st.integers(0, len(lines))), line)
     edited = "\n".join(lines)
