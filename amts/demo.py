@@ -55,11 +55,13 @@ def example_book() -> Path:
 def default_engine(tgt: str) -> tuple[Engine | None, str]:
     """The embedded offline default for a target language, or memory-only when it is not installed."""
     if tgt == "es":
+        from amts.engines.apertium import ApertiumEngine  # the rule-based en->es engine Debian packages
+
         try:
-            engine = load_engine(TranslationSetup("en", [tgt], engine="apertium"), tgt)
+            engine = load_engine(TranslationSetup("en", [tgt], engine=ApertiumEngine.name), tgt)
             if engine is not None:
                 engine.translate_texts(["test"], "en", tgt)
-                return engine, "apertium"
+                return engine, ApertiumEngine.name
         except (EngineError, SetupError, OSError):
             pass
     return None, MEMORY_ENGINE

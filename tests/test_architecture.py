@@ -56,7 +56,48 @@ def test_engines_are_listed_in_one_table_whatever_else_is_imported() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     before, after = json.loads(result.stdout)
     assert before == after
-    assert {"identity", "pseudo", "counting", "cpu-bound", "memory"} <= set(before)
+    assert {"identity", "pseudo", "counting", "cpu-bound"} <= set(before)
+    assert "memory" not in before  # "memory and glossary only" is a choice of the setup, not an engine
+
+
+def test_engines_describe_themselves_and_test_engines_are_hidden_from_users() -> None:
+    from amts.adapt.setup import SetupError, check_engine_name, runs_as_job
+    from amts.engines import engine_class, engine_names
+
+    for_users = engine_names(for_users=True)
+    assert for_users and not [name for name in for_users if engine_class(name).for_tests]
+    assert {name for name in engine_names() if engine_class(name).for_tests} == {"identity", "pseudo", "counting",
+                                                                                 "cpu-bound"}
+    assert [name for name in engine_names() if runs_as_job(name)] == ["aws-batch"]
+    assert {name for name in for_users if engine_class(name).needs_network} == {"aws", "aws-batch", "openai"}
+    with pytest.raises(SetupError) as refused:
+        check_engine_name("nope")
+    assert "pseudo" not in str(refused.value) and "memory" in str(refused.value)
+
+
+def _compared_strings(path: Path) -> list[tuple[int, str]]:
+    """(line, value) of every string constant a comparison of the module tests against (``x == "s"``,
+    ``x in ("s", ...)``): how code special-cases a name."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Compare):
+            for operand in (node.left, *node.comparators):
+                items = operand.elts if isinstance(operand, (ast.Tuple, ast.List, ast.Set)) else [operand]
+                found += [(item.lineno, item.value) for item in items
+                          if isinstance(item, ast.Constant) and isinstance(item.value, str)]
+    return found
+
+
+def test_no_code_outside_the_engines_package_special_cases_an_engine_by_name() -> None:
+    """Code asks an engine what it is (``runs_as_job``, ``needs_network``, ``for_tests``), never compares its name."""
+    from amts.engines import engine_names
+
+    names = set(engine_names())
+    named = [f"{p.relative_to(REPO).as_posix()}:{line}: {value!r}" for p in _sources("engines")
+             for line, value in _compared_strings(p) if value in names]
+    assert named == []
 
 
 def _sources(exclude: str) -> list[Path]:

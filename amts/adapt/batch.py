@@ -69,7 +69,8 @@ def replay_document(
     src: str,
     tgt: str,
     memory: Memory | None = None,
-    engine_name: str = "aws-batch",
+    *,
+    engine_name: str,
 ) -> DocumentTranslation:
     """Translate ``text`` with the job's outputs; lost sentences carry :data:`LOST_MESSAGE`."""
     translator = AdaptiveTranslator(_Replay(engine_name, outputs), memory=memory, examples=0)
@@ -105,7 +106,7 @@ def translate_files_with_job(
     A sentence is left out of the upload only when every target has it in the memory (one job
     translates every target). ``amts job start --engine aws-batch`` runs one job per language pair.
     """
-    from amts.engines.aws_batch import BatchResult, our_name
+    from amts.engines.aws_batch import AwsBatchEngine, BatchResult, our_name
     from amts.fileio import atomic_write_text
 
     documents: dict[str, list[str]] = {}
@@ -123,7 +124,7 @@ def translate_files_with_job(
             translated = batch.translations.get(tgt, {}).get(relative, [None] * len(segments))
             outputs.update(zip(segments, translated, strict=True))
         for relative, text in files.items():
-            done = replay_document(text, outputs, src, tgt, memory)
+            done = replay_document(text, outputs, src, tgt, memory, engine_name=AwsBatchEngine.name)
             target_path = out / our_name(relative, tgt)
             atomic_write_text(target_path, done.text)
             result.written.append(target_path)

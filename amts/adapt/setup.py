@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from amts.adapt.glossary import Glossary
 from amts.adapt.pipeline import AdaptiveTranslator
 from amts.document.dialects import Dialect, choose_dialect
-from amts.engines import Engine, engine_names, get_engine
+from amts.engines import Engine, engine_class, engine_names, get_engine
 from amts.errors import InputError
 from amts.home import store_path
 from amts.languages import same_language
@@ -55,7 +55,7 @@ class TranslationSetup:
     src: str = "en"
     targets: list[str] = field(default_factory=list)
     #: the engine for every target language without an entry in ``engines``
-    engine: str = "pseudo"
+    engine: str = MEMORY_ENGINE
     #: engine per target language (``[engines]`` in amts.toml)
     engines: dict[str, str] = field(default_factory=dict)
     #: options per engine name (``[engine.<name>]`` in amts.toml)
@@ -198,6 +198,18 @@ def engine_signature(engine: Engine, options: Mapping[str, object] | None = None
     return json.dumps([engine.name, dict(options or {}), model], sort_keys=True, default=str)
 
 
+def check_engine_name(name: str) -> None:
+    """:class:`SetupError` naming the choices (the test engines left out) unless ``name`` is one."""
+    if name != MEMORY_ENGINE and name not in engine_names():
+        choices = ", ".join([MEMORY_ENGINE, *engine_names(for_users=True)])
+        raise SetupError(f"unknown engine {name!r}; known: {choices}")
+
+
+def runs_as_job(name: str) -> bool:
+    """Whether the engine called ``name`` translates whole documents as its service's batch jobs."""
+    return name != MEMORY_ENGINE and name in engine_names() and engine_class(name).runs_as_job
+
+
 def load_engine(setup: TranslationSetup, tgt: str) -> Engine | None:
     """The engine ``setup`` names for ``tgt``, loaded with its options; None for ``"memory"``.
 
@@ -207,8 +219,7 @@ def load_engine(setup: TranslationSetup, tgt: str) -> Engine | None:
     name = setup.engine_for(tgt)
     if name == MEMORY_ENGINE:
         return None
-    if name not in engine_names():
-        raise SetupError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
+    check_engine_name(name)
     try:
         engine = get_engine(name, **setup.options_for(name))
     except TypeError as error:  # an option the engine does not take
@@ -230,9 +241,7 @@ def check_setup(setup: TranslationSetup, *, warn: Warn | None = None) -> None:
     """What building would refuse -- unknown engines, missing or mismatched parallel data and
     glossary -- checked without loading any engine or memory (a job checks before it starts)."""
     for tgt in setup.targets:
-        name = setup.engine_for(tgt)
-        if name not in engine_names():
-            raise SetupError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
+        check_engine_name(setup.engine_for(tgt))
     resources = _Resources.resolve(setup, warn or (lambda _message: None))
     for tgt in setup.targets:
         if setup.engine_for(tgt) == MEMORY_ENGINE and not resources.names.get(tgt) and tgt not in setup.pairs:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from amts.adapt.setup import TranslationSetup
+from amts.adapt.setup import TranslationSetup, runs_as_job
 from amts.cli.common import DialectOption, ExamplesOption, GlossaryOption, fail, languages
 from amts.cli.console import out as say
 from amts.config import book_config
@@ -155,13 +155,14 @@ def start(
     if out is None:
         fail("no output folder: give --out or set book.out in amts.toml")
     engine, store = setup.engine, setup.store
-    if engine == "aws-batch":
+    batch_engine = runs_as_job(engine)
+    if batch_engine:
         given = {"s3_uri": s3, "role_arn": role_arn, "region": region, "profile": profile,
                  "terminology": terminology, "poll": poll}
         options = {k: v for k, v in given.items() if v not in (None, "")}
         setup.engine_options.setdefault(engine, {}).update(options)
     spec = JobSpec.from_setup(setup, input, out, workers=workers, name=name, endpoint_url=endpoint_url)
-    if engine == "aws-batch":
+    if batch_engine:
         _print_billing(spec, store_path(store))
         if dry_run:
             say.summary("dry run: nothing uploaded, no job started")

@@ -28,6 +28,7 @@ class ApertiumEngine(Engine):
     """Translate with the ``apertium`` command-line pipeline."""
 
     name = "apertium"
+    title = "Apertium (rule-based)"
     batch_size = 500
 
     def __init__(

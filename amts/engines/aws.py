@@ -209,6 +209,9 @@ class AwsTranslateEngine(Engine):
     """
 
     name = "aws"
+    title = "Amazon Translate"
+    package = "boto3"
+    needs_network = True
     batch_size = 64
 
     def __init__(

@@ -401,6 +401,10 @@ class AwsBatchEngine(Engine):
     applies). For a whole book use ``amts job start --engine aws-batch`` (one job per language pair)."""
 
     name = "aws-batch"
+    title = "Amazon Translate batch jobs"
+    package = "boto3"
+    needs_network = True
+    runs_as_job = True
     batch_size = 100_000
 
     def __init__(self, **options: Any) -> None:

@@ -61,6 +61,12 @@ class Engine(ABC):
     """
 
     name: str = "engine"
+    #: how tables and reports name the engine
+    title: str = ""
+    #: the library that does the work, whose version a report prints (None: nothing beyond amts)
+    package: str | None = None
+    #: seconds per sentence on a CPU: evaluations run it on a part of the data only
+    slow: bool = False
     #: how many requests the caller should put in one ``translate`` call
     batch_size: int = 32
     #: whether outputs are real translations (checked for the target script); false for test engines
@@ -68,6 +74,13 @@ class Engine(ABC):
 
     #: whether every output of this engine must be looked at by a person (weak models)
     always_review: bool = False
+    #: sends the text to a service over the network (an account, a bill): used only when named
+    needs_network: bool = False
+    #: translates whole documents as the service's own asynchronous batch jobs: ``amts job`` hands each
+    #: language pair over whole instead of running segment workers
+    runs_as_job: bool = False
+    #: for tests and benchmarks: usable by name, never listed to users nor chosen for them
+    for_tests: bool = False
 
     @abstractmethod
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:

@@ -44,6 +44,8 @@ class CTranslate2Engine(Engine):
     """Translate with a CTranslate2 model and its sentencepiece tokenizer(s)."""
 
     name = "ctranslate2"
+    title = "CTranslate2 local NMT"
+    package = "ctranslate2"
     batch_size = 32
 
     def __init__(

@@ -70,6 +70,9 @@ class LlamaEngine(Engine):
     """Few-shot translation with a local GGUF model."""
 
     name = "llama"
+    title = "llama.cpp local LLM"
+    package = "llama-cpp-python"
+    slow = True
     batch_size = 8
     #: a small base model's output is never final: reviewers must see every sentence
     always_review = True

@@ -197,6 +197,9 @@ class OpenAIEngine(Engine):
     """Chat-completions translation with retrieved pairs as few-shot examples (see module doc)."""
 
     name = "openai"
+    title = "OpenAI-compatible LLM"
+    package = "httpx"
+    needs_network = True
     batch_size = 8
 
     def __init__(

@@ -12,14 +12,12 @@ from amts.engines.base import Engine, EngineError
 
 ENGINES: dict[str, str] = {
     # real engines
-    "apertium": "amts.engines.apertium:ApertiumEngine",
     "ctranslate2": "amts.engines.ctranslate2:CTranslate2Engine",
     "llama": "amts.engines.llama:LlamaEngine",
+    "apertium": "amts.engines.apertium:ApertiumEngine",
     "aws": "amts.engines.aws:AwsTranslateEngine",
     "aws-batch": "amts.engines.aws_batch:AwsBatchEngine",
     "openai": "amts.engines.openai:OpenAIEngine",
-    # not an engine: memory and glossary only (the translation setup turns it into "no engine")
-    "memory": "amts.engines.memory_only:MemoryOnlyEngine",
     # engines for tests and benchmarks (amts.engines.testing)
     "identity": "amts.engines.testing:IdentityEngine",
     "pseudo": "amts.engines.testing:PseudoEngine",
@@ -28,8 +26,9 @@ ENGINES: dict[str, str] = {
 }
 
 
-def engine_names() -> list[str]:
-    return sorted(ENGINES)
+def engine_names(*, for_users: bool = False) -> list[str]:
+    """The registered names; ``for_users`` leaves out the engines for tests (their class says ``for_tests``)."""
+    return sorted(name for name in ENGINES if not (for_users and engine_class(name).for_tests))
 
 
 def engine_class(name: str) -> type[Engine]:

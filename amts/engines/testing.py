@@ -25,6 +25,7 @@ class IdentityEngine(Engine):
     """Returns the source unchanged: proves that parse + reassemble is lossless."""
 
     name = "identity"
+    for_tests = True
     checks_script = False
     batch_size = 1024
 
@@ -54,6 +55,7 @@ class PseudoEngine(Engine):
     """Pseudo-localisation, as i18n testing does: visibly changes all prose, keeps placeholders."""
 
     name = "pseudo"
+    for_tests = True
     checks_script = False
     batch_size = 1024
 
@@ -63,6 +65,7 @@ class PseudoEngine(Engine):
 
 class CountingEngine(Engine):
     name = "counting"
+    for_tests = True
     checks_script = False
     batch_size = 256
 
@@ -92,6 +95,7 @@ def burn(text: str, rounds: int) -> int:
 
 class CpuBoundEngine(Engine):
     name = "cpu-bound"
+    for_tests = True
     checks_script = False
     batch_size = 64
 

@@ -24,10 +24,11 @@ from importlib import metadata
 from pathlib import Path
 
 from amts.adapt.documents import translate_markdown
-from amts.adapt.setup import SetupError, TranslationSetup, build_translator, load_engine
+from amts.adapt.setup import MEMORY_ENGINE, SetupError, TranslationSetup, build_translator, load_engine
 from amts.align import align_trees
 from amts.document import read_markdown
-from amts.engines import Engine, EngineError
+from amts.engines import ENGINES as ENGINE_TABLE
+from amts.engines import Engine, EngineError, engine_class
 from amts.evaluate.cache import CachedEngine
 from amts.evaluate.evaluation import Evaluation, evaluate_texts
 from amts.memory import Pair
@@ -61,14 +62,22 @@ class EngineSpec:
     slow: bool = False  # seconds per sentence here: ``slow_configs`` can limit what it runs
 
 
-ENGINES = (
-    EngineSpec("memory", "memory only (no MT engine)", None),
-    EngineSpec("ctranslate2", "CTranslate2 local NMT", "ctranslate2"),
-    EngineSpec("llama", "llama.cpp local LLM", "llama-cpp-python", only=("en", "zh"), slow=True),
-    EngineSpec("apertium", "Apertium (rule-based)", None),
-    EngineSpec("aws", "Amazon Translate", "boto3", network=True),
-    EngineSpec("openai", "OpenAI-compatible LLM", "httpx", network=True),
-)
+#: the direction a slow engine is run for (the book's own: English into Chinese)
+SLOW_DIRECTION = ("en", "zh")
+
+
+def _engine_specs() -> tuple[EngineSpec, ...]:
+    """Memory alone, then every engine for users that translates segments, as the engines describe themselves."""
+    specs = [EngineSpec(MEMORY_ENGINE, "memory only (no MT engine)", None)]
+    for name in ENGINE_TABLE:
+        engine = engine_class(name)
+        if not engine.for_tests and not engine.runs_as_job:
+            specs.append(EngineSpec(name, engine.title, engine.package, network=engine.needs_network,
+                                    only=SLOW_DIRECTION if engine.slow else None, slow=engine.slow))
+    return tuple(specs)
+
+
+ENGINES = _engine_specs()
 
 
 @dataclass
@@ -160,7 +169,7 @@ def _open_engine(spec: EngineSpec, src: str, tgt: str, cache: Path | None) -> En
 
 def run_experiment(
     data: Path,
-    engines: Iterable[str] = ("memory", "ctranslate2", "llama", "apertium", "aws", "openai"),
+    engines: Iterable[str] | None = None,
     *,
     network: bool = False,
     sections: Sequence[str] = SECTIONS,
@@ -175,6 +184,7 @@ def run_experiment(
     """All rows of the table; engines that cannot run here get a row that says why and how to run them."""
     say = progress or (lambda _message: None)
     specs = {spec.name: spec for spec in ENGINES}
+    engines = list(specs) if engines is None else list(engines)
     unknown = [name for name in engines if name not in specs]
     if unknown:
         raise ValueError(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(specs)}")

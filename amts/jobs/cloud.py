@@ -32,7 +32,6 @@ from amts.jobs.locations import content_hash, open_location
 from amts.jobs.model import JobError, JobSpec, Task, one_line, task_notes
 from amts.jobs.store import HEARTBEAT_SECONDS, JobStore
 
-ENGINE = "aws-batch"
 #: Amazon job states after which nothing more happens
 FINAL = ("COMPLETED", "COMPLETED_WITH_ERROR", "FAILED", "STOPPED")
 Log = Callable[[str], None]
@@ -291,7 +290,8 @@ class LanguageRun:
     def _write(self, task: Task, outputs: dict[str, str | None]) -> None:
         from amts.adapt.batch import replay_document
 
-        done = replay_document(self.texts[task.document], outputs, self.spec.src, self.lang, self.memory)
+        done = replay_document(self.texts[task.document], outputs, self.spec.src, self.lang, self.memory,
+                               engine_name=self.spec.engine)
         notes = task_notes(done)
         if self.store.stage_task(task.id, os.getpid(), done.text, content_hash(done.text), dict(done.counts), notes):
             self.output.write_text(task.output, done.text)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from amts.adapt.setup import runs_as_job
 from amts.jobs.locations import open_location
 from amts.jobs.model import ACTIVE_STATES, TERMINAL_STATES, Job, JobError, JobSpec, JobState
 from amts.jobs.store import JobStore, worker_alive
@@ -76,7 +77,7 @@ def start_job(store_path: Path, spec: JobSpec, *, spawn: bool = True, warn: Call
         raise JobError(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
     if not documents:
         raise JobError(f"{spec.input}: no Markdown files found")
-    if spec.engine == "aws-batch":
+    if runs_as_job(spec.engine):
         from amts.jobs.cloud import preflight
 
         preflight(spec, store_path)

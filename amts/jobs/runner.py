@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from amts.adapt.setup import runs_as_job
 from amts.document.dialects import use_dialect
 from amts.engines import Engine
 from amts.jobs.locations import Location, content_hash, open_location
@@ -83,7 +84,7 @@ def run_job(job_id: str, store_path: Path | str, log: Log | None = None) -> str:
         if pending and not store.stop_requested(job.id):
             log(f"job {job.id}: {pending} task(s) on {workers} worker process(es)")
             store.close()  # never share a SQLite connection across fork
-            if job.spec.engine == "aws-batch":  # one Amazon job per language pair, in this process
+            if runs_as_job(job.spec.engine):  # one service batch job per language pair, in this process
                 from amts.jobs.cloud import run_cloud
 
                 codes = run_cloud(job.id, Path(store_path), log)
