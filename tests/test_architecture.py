@@ -164,3 +164,15 @@ def test_the_markup_vocabulary_is_spelled_only_in_the_document_layer() -> None:
             if spelled.search(text) or text in named:
                 found.append(f"{path.relative_to(REPO).as_posix()}:{line}: {text[:60]!r}")
     assert found == [], "markup spelled outside amts/document (read amts.document.markup instead):\n" + "\n".join(found)
+
+
+def test_no_function_of_a_hundred_lines_or_more() -> None:
+    """Long functions hide their steps: a function (methods and nested ones included) stays under 100 lines."""
+    import ast
+
+    long = []
+    for path in (REPO / "amts").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 >= 100:
+                long.append(f"{path.relative_to(REPO).as_posix()}:{node.lineno} {node.name}")
+    assert long == []
