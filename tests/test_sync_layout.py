@@ -190,3 +190,17 @@ def test_tab_blocks_the_translators_wrote_ahead_are_adopted_and_markers_follow_t
     new = (d2l / "en-master" / "chapter_builders-guide" / "custom-layer.md").read_text("utf-8")
     lines = merge_documents(old, new, zh, None, "en", "zh", check=False).text.splitlines()
     assert not [a for a, b in zip(lines, lines[1:], strict=False) if a.startswith(":begin_tab:") and b.startswith(":begin_tab:")]
+
+
+@pytest.mark.d2l
+def test_a_tab_block_is_adopted_by_content_only_with_its_terms(d2l: Path) -> None:
+    """pooling: the translators' tensorflow blocks stand elsewhere than en-master's; each is adopted by the
+    block it translates (its English terms are that block's), never by another tensorflow block."""
+    rel = "chapter_convolutional-neural-networks/pooling.md"
+    old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
+    result = merge_documents(old, new, zh, None, "en", "zh")
+    adopted = {r.source_new.split("\n")[1][:40]: r.target_new for r in result.records
+               if "the translators' block for this tab" in r.note and r.source_new}
+    assert "MXNet和PyTorch" in adopted["Note that the output for the TensorFlow "]
+    assert "Note that unlike other frameworks, Tens" not in adopted  # no Chinese block says this
+    assert result.fell_back == 0

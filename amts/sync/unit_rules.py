@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from amts.document import Block, Document, Segment
 from amts.document.markup import BEGIN_TAB_LINE_RE, END_TAB_LINE_RE
+from amts.sync.adopt import rule_translators_tab
 from amts.sync.diff import MOVED, UNCHANGED, diff_sentences
 from amts.sync.fallback import add_block_safely, rule_fallback
 from amts.sync.lines import merge_code
@@ -127,6 +128,7 @@ UNIT_RULES: Ruler[UnitRule] = Ruler([
     ("reflowed", rule_reflowed),
     ("deleted", rule_deleted),
     ("unchanged", rule_unchanged),
+    ("translators_tab", rule_translators_tab),
     ("code_or_math", rule_code_or_math),
     ("segments_one_to_one", rule_segments_one_to_one),
     ("one_target_segment", rule_one_target_segment),
