@@ -14,10 +14,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-#: document < memory < engines < adapt < align / sync / jobs / evaluate / review < cli
+#: document < memory < engines < adapt < align / sync / jobs / evaluate / review < edition < cli
 LAYERS = {
     "document": 1, "memory": 2, "engines": 3, "adapt": 4,
-    "align": 5, "sync": 5, "jobs": 5, "evaluate": 5, "review": 5, "demo": 6, "cli": 7,
+    "align": 5, "sync": 5, "jobs": 5, "evaluate": 5, "review": 5, "edition": 6, "demo": 7, "cli": 8,
 }
 #: top-level helpers beside the layers: usable from any layer, they import none
 HELPERS = ("errors", "languages", "fileio", "home", "config", "database", "tree", "records")
@@ -42,6 +42,18 @@ def test_a_package_imported_alone_loads_no_higher_layer(package: str) -> None:
 def test_a_helper_loads_no_layer(helper: str) -> None:
     loaded = loaded_after_import(f"amts.{helper}")
     assert not loaded & set(LAYERS), f"import amts.{helper} loaded {sorted(loaded & set(LAYERS))}"
+
+
+def test_the_sync_core_runs_no_git_and_calls_no_service() -> None:
+    """Git, the edition's state and GitHub live in amts.edition: every sync module loads none of them."""
+    code = ("import sys, json, pkgutil, importlib, amts.sync; "
+            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(amts.sync.__path__, 'amts.sync.')]; "
+            "print(json.dumps(sorted(n for n in sys.modules if n.startswith(('amts.edition', 'httpx', 'tarfile')))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert json.loads(result.stdout) == []
+    running = [p.relative_to(REPO).as_posix() for p in (REPO / "amts" / "sync").rglob("*.py")
+               if re.search(r"\bsubprocess\b|[\"']git[\"']", p.read_text())]
+    assert running == []
 
 
 def test_the_document_layer_does_not_load_engines() -> None:

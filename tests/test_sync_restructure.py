@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from amts.document import parse_markdown
+from amts.edition.git import git_jobs
 from amts.sync.aligning import align_blocks
 from amts.sync.diff import block_key
 from amts.sync.report import SyncReport, to_markdown
 from amts.sync.restructure import plan
-from amts.sync.runner import folder_jobs, git_jobs, origin_jobs, run_jobs
+from amts.sync.runner import folder_jobs, origin_jobs, run_jobs
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"]
 

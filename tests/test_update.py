@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from amts.cli import app
-from amts.sync.edition import EditionState, StateError, read_state, write_state
+from amts.edition.state import EditionState, StateError, read_state, write_state
 
 runner = CliRunner()
 
@@ -279,7 +279,7 @@ def test_update_opens_then_updates_one_pull_request(books: dict, monkeypatch: py
 
 
 def test_pull_request_body_lists_the_first_items_and_fits_github_limits() -> None:
-    from amts.sync.github import MAX_TEXT, _fit, pull_request_body
+    from amts.edition.github import MAX_TEXT, _fit, pull_request_body
 
     segments = [{"status": "untranslated", "needs_review": True, "source_new": f"Sentence {n} " + "word " * 40,
                  "output_line": n + 1} for n in range(40)]

@@ -18,8 +18,8 @@ from amts.cli.console import out
 from amts.config import book_config
 from amts.document.dialects import choose_dialect, use_dialect
 from amts.document.structure import CheckProfile, Problem, TreeCheck, check_file, check_trees
-from amts.sync.edition import STATE_NAME, read_state
-from amts.sync.update import export_tree
+from amts.edition.git import export_tree
+from amts.edition.state import STATE_NAME, read_state
 
 #: exit code when structure errors were found (README "Exit codes": done, but needs attention)
 PROBLEMS_FOUND = 1

@@ -24,20 +24,13 @@ from amts.cli.console import out as say
 from amts.config import book_config
 from amts.document import parse_markdown, read_markdown
 from amts.document.dialects import use_dialect
+from amts.edition.git import git_jobs
+from amts.edition.reports import report_paths, write_report
 from amts.engines import EngineError
-from amts.fileio import atomic_write_text, guard_outputs
+from amts.fileio import guard_outputs
 from amts.sync.pairing import check_pair
-from amts.sync.report import SyncReport, to_markdown
-from amts.sync.runner import (
-    SyncError,
-    SyncState,
-    file_job,
-    folder_jobs,
-    git_jobs,
-    origin_jobs,
-    report_paths,
-    run_jobs,
-)
+from amts.sync.report import SyncReport
+from amts.sync.runner import SyncError, SyncState, file_job, folder_jobs, origin_jobs, run_jobs
 
 
 def sync(
@@ -114,9 +107,7 @@ def sync(
         if translator.engine is not None:
             translator.engine.close()
     if report_files is not None:
-        data = sync_report.to_json()
-        atomic_write_text(report_files[0], sync_report.dumps())
-        atomic_write_text(report_files[1], to_markdown(data))
+        write_report(report_files[0], sync_report.to_json())
         say.detail(f"report written to {report_files[0]} (summary: {report_files[1]})")
     for file_report in sync_report.files:
         if file_report.result is None:

@@ -14,19 +14,12 @@ from amts.cli.common import DialectOption, ParallelDataOption, SrcOption, SyncEn
 from amts.cli.console import out
 from amts.config import book_config
 from amts.document.dialects import use_dialect
+from amts.edition.git import current_branch, push_branch
+from amts.edition.github import GitHub, GitHubError, publish, pull_request_body
+from amts.edition.state import STATE_NAME, read_state
+from amts.edition.update import DEFAULT_REPORT, Outcome, commit_update, init_state, update_edition
 from amts.languages import normalize
-from amts.sync.edition import STATE_NAME, read_state
-from amts.sync.github import GitHub, GitHubError, publish, pull_request_body
 from amts.sync.report import markdown_path
-from amts.sync.update import (
-    DEFAULT_REPORT,
-    Outcome,
-    commit_update,
-    current_branch,
-    init_state,
-    push_branch,
-    update_edition,
-)
 
 #: the exit code of each outcome (README "Exit codes"): 0 nothing to do; 1 synced, a commit to review
 #: (the summary says how many words; none when every change was mechanical); failures 2 or 3

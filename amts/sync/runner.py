@@ -1,4 +1,5 @@
-"""Sync jobs over files, folders, git history and the d2lbook ``_origin`` convention, written safely.
+"""Sync jobs over files, folders and the d2lbook ``_origin`` convention, written safely (jobs from git
+history are built by :mod:`amts.edition.git`).
 
 Everything is read and merged first; only when every file merged are outputs written (atomically,
 in-place targets with a backup). A record of each output written (hashes of its inputs and of the
@@ -10,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,25 +227,6 @@ def _follow_book_renames(planned: list) -> list:  # noqa: ANN001 - the run_jobs 
     return out
 
 
-def report_paths(report: Path, jobs: list[Job]) -> tuple[Path, Path]:
-    """Where the JSON report and its Markdown summary go; :class:`SyncError` (before anything is done)
-    when either would overwrite a file the run reads or writes."""
-    from amts.sync.report import markdown_path
-
-    summary = markdown_path(report)
-    taken: dict[Path, str] = {}
-    for job in jobs:
-        for path, role in ((Path(job.old_source_name), "an input"), (Path(job.new_source_name), "an input"),
-                           (job.old_target, "an input"), (job.output, "an output"), (job.origin, "an input")):
-            if path is not None:
-                taken.setdefault(path.resolve(), role)
-    for path, what in ((report, "--report"), (summary, "the report's summary")):
-        role = taken.get(path.resolve())
-        if role is not None:
-            raise SyncError(f"{what} {path} is {role} of this sync: choose another report path")
-    return report, summary
-
-
 def _read_if_file(path: Path) -> str | None:
     try:
         return read_markdown(path) if path.is_file() else None
@@ -397,66 +378,4 @@ def origin_jobs(target: Path, new_source: Path, suffix: str, out: Path | None) -
         origin_suffix=suffix)
     jobs = [job for job in jobs if Path(job.label).as_posix() not in handled] + moved
     skipped.extend(rest)
-    return jobs, skipped
-
-
-def git_show(repo: Path, commit: str, path: str) -> str | None:
-    """``git show COMMIT:path``; ``None`` when the file does not exist at that commit."""
-    done = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"], capture_output=True)
-    if done.returncode != 0:
-        return None
-    try:
-        return done.stdout.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SyncError(f"{path} at {commit}: not UTF-8") from None
-
-
-def git_jobs(repo: Path, start: str, end: str, target_dir: Path, out: Path | None,
-             suffix: str = "_origin") -> tuple[list[Job], list[str]]:
-    """Every Markdown file that changed in ``repo`` between two commits and has a translation."""
-    for commit in (start, end):
-        check = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
-                               capture_output=True, text=True)
-        if check.returncode != 0:
-            raise SyncError(f"{repo}: no commit {commit!r} (or not a git repository)")
-    listed = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", "--no-renames", start, end, "--", "*.md"],
-                            capture_output=True, text=True)
-    if listed.returncode != 0:
-        raise SyncError(f"{repo}: git diff failed: {listed.stderr.strip()}")
-    jobs: list[Job] = []
-    skipped: list[str] = []
-    old_files: dict[str, str] = {}
-    new_files: dict[str, str] = {}
-    translated: dict[str, Path] = {}
-    untranslated: list[str] = []
-    for name in sorted(filter(None, listed.stdout.splitlines())):
-        target = target_dir / name
-        old, new = git_show(repo, start, name), git_show(repo, end, name)
-        if new is not None:
-            new_files[name] = new
-        if not target.is_file():
-            untranslated.append(name)
-            continue
-        if old is not None:
-            old_files[name] = old
-            translated[name] = target
-        if old is None:
-            skipped.append(f"{name}: added between {start} and {end}, yet translated already: left alone")
-            continue
-        if new is None:
-            continue  # deleted: renamed, merged or split? matched by content below
-        origin = target.with_name(target.stem + suffix + target.suffix)
-        jobs.append(Job(name, old, new, f"{start}:{name}", f"{end}:{name}", target,
-                        target if out is None else out / name,
-                        origin=origin if out is None and origin.is_file() else None))
-    if any(name not in new_files for name in translated):  # translated files deleted: renamed, merged, split?
-        root = out if out is not None else target_dir
-        moved, rest, handled = restructured_jobs(
-            old_files, new_files, translated, lambda rel: root / rel,
-            (lambda rel: f"{start}:{rel}", lambda rel: f"{end}:{rel}"), in_place=out is None, origin_suffix=suffix)
-        jobs = [job for job in jobs if job.label not in handled] + moved
-        skipped.extend(rest)
-    else:
-        handled = set()
-    skipped[:0] = [f"{name}: no translation in {target_dir}" for name in untranslated if name not in handled]
     return jobs, skipped

@@ -1,6 +1,6 @@
 """``amts update``: sync a whole translated edition from its recorded source commit to a newer one.
 
-The edition records the source commit it matches (:mod:`amts.sync.edition`). An update lists the
+The edition records the source commit it matches (:mod:`amts.edition.state`). An update lists the
 Markdown files that changed in the source repository since then, merges each into its translation as
 ``amts sync --source-repo`` does, translates the sections the source added (with the same translator:
 what it cannot translate stays in the source language, reported for review), writes the translations
@@ -10,8 +10,6 @@ second update to the same commit finds the state already there and does nothing.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -20,10 +18,12 @@ from pathlib import Path
 
 from amts.adapt import AdaptiveTranslator
 from amts.document import read_markdown
+from amts.edition.git import added_files, git, git_jobs, git_show, resolve_commit
+from amts.edition.reports import write_report
+from amts.edition.state import STATE_NAME, EditionState, StateError, read_state, write_state
 from amts.fileio import atomic_write_text
-from amts.sync.edition import STATE_NAME, EditionState, StateError, read_state, write_state
-from amts.sync.report import SyncReport, markdown_path, to_markdown
-from amts.sync.runner import Job, SyncError, git_jobs, git_show, run_jobs
+from amts.sync.report import SyncReport, markdown_path
+from amts.sync.runner import Job, run_jobs
 
 DEFAULT_REPORT = ".amts/update-report.json"
 
@@ -54,15 +54,6 @@ class UpdateResult:
         added = f"{len(self.new)} new section(s) translated, " if self.new else ""
         return (f"synced {self.old_commit[:12]}..{self.new_commit[:12]}: {len(self.changed)} file(s) changed, "
                 f"{added}{len(self.skipped)} skipped; {self.report.summary_line()}")
-
-
-def resolve_commit(repo: Path, rev: str) -> str:
-    """The full hash of ``rev`` in ``repo`` (:class:`SyncError` if it is not a commit there)."""
-    done = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SyncError(f"{repo}: no commit {rev!r} (or not a git repository)")
-    return done.stdout.strip()
 
 
 def update_edition(
@@ -113,9 +104,7 @@ def update_edition(
     data = report.to_json()
     data["update"] = {"source": state.url or str(source_repo), "from": old_commit, "to": new_commit,
                       "changed": changed, "new": new, "skipped": skipped}
-    atomic_write_text(report_path, _dumps(data))
-    atomic_write_text(markdown_path(report_path),
-                      to_markdown(data) + _skipped_markdown(old_commit, new_commit, skipped, new))
+    write_report(report_path, data, _skipped_markdown(old_commit, new_commit, skipped, new))
     relative_report = report_path.resolve().relative_to(edition.resolve()).as_posix() \
         if report_path.resolve().is_relative_to(edition.resolve()) else str(report_path)
     write_state(state_path, state.advanced(new_commit, relative_report))
@@ -134,12 +123,8 @@ def _new_section_jobs(source_repo: Path, old_commit: str, new_commit: str, editi
     every synced file); a path a restructure job already writes, or a file the edition already has,
     is left alone. The "no translation" line ``git_jobs`` put in ``skipped`` for it is taken out.
     """
-    listed = subprocess.run(["git", "-C", str(source_repo), "diff", "--name-only", "--no-renames", "--diff-filter=A",
-                             old_commit, new_commit, "--", "*.md"], capture_output=True, text=True)
-    if listed.returncode != 0:
-        raise SyncError(f"{source_repo}: git diff failed: {listed.stderr.strip()}")
     jobs: list[Job] = []
-    for name in sorted(filter(None, listed.stdout.splitlines())):
+    for name in added_files(source_repo, old_commit, new_commit):
         if name in written or (edition / name).exists() or any(part.startswith(".") for part in Path(name).parts):
             continue
         text = git_show(source_repo, new_commit, name)
@@ -195,10 +180,6 @@ def _write_back(edition: Path, staging: Path, jobs: list[Job], report: SyncRepor
     return changed
 
 
-def _dumps(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-
-
 def _skipped_markdown(old: str, new: str, skipped: list[str], added: Collection[str] = ()) -> str:
     lines = ["", f"Source commits: {old[:12]}..{new[:12]}.", ""]
     if added:
@@ -206,41 +187,6 @@ def _skipped_markdown(old: str, new: str, skipped: list[str], added: Collection[
     if skipped:
         lines += ["## Not synced", "", *(f"- {line}" for line in skipped), ""]
     return "\n".join(lines)
-
-
-def export_tree(repo: Path, rev: str, destination: Path, suffixes: tuple[str, ...] = (".md", ".ipynb")) -> int:
-    """Write the files of ``repo`` at ``rev`` with these suffixes under ``destination`` (for ``amts check``
-    against the commit an edition is synced to, without touching the checkout); how many.
-
-    Only the wanted blobs are read (``ls-tree`` then ``cat-file --batch``): a clone without its large binaries,
-    which ``git archive`` cannot export, still works, and a failure is one :class:`SyncError` line.
-    """
-    commit = resolve_commit(repo, rev)
-    listed = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", commit], capture_output=True)
-    if listed.returncode != 0:
-        raise SyncError(f"{repo}: cannot list the files of {rev}: {listed.stderr.decode(errors='replace').strip()}")
-    wanted: list[tuple[str, str]] = []  # (object, path)
-    for entry in listed.stdout.decode("utf-8", errors="surrogateescape").split("\0"):
-        meta, _, path = entry.partition("\t")
-        fields = meta.split()
-        if len(fields) == 3 and fields[1] == "blob" and path.endswith(suffixes):
-            wanted.append((fields[2], path))
-    batch = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], capture_output=True,
-                           input="".join(f"{obj}\n" for obj, _ in wanted).encode())
-    data, pos = batch.stdout, 0
-    for obj, path in wanted:
-        header_end = data.find(b"\n", pos)
-        header = data[pos:header_end].split()
-        if batch.returncode != 0 or len(header) != 3 or header[1] != b"blob":
-            raise SyncError(f"{repo}: cannot read {path} at {rev} ({obj} is missing from the repository)")
-        size = int(header[2])
-        target = destination / path
-        if not target.resolve().is_relative_to(destination.resolve()):
-            raise SyncError(f"{repo}: {path} at {rev} points outside the export")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data[header_end + 1 : header_end + 1 + size])
-        pos = header_end + 1 + size + 1
-    return len(wanted)
 
 
 def init_state(edition: Path, source_repo: Path, commit: str, url: str = "", state_path: Path | None = None,
@@ -252,19 +198,6 @@ def init_state(edition: Path, source_repo: Path, commit: str, url: str = "", sta
     return state
 
 
-def _git(edition: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(edition), *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SyncError(f"{edition}: git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
-    return done.stdout.strip()
-
-
-def current_branch(edition: Path) -> str:
-    """The checked-out branch of the edition's repository ('' when detached)."""
-    return subprocess.run(["git", "-C", str(edition), "symbolic-ref", "--quiet", "--short", "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
-
-
 def commit_update(edition: Path, result: UpdateResult, state_path: Path, *, branch: str = "",
                   message: str | None = None) -> str:
     """Commit what the update wrote (files, report, state) in the edition's repository, on ``branch`` if
@@ -273,13 +206,8 @@ def commit_update(edition: Path, result: UpdateResult, state_path: Path, *, bran
     if result.report_path is not None:
         paths += [result.report_path, markdown_path(result.report_path)]
     if branch:
-        _git(edition, "switch", "-q", "-C", branch)  # the written files stay in the work tree
+        git(edition, "switch", "-q", "-C", branch)  # the written files stay in the work tree
     subject = message or f"Sync with the source at {result.new_commit[:12]} (amts update)"
-    _git(edition, "add", "--", *map(str, paths))
-    _git(edition, "commit", "-q", "-m", subject, "-m", result.summary_line(), "--", *map(str, paths))
-    return _git(edition, "rev-parse", "HEAD")
-
-
-def push_branch(edition: Path, remote: str, branch: str) -> None:
-    """Publish the sync branch; forced, because every update rebuilds it on top of the base."""
-    _git(edition, "push", "-q", "--force", remote, f"HEAD:refs/heads/{branch}")
+    git(edition, "add", "--", *map(str, paths))
+    git(edition, "commit", "-q", "-m", subject, "-m", result.summary_line(), "--", *map(str, paths))
+    return git(edition, "rev-parse", "HEAD")
