@@ -204,3 +204,15 @@ def test_a_tab_block_is_adopted_by_content_only_with_its_terms(d2l: Path) -> Non
     assert "MXNet和PyTorch" in adopted["Note that the output for the TensorFlow "]
     assert "Note that unlike other frameworks, Tens" not in adopted  # no Chinese block says this
     assert result.fell_back == 0
+
+
+@pytest.mark.d2l
+def test_a_label_the_translators_placed_ahead_is_not_added_twice(d2l: Path) -> None:
+    """calculus: the Chinese had :label:`subsec_calculus-grad` before its old source did; en-master adds it."""
+    rel = "chapter_preliminaries/calculus.md"
+    old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
+    assert ":label:`subsec_calculus-grad`" in zh and ":label:`subsec_calculus-grad`" not in old
+    result = merge_documents(old, new, zh, None, "en", "zh")
+    assert result.text.count(":label:`subsec_calculus-grad`") == 1
+    assert [r.note for r in result.records if r.source_new == ":label:`subsec_calculus-grad`\n"] == [
+        "label already in the translation, where the translators put it"]

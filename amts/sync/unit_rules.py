@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from amts.document import Block, Document, Segment
-from amts.document.markup import BEGIN_TAB_LINE_RE, END_TAB_LINE_RE
+from amts.document.markup import BEGIN_TAB_LINE_RE, END_TAB_LINE_RE, LABEL_RE
 from amts.sync.adopt import rule_translators_tab
 from amts.sync.diff import MOVED, UNCHANGED, diff_sentences
 from amts.sync.fallback import add_block_safely, rule_fallback
@@ -248,6 +248,10 @@ def add_block(state: MergeState, index: int | None) -> None:
         state.append(gap)
         return
     anchor = state.anchor
+    if not block.segments and _labels_placed_by_translators(state, block.text):
+        state.report(Record(KEPT, False, None, block.text, None, None,
+                            "label already in the translation, where the translators put it", anchor=anchor))
+        return
     if not block.segments:
         record = Record(STATUS_ADDED, False, None, block.text, None, block.text, "structure added from the new source")
         state.added_code.append((state.anchor, record))
@@ -257,6 +261,16 @@ def add_block(state: MergeState, index: int | None) -> None:
     replacements = {s: translate_segment(state, state.ns.segments[s], anchor) for s in block.segments}
     state.append(render_range(state.ns, block.start, block.end, replacements))
     state.append(gap)
+
+
+def _labels_placed_by_translators(state: MergeState, text: str) -> bool:
+    """Whether ``text`` is only labels the old translation defines and its old source did not: the
+    translators placed them ahead of the source, so adding them again would define them twice."""
+    if LABEL_RE.sub("", text).strip():
+        return False
+    labels = LABEL_RE.findall(text)
+    return bool(labels) and all(label in LABEL_RE.findall(state.ot.text) and label not in LABEL_RE.findall(state.os.text)
+                                for label in labels)
 
 
 def _gap_after(doc: Document, index: int) -> str:
