@@ -179,7 +179,7 @@ def test_unknown_parallel_data_and_unsupported_pair(cloud: Cloud) -> None:  # no
     with pytest.raises(EngineError, match="ResourceNotFoundException.*missing could not be found"):
         job.submit({"a.md": ["Hello."]}, "en", ["zh"])
     with pytest.raises(EngineError, match="UnsupportedLanguagePairException"):
-        AwsBatchJob(bucket="book", role_arn=ROLE, policy=FAST).submit({"a.md": ["Hi."]}, "en", ["xx"])
+        AwsBatchJob(bucket="book", role_arn=ROLE, policy=FAST).submit({"a.md": ["Hi."]}, "en", ["hi"])
 
 
 def test_terminology_and_realtime_in_flight(cloud: Cloud) -> None:  # noqa: F811

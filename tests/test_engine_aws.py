@@ -111,10 +111,10 @@ def test_translate_text_gives_up_after_max_attempts(translate_client) -> None:
 
 def test_bad_request_is_not_retried(translate_client) -> None:
     client, stubber = translate_client
-    stubber.add_client_error("translate_text", "UnsupportedLanguagePairException", "no en->xx", 400)
+    stubber.add_client_error("translate_text", "UnsupportedLanguagePairException", "no en->ko", 400)
     engine = AwsTranslateEngine(client=client, concurrency=1, policy=FAST)
-    with pytest.raises(EngineError, match="no en->xx"):
-        engine.translate([Request("Hello.")], "en", "xx")
+    with pytest.raises(EngineError, match="no en->ko"):
+        engine.translate([Request("Hello.")], "en", "ko")
 
 
 def test_concurrent_calls_keep_request_order(aws_env: None) -> None:

@@ -38,7 +38,7 @@ import boto3
 
 PREFIX = "AWSShineFrontendService_20170701."
 ACCOUNT = "123456789012"
-LANGUAGES = {"en", "zh", "zh-TW", "es", "fr", "de", "ja", "ko", "pt", "tr", "vi", "ru", "it", "ar"}
+LANGUAGES = {"en", "zh", "zh-TW", "es", "es-MX", "fr", "fr-CA", "de", "ja", "ko", "pt", "pt-PT", "tr", "vi", "ru", "it", "ar"}
 MAX_TEXT_BYTES = 10_000
 MAX_RECORD_BYTES = 1000
 FORBIDDEN_START = "+-=@"
@@ -101,6 +101,7 @@ class TranslateServer:
         self.jobs: dict[str, Job] = {}
         self.faults: list[Fault] = []
         self.calls: list[str] = []  # operations in the order they arrived (faulted ones too)
+        self.requests: list[tuple[str, dict[str, Any]]] = []  # (operation, parsed body) of every call
         self.failing_documents: set[str] = set()  # input names whose translation errors in a job
         self.import_failure: str | None = None  # the next parallel-data import ends FAILED with this message
         self.lock = threading.Lock()
@@ -154,6 +155,10 @@ class TranslateServer:
         for thread in self._threads:
             thread.join(timeout=5)
 
+    def sent(self, operation: str, member: str) -> list[Any]:
+        """The value of ``member`` in every ``operation`` request received, in order."""
+        return [request.get(member) for name, request in self.requests if name == operation]
+
     def fail_next(
         self, operation: str, code: str, message: str = "", status: int = 400, count: int = 1,
         retry_after: float | None = None,
@@ -185,6 +190,8 @@ class TranslateServer:
                 request = json.loads(body or b"{}")
             except ValueError as error:
                 raise ApiError("SerializationException", f"body is not JSON: {error}") from None
+            with self.lock:
+                self.requests.append((operation, request))
             return 200, handler(request)
         except ApiError as error:
             answer: dict[str, Any] = {"__type": error.code, "message": error.message}

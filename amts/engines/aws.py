@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amts.engines.aws_html import from_html, to_html
+from amts.engines.aws_languages import amazon_code, amazon_codes
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.pacing import Pacer, ordered_map
 from amts.engines.retry import RetryPolicy, call_with_retry, parse_retry_after
@@ -241,7 +242,15 @@ class AwsTranslateEngine(Engine):
             self.batch_size = int(batch_size)
         self.client = client or make_client("translate", region, profile, timeout)
 
+    def supports(self, src: str, tgt: str) -> bool:
+        """True when Amazon has a code for both tags; otherwise raises the one-line refusal that names
+        the closest code (:class:`~amts.engines.aws_languages.UnsupportedLanguage`)."""
+        amazon_codes(src, tgt)
+        return True
+
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
+        src, tgt = amazon_codes(src, tgt)
+
         def one(request: Request) -> str:
             text = to_html(request.text)
             if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
@@ -283,10 +292,10 @@ class TerminologyReport:
 def terminology_csv(
     glossary: Mapping[str, str], src: str, tgt: str
 ) -> tuple[bytes, list[tuple[str, str]], int]:
-    """A custom terminology CSV (header ``src,tgt``); terms that Amazon would reject are skipped."""
+    """A custom terminology CSV (header: Amazon's codes of ``src,tgt``); terms Amazon would reject are skipped."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([src, tgt])
+    writer.writerow([amazon_code(src), amazon_code(tgt)])
     skipped: list[tuple[str, str]] = []
     count = 0
     for source, target in glossary.items():

@@ -4,8 +4,9 @@ A job translates a folder of ``text/html`` files in S3. amts writes one HTML fil
 (one ``<p id="sN">`` per masked sentence, placeholders in ``translate="no"`` spans, see
 :mod:`amts.engines.aws_html`), uploads them, starts ``start_text_translation_job`` with
 ``ParallelDataNames``, polls ``describe_text_translation_job`` with backoff, and downloads the outputs.
-Amazon names each output ``<tgt>.<input name>`` under ``<output uri>/<account>-TranslateText-<job id>/``;
-amts renames ``<dir>/<tgt>.<name>.md.html`` to its own layout ``<dir>/<tgt>.<name>.md``.
+Amazon names each output ``<code>.<input name>`` under ``<output uri>/<account>-TranslateText-<job id>/``
+(``<code>`` is Amazon's language code, :mod:`amts.engines.aws_languages`); amts renames
+``<dir>/<code>.<name>.md.html`` to its own layout ``<dir>/<tgt>.<name>.md`` with the user's tag.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from amts.engines.aws import aws_call, make_client, name_list, translate_settings
 from amts.engines.aws_html import from_html_document, to_html_document
+from amts.engines.aws_languages import amazon_code, amazon_codes
 from amts.engines.aws_parallel import as_engine_error, check_bucket_region, split_s3_uri
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.retry import RetryPolicy
@@ -152,6 +154,7 @@ class AwsBatchJob:
         parallel_data: Sequence[str] | None = None,
     ) -> Submission:
         """Upload the documents as HTML and start the job (``parallel_data`` overrides the default)."""
+        amazon_codes(src, *targets)  # an unsupported language is refused before anything is uploaded
         submission = self.upload(documents, src)
         self.start(submission, src, targets, parallel_data)
         return submission
@@ -223,8 +226,8 @@ class AwsBatchJob:
             "InputDataConfig": {"S3Uri": input_uri, "ContentType": "text/html"},
             "OutputDataConfig": {"S3Uri": output_uri},
             "DataAccessRoleArn": self.role_arn,
-            "SourceLanguageCode": src,
-            "TargetLanguageCodes": list(targets),
+            "SourceLanguageCode": amazon_code(src),
+            "TargetLanguageCodes": amazon_codes(*targets),
             "ClientToken": uuid.uuid4().hex,  # the same token on a retry: Amazon starts one job, not two
         }
         if parallel_data:
@@ -342,9 +345,10 @@ class AwsBatchJob:
             if relative is None or not relative.endswith(INPUT_SUFFIX):
                 continue
             folder, name = posixpath.split(relative[: -len(INPUT_SUFFIX)])
-            for tgt in targets:
-                if name.startswith(tgt + "."):
-                    by_name[(tgt, posixpath.join(folder, name[len(tgt) + 1 :]))] = key
+            for tgt in targets:  # Amazon names outputs by its code; ours keep the user's tag
+                code = amazon_code(tgt)
+                if name.startswith(code + "."):
+                    by_name[(tgt, posixpath.join(folder, name[len(code) + 1 :]))] = key
         for tgt in targets:
             per_doc = result.translations.setdefault(tgt, {})
             for relative, segments in documents.items():
@@ -417,6 +421,11 @@ class AwsBatchEngine(Engine):
         for key in LOCATION_OPTIONS:
             options.pop(key, None)
         self.job = AwsBatchJob(bucket=bucket, role_arn=role_arn, prefix=prefix, **options)
+
+    def supports(self, src: str, tgt: str) -> bool:
+        """True when Amazon has a code for both tags; otherwise raises the one-line refusal."""
+        amazon_codes(src, tgt)
+        return True
 
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
         result = self.job.run({"segments.md": [r.text for r in requests]}, src, [tgt])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amts.engines.aws import aws_call, error_code, make_client
+from amts.engines.aws_languages import amazon_code
 from amts.engines.base import EngineError
 from amts.engines.retry import RetryPolicy
 from amts.memory.formats.amazon import (
@@ -39,8 +40,8 @@ __all__ = [
 
 
 def parallel_data_csv(pairs: Iterable[Pair], src: str, tgt: str) -> tuple[bytes, ParallelDataReport]:
-    """The CSV Amazon Translate imports (header ``src,tgt``), and a report of every change made."""
-    text, report = amazon_table(pairs, src, tgt, ",")
+    """The CSV Amazon Translate imports (header: Amazon's codes of ``src,tgt``), and a report of every change."""
+    text, report = amazon_table(pairs, amazon_code(src), amazon_code(tgt), ",")
     return text.encode("utf-8"), report
 
 

@@ -65,13 +65,14 @@ def make_batch_job(spec: JobSpec, progress: Log | None = None) -> Any:
 
 def parallel_data_for(spec: JobSpec, store_path: Path | str, lang: str) -> list[str]:
     """The job's parallel-data resource for ``src->lang`` (its Amazon copy has the same name)."""
+    from amts.languages import same_language
     from amts.memory import Store
 
     store = Store(store_path)
     names = [
         name
         for name in spec.parallel_data
-        if (info := store.describe(name)).src_lang == spec.src and info.tgt_lang == lang
+        if same_language((info := store.describe(name)).src_lang, spec.src) and same_language(info.tgt_lang, lang)
     ]
     return names[:1]
 
@@ -81,7 +82,9 @@ def preflight(spec: JobSpec, store_path: Path | str) -> None:
     is in the Translate Region, and each language's parallel data is ACTIVE on Amazon -- one line each."""
     from amts.engines import EngineError
     from amts.engines.aws import aws_call
+    from amts.engines.aws_languages import amazon_codes
 
+    amazon_codes(spec.src, *spec.tgts)  # one line naming the closest code Amazon has
     batch = make_batch_job(spec)
     try:
         batch.check_region()
@@ -118,7 +121,9 @@ def estimate(spec: JobSpec, store_path: Path | str) -> list[Estimate]:
     """Per target language, the documents, sentences and characters that will be sent (and billed)."""
     from amts.adapt.batch import sentences_to_send
     from amts.adapt.setup import load_memory
+    from amts.engines.aws_languages import amazon_codes
 
+    amazon_codes(spec.src, *spec.tgts)
     source = open_location(spec.input, spec.endpoint_url)
     documents, _ = source.documents()
     texts = {}
