@@ -216,3 +216,13 @@ def test_a_label_the_translators_placed_ahead_is_not_added_twice(d2l: Path) -> N
     assert result.text.count(":label:`subsec_calculus-grad`") == 1
     assert [r.note for r in result.records if r.source_new == ":label:`subsec_calculus-grad`\n"] == [
         "label already in the translation, where the translators put it"]
+
+
+@pytest.mark.d2l
+def test_a_math_line_is_not_reused_as_a_translation(d2l: Path) -> None:
+    """sequence: the translation's display math laid out otherwise (``$$`` on its own line) is no
+    translated line to put into the math en-master adds: the added block keeps its opening ``$$``."""
+    rel = "chapter_recurrent-neural-networks/sequence.md"
+    old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
+    result = merge_documents(old, new, zh, None, "en", "zh")
+    assert "$$\\begin{aligned}\n\\hat{x}_{605}" in result.text and result.fell_back == 0

@@ -200,7 +200,7 @@ def merge_code(old_source: str, new_source: str, target: str) -> LineMerge:
         """The translator's own lines after old line ``i``: they stay, near where they were -- except
         plain code next to a source line that changed, which the new source supersedes (reported)."""
         for line in extra.get(i, []):
-            if changed and _is_plain_code(line):
+            if changed and is_plain_code(line):
                 result.lost.append((old[i], line, "the translators' own code line next to a changed source line"))
             else:
                 out.append(line)
@@ -235,7 +235,7 @@ def merge_code(old_source: str, new_source: str, target: str) -> LineMerge:
     return result
 
 
-def _is_plain_code(line: str) -> bool:
+def is_plain_code(line: str) -> bool:
     """A line with nothing translated on it: ASCII, no comment or string text."""
     return line.isascii() and not any(t.strip() for t in line_pieces(line)[1])
 

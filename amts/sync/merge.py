@@ -23,7 +23,7 @@ from amts.sync.conserve import check_conservation
 from amts.sync.diff import ADDED, DELETED, MECHANICAL, MODIFIED, diff_blocks
 from amts.sync.fallback import make_valid
 from amts.sync.labels import label_renames, rename_references
-from amts.sync.lines import reuse_lines
+from amts.sync.lines import is_plain_code, reuse_lines
 from amts.sync.placement import REQUEST_RULES
 from amts.sync.provenance import Provenance, written_by_amts
 from amts.sync.reflow import find_reflows
@@ -135,7 +135,8 @@ def reuse_orphans(state: MergeState) -> None:
         return
     waiting: dict[str, list[str]] = {}
     for orphan in state.orphans:
-        waiting.setdefault(orphan.source.strip(), []).append(orphan.line)
+        if not is_plain_code(orphan.line):  # a translation, not a line of code or math laid out otherwise
+            waiting.setdefault(orphan.source.strip(), []).append(orphan.line)
     for index, record in state.added_code:
         text, used = reuse_lines(state.parts[index], waiting)  # type: ignore[arg-type]
         if used:
