@@ -96,3 +96,22 @@ def test_unsupported_language_is_refused_before_any_upload(cloud: Cloud, store: 
     assert terms.returncode == 2 and "'zh-TW'" in terms.stderr
     assert "Contents" not in cloud.s3.list_objects_v2(Bucket="amts-book")  # nothing uploaded
     assert not cloud.translate.requests and not JobStore(store).jobs()  # nothing sent, no job recorded
+
+
+def test_names_amazon_refuses_and_long_terms(cloud: Cloud, store: Path, tmp_path: Path) -> None:  # noqa: F811
+    cloud.s3.create_bucket(Bucket="amts-book")
+    write_pairs([Pair("Deep learning is fun.", "深度学习很有趣。", "en", "zh")], tmp_path / "zh.csv")
+    for name in ("_d2l-zh", "d2l__zh"):
+        amts("pd", "create", name, "--file", str(tmp_path / "zh.csv"))  # the store takes it; Amazon would not
+        refused = amts("pd", "publish", name, "--s3", "s3://amts-book/parallel/", check=False)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+        assert f"parallel data name {name!r} is refused by Amazon Translate" in refused.stderr
+        terms = amts("glossary", "publish", name, "--file", str(tmp_path / "zh.csv"), check=False)
+        assert terms.returncode == 2 and f"terminology name {name!r}" in terms.stderr
+    assert "Contents" not in cloud.s3.list_objects_v2(Bucket="amts-book") and not cloud.translate.requests
+
+    long_term = "deep " * 50
+    (tmp_path / "terms.csv").write_text(f"en,zh\nnetworks,网络\n{long_term},深\ntensor,张量\n", encoding="utf-8")
+    published = amts("glossary", "publish", "d2l-terms", "--file", str(tmp_path / "terms.csv"))
+    assert "2 terms, 1 skipped" in published.stderr and "200-byte" in published.stderr
+    assert cloud.translate.terminologies["d2l-terms"]["props"]["TermCount"] == 2

@@ -163,7 +163,7 @@ def test_completed_with_error_reports_lost_documents(cloud: Cloud, tmp_path: Pat
 
 def test_failed_job_and_stop(cloud: Cloud) -> None:  # noqa: F811
     cloud.s3.create_bucket(Bucket="book")
-    job = AwsBatchJob(bucket="book", role_arn="arn:aws:iam::1:role/no-access", policy=FAST, poll=POLL)
+    job = AwsBatchJob(bucket="book", role_arn="arn:aws:iam::123456789012:role/no-access", policy=FAST, poll=POLL)
     with pytest.raises(BatchJobFailed, match="FAILED: Amazon Translate could not assume the role"):
         job.run({"a.md": ["Hello."]}, "en", ["zh"])
     cloud.translate.job_seconds = 30
@@ -217,3 +217,29 @@ def test_realtime_throttling_retry_after_holds_all_requests(cloud: Cloud) -> Non
     assert time.monotonic() - started >= 0.5
     late = [t for t in arrivals if t - arrivals[0] > 0.1]
     assert late and all(t - arrivals[0] >= 0.45 for t in late)
+
+
+def test_server_validates_requests_like_amazon(cloud: Cloud) -> None:  # noqa: F811
+    """botocore's own checks switched off, the server still refuses what Amazon's service model does
+    not allow (lengths, patterns, enums, required members), with Amazon's ValidationException."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    client = boto3.client("translate", config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    cases = [
+        ({"Text": "Hi", "SourceLanguageCode": "en", "TargetLanguageCode": "zh-Hans"}, "length less than or equal to 5"),
+        ({"Text": "", "SourceLanguageCode": "en", "TargetLanguageCode": "zh"}, "length greater than or equal to 1"),
+        ({"Text": "Hi", "SourceLanguageCode": "en", "TargetLanguageCode": "zh", "Settings": {"Formality": "POLITE"}},
+         "enum value set"),
+        ({"Text": "Hi", "SourceLanguageCode": "en"}, "Value null at 'targetLanguageCode'"),
+    ]  # fmt: skip
+    for params, message in cases:
+        with pytest.raises(ClientError) as caught:
+            client.translate_text(**params)
+        assert caught.value.response["Error"]["Code"] == "ValidationException"
+        assert message in caught.value.response["Error"]["Message"]
+    for name in ("_d2l-zh", "d2l__zh"):
+        with pytest.raises(ClientError, match="regular expression pattern"):
+            client.get_parallel_data(Name=name)
+    assert client.translate_text(Text="Hi", SourceLanguageCode="en", TargetLanguageCode="zh")["TranslatedText"] == "[中] Hi"

@@ -35,6 +35,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+import botocore.session
+
+try:  # botocore's patterns are Java regular expressions (\\p{L}, \\P{M}): the regex module reads them
+    import regex as _regex
+except ImportError:  # pragma: no cover - only the patterns with Unicode classes go unchecked then
+    _regex = re  # type: ignore[assignment]
 
 PREFIX = "AWSShineFrontendService_20170701."
 ACCOUNT = "123456789012"
@@ -45,6 +51,90 @@ FORBIDDEN_START = "+-=@"
 _SPAN = re.compile(r"(<span\b[^>]*\btranslate=[\"']no[\"'][^>]*>.*?</span\s*>)", re.S | re.I)
 _TAG = re.compile(r"(<[^>]+>)")
 _PARAGRAPH = re.compile(r"(<p\b[^>]*>)(.*?)(</p\s*>)", re.S | re.I)
+
+
+MODEL = botocore.session.get_session().get_service_model("translate")
+
+
+def validation_errors(shape: Any, value: Any, path: str) -> list[str]:
+    """What Amazon's request validation says about ``value`` against a botocore shape (required
+    members, enums, min/max lengths and sizes, patterns), in Amazon's own wording."""
+    kind = shape.type_name
+    shown = str(value) if len(str(value)) <= 80 else str(value)[:77] + "..."
+    fails = [f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must " + what
+             for what in _constraint_failures(shape, value)]  # fmt: skip
+    if fails:
+        return fails
+    if kind == "structure":
+        errors = [f"Value null at '{_member_path(path, name)}' failed to satisfy constraint: Member must not be null"
+                  for name in shape.required_members if value.get(name) is None]  # fmt: skip
+        for name, item in value.items():
+            if name not in shape.members:
+                errors.append(f"Unknown member '{_member_path(path, name)}'")
+            elif item is not None:
+                errors += validation_errors(shape.members[name], item, _member_path(path, name))
+        return errors
+    if kind == "list":
+        return [e for i, item in enumerate(value, 1) for e in validation_errors(shape.member, item, f"{path}.{i}.member")]
+    if kind == "map":
+        return [e for key, item in value.items() for e in validation_errors(shape.value, item, f"{path}.{key}")]
+    return []
+
+
+def _member_path(path: str, name: str) -> str:
+    name = name[:1].lower() + name[1:]
+    return f"{path}.{name}" if path else name
+
+
+def _constraint_failures(shape: Any, value: Any) -> list[str]:
+    meta, kind = shape.metadata, shape.type_name
+    types = {"structure": dict, "list": list, "map": dict, "string": str, "blob": str, "boolean": bool,
+             "integer": int, "long": int, "float": (int, float), "double": (int, float), "timestamp": (int, float, str)}
+    if not isinstance(value, types.get(kind, object)):
+        return [f"be of type {kind}"]
+    if kind == "blob":
+        import base64
+
+        size = len(base64.b64decode(value))
+    elif kind in ("string", "list", "map"):
+        size = len(value)
+    else:
+        size = None
+    found: list[str] = []
+    if size is not None and "min" in meta and size < meta["min"]:
+        found.append(f"have length greater than or equal to {meta['min']}")
+    if size is not None and "max" in meta and size > meta["max"]:
+        found.append(f"have length less than or equal to {meta['max']}")
+    if kind in ("integer", "long") and "min" in meta and value < meta["min"]:
+        found.append(f"have value greater than or equal to {meta['min']}")
+    if kind in ("integer", "long") and "max" in meta and value > meta["max"]:
+        found.append(f"have value less than or equal to {meta['max']}")
+    if kind == "string" and shape.enum and value not in shape.enum:
+        found.append(f"satisfy enum value set: [{', '.join(shape.enum)}]")
+    if kind == "string" and meta.get("pattern") and not _pattern(meta["pattern"]).fullmatch(value):
+        found.append(f"satisfy regular expression pattern: {meta['pattern']}")
+    return found
+
+
+def _pattern(text: str) -> Any:
+    try:
+        return _regex.compile(text)
+    except Exception:  # noqa: BLE001 - a pattern this regex engine cannot read is not checked
+        return re.compile(".*", re.S)
+
+
+def check_request(operation: str, request: dict[str, Any]) -> None:
+    """Raise Amazon's ``ValidationException`` for a request its service model does not allow."""
+    if operation not in MODEL.operation_names:
+        return
+    shape = MODEL.operation_model(operation).input_shape
+    errors = validation_errors(shape, request, "") if shape is not None else []
+    unknown = [e for e in errors if e.startswith("Unknown member")]
+    if unknown:
+        raise ApiError("SerializationException", unknown[0])
+    if errors:
+        count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
+        raise ApiError("ValidationException", count + "; ".join(errors))
 
 
 def marker(tgt: str) -> str:
@@ -192,6 +282,7 @@ class TranslateServer:
                 raise ApiError("SerializationException", f"body is not JSON: {error}") from None
             with self.lock:
                 self.requests.append((operation, request))
+            check_request(operation, request)
             return 200, handler(request)
         except ApiError as error:
             answer: dict[str, Any] = {"__type": error.code, "message": error.message}

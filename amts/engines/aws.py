@@ -16,6 +16,7 @@ import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from amts.engines.aws_html import from_html, to_html
@@ -23,6 +24,7 @@ from amts.engines.aws_languages import amazon_code, amazon_codes
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.pacing import Pacer, ordered_map
 from amts.engines.retry import RetryPolicy, call_with_retry, parse_retry_after
+from amts.errors import InputError
 from amts.memory.formats.amazon import FORBIDDEN_FIELD_START
 
 #: error codes Amazon (Translate and S3) returns for throttling or transient server trouble
@@ -59,6 +61,34 @@ CREDENTIAL_CODES = frozenset(
 CONNECT_TIMEOUT = 5.0
 #: TranslateText accepts at most 10,000 bytes of UTF-8 per call
 MAX_TEXT_BYTES = 10_000
+#: a custom terminology term (source or target) is at most 200 bytes of UTF-8
+MAX_TERM_BYTES = 200
+
+
+def check_resource_name(name: str, what: str) -> str:
+    """``name`` if Amazon accepts it for a parallel data resource, terminology or job (botocore's
+    service model has the rule); otherwise an :class:`InputError` in one line, before anything is sent."""
+    import re
+
+    meta = _resource_name_rule()
+    pattern = meta.get("pattern", "")
+    if not meta.get("min", 1) <= len(name) <= meta.get("max", 256) or (pattern and not re.fullmatch(pattern, name)):
+        raise InputError(
+            f"{what} name {name!r} is refused by Amazon Translate: {meta.get('min', 1)}-{meta.get('max', 256)} letters, "
+            f"digits and '-', with single '_' only after one of them (pattern {pattern})"
+        )
+    return name
+
+
+@lru_cache(maxsize=1)
+def _resource_name_rule() -> dict[str, Any]:
+    import botocore.session
+
+    return dict(botocore.session.get_session().get_service_model("translate").shape_for("ResourceName").metadata)
+
+
+def check_resource_names(names: Sequence[str], what: str) -> list[str]:
+    return [check_resource_name(name, what) for name in names]
 
 
 def is_transient(error: BaseException) -> bool:
@@ -233,7 +263,7 @@ class AwsTranslateEngine(Engine):
         client: Any = None,
         policy: RetryPolicy | None = None,
     ) -> None:
-        self.terminology = name_list(terminology)
+        self.terminology = check_resource_names(name_list(terminology), "terminology")
         self.settings = translate_settings(formality, profanity, brevity)
         self.concurrency = max(1, int(concurrency))
         self.pacer = Pacer(requests_per_minute)
@@ -306,6 +336,8 @@ def terminology_csv(
             skipped.append(
                 (source, f"starts with one of {FORBIDDEN_FIELD_START} (not allowed in Amazon's CSV)")
             )
+        elif max(len(source.encode("utf-8")), len(target.encode("utf-8"))) > MAX_TERM_BYTES:
+            skipped.append((source, f"over Amazon's {MAX_TERM_BYTES}-byte limit for a term"))
         else:
             writer.writerow([source, target])
             count += 1
@@ -324,6 +356,7 @@ def import_terminology(
     policy: RetryPolicy | None = None,
 ) -> TerminologyReport:
     """Create or overwrite the custom terminology ``name`` from our glossary (source term -> target)."""
+    check_resource_name(name, "terminology")
     data, skipped, count = terminology_csv(glossary, src, tgt)
     if not count:
         raise EngineError(f"terminology {name!r}: no usable terms in the glossary")

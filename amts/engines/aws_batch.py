@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amts.engines.aws import aws_call, make_client, name_list, translate_settings
+from amts.engines.aws import aws_call, check_resource_names, make_client, name_list, translate_settings
 from amts.engines.aws_html import from_html_document, to_html_document
 from amts.engines.aws_languages import amazon_code, amazon_codes
 from amts.engines.aws_parallel import as_engine_error, check_bucket_region, split_s3_uri
@@ -118,8 +118,8 @@ class AwsBatchJob:
         if not bucket or not role_arn:
             raise EngineError("aws batch: a bucket and a data access role ARN are required")
         self.bucket, self.role_arn, self.prefix = bucket, role_arn, prefix.strip("/")
-        self.parallel_data = name_list(parallel_data)
-        self.terminology = name_list(terminology)
+        self.parallel_data = check_resource_names(name_list(parallel_data), "parallel data")
+        self.terminology = check_resource_names(name_list(terminology), "terminology")
         self.settings = translate_settings(formality, profanity, brevity)
         self.translate = translate or make_client("translate", region, profile)
         self.s3 = s3 or make_client("s3", region, profile)

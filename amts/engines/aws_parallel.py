@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from amts.engines.aws import aws_call, error_code, make_client
+from amts.engines.aws import aws_call, check_resource_name, error_code, make_client
 from amts.engines.aws_languages import amazon_code
 from amts.engines.base import EngineError
 from amts.engines.retry import RetryPolicy
@@ -104,6 +104,7 @@ def publish_parallel_data(
     the parallel data resource ``name`` from it; with ``wait``, poll until Amazon finished importing.
     """
     policy = policy or RetryPolicy()
+    check_resource_name(name, "parallel data")
     data, report = parallel_data_csv(pairs, src, tgt)
     if not report.written:
         raise EngineError(f"parallel data {name!r}: no {src}->{tgt} pairs to upload")

@@ -81,10 +81,11 @@ def preflight(spec: JobSpec, store_path: Path | str) -> None:
     """Before a job is recorded: the settings are complete, credentials and network work, the bucket
     is in the Translate Region, and each language's parallel data is ACTIVE on Amazon -- one line each."""
     from amts.engines import EngineError
-    from amts.engines.aws import aws_call
+    from amts.engines.aws import aws_call, check_resource_names
     from amts.engines.aws_languages import amazon_codes
 
     amazon_codes(spec.src, *spec.tgts)  # one line naming the closest code Amazon has
+    check_resource_names(spec.parallel_data, "parallel data")
     batch = make_batch_job(spec)
     try:
         batch.check_region()
