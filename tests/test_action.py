@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from amts.edition.state import EditionState, write_state
+from tests.test_update import books  # noqa: F401 - the fixture: a source book with commits, its translation
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -76,3 +79,93 @@ def test_workflows_and_the_action_steps_pass_actionlint(tmp_path: Path) -> None:
                                                                           "${{ secrets.OPENAI_API_KEY"), encoding="utf-8")
     bad = subprocess.run([*linter, str(broken)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0
+
+
+# ---- the action's update step, run as GitHub runs it, against a local fake GitHub: two weeks ----------------
+
+
+def _update_step_script() -> str:
+    return next(step["run"] for step in action()["runs"]["steps"] if step.get("id") == "update")
+
+
+def _run_update_step(workspace: Path, tools: Path, github_url: str, env_base: dict[str, str]) -> tuple[int, dict, str]:
+    """Run the action's ``amts update`` step in ``workspace`` (a fresh checkout of the base) with bash as a
+    runner does; its exit code, the outputs it set and what it printed."""
+    outputs = workspace.parent / f"{workspace.name}.outputs"
+    script = workspace.parent / f"{workspace.name}.sh"
+    script.write_text(_update_step_script(), encoding="utf-8")
+    env = {**env_base, "EDITION": ".", "ENGINE": "memory", "PARALLEL_DATA": "", "BRANCH": "amts/update", "BASE": "",
+           "GITHUB_TOKEN": "s3cret", "GITHUB_REF_NAME": "main", "GITHUB_WORKSPACE": str(workspace),
+           "GITHUB_OUTPUT": str(outputs), "GITHUB_REPOSITORY": "acme/book-zh", "GITHUB_API_URL": github_url,
+           "GITHUB_SERVER_URL": "https://github.example", "PATH": f"{tools}:{env_base['PATH']}"}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace, env=env,
+                          capture_output=True, text=True, timeout=300)
+    lines = outputs.read_text(encoding="utf-8").splitlines() if outputs.exists() else []
+    return done.returncode, dict(line.split("=", 1) for line in lines), done.stdout + done.stderr
+
+
+def test_two_weekly_runs_keep_a_reviewers_commit_and_push_nothing_without_news(books: dict, tmp_path: Path) -> None:  # noqa: F811
+    import os
+
+    from tests.github_server import FakeGitHub
+    from tests.test_update import git
+
+    zh, en = books["zh"], books["en"]
+    remote = tmp_path / "zh-remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    write_state(zh / "amts-state.toml", EditionState(books["first"], "https://github.example/acme/book-en"))
+    git(zh, "add", "amts-state.toml")
+    git(zh, "commit", "-q", "-m", "state")
+    git(zh, "push", "-q", str(remote), "main")
+    tools = tmp_path / "bin"  # `amts` and `python` as the action's install step leaves them
+    tools.mkdir()
+    (tools / "amts").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m amts "$@"\n', encoding="utf-8")
+    (tools / "amts").chmod(0o755)
+    (tools / "python").symlink_to(sys.executable)
+    env_base = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def checkout(name: str, source_commit: str) -> Path:
+        """What the action's checkout steps leave: the base branch, the source inside the workspace."""
+        workspace = tmp_path / name
+        git(tmp_path, "clone", "-q", str(remote), str(workspace))
+        git(tmp_path, "clone", "-q", str(en), str(workspace / ".amts-source"))
+        git(workspace / ".amts-source", "checkout", "-q", source_commit)
+        return workspace
+
+    def tip() -> str:
+        return git(remote, "rev-parse", "amts/update")
+
+    with FakeGitHub("s3cret") as github:
+        # week 1: the source moved; one sync commit on top of main, one pull request, the report to upload
+        code, outputs, printed = _run_update_step(checkout("week1", books["second"]), tools, github.url, env_base)
+        assert code == 0 and outputs["outcome"] == "synced", printed
+        assert (tmp_path / "week1" / outputs["report"]).is_file()
+        first_tip = tip()
+        assert git(remote, "rev-parse", "amts/update~1") == git(remote, "rev-parse", "main")
+        assert len(github.pulls) == 1
+        # the same week again (a rerun): the rebuilt commit differs only in synced_at, so nothing is pushed
+        code, outputs, printed = _run_update_step(checkout("week1-again", books["second"]), tools, github.url,
+                                                  env_base)
+        assert code == 0 and "nothing pushed" in printed, printed
+        assert tip() == first_tip
+        # a reviewer fixes a sentence on the pull request's branch
+        review = tmp_path / "review"
+        git(tmp_path, "clone", "-q", "-b", "amts/update", str(remote), str(review))
+        intro = review / "chapter" / "intro.md"
+        intro.write_text(intro.read_text(encoding="utf-8").replace("机器学习", "机器学习（审校）", 1), encoding="utf-8")
+        git(review, "commit", "-q", "-am", "Review: a better word")
+        git(review, "push", "-q", "origin", "amts/update")
+        reviewed = tip()
+        # week 2, no new source commit: the reviewer's commit stays, nothing to do
+        code, outputs, printed = _run_update_step(checkout("week2", books["second"]), tools, github.url, env_base)
+        assert code == 0 and outputs["outcome"] == "up-to-date", printed
+        assert "not made by amts update" in printed and tip() == reviewed
+        # week 2, the source moved again: a new commit on top of the reviewer's, never a force-push over it
+        code, outputs, printed = _run_update_step(checkout("week2-news", books["third"]), tools, github.url,
+                                                  env_base)
+        assert code == 0 and outputs["outcome"] == "synced", printed
+        assert git(remote, "rev-parse", "amts/update~1") == reviewed
+        assert "机器学习（审校）" in git(remote, "show", "amts/update:chapter/intro.md")
+        assert "Amts-Update: " + books["third"] in git(remote, "log", "-1", "--format=%B", "amts/update")
+        assert git(remote, "show", "amts/update:chapter/new.md")
+        assert len(github.pulls) == 1 and books["third"][:12] in github.pulls[0]["body"]

@@ -14,7 +14,8 @@ from amts.cli.common import DialectOption, ParallelDataOption, SrcOption, SyncEn
 from amts.cli.console import out
 from amts.config import book_config
 from amts.document.dialects import use_dialect
-from amts.edition.git import current_branch, push_branch
+from amts.edition.branch import BranchPlan, only_timestamp_changed, plan_branch, publish_branch, start_on_tip
+from amts.edition.git import current_branch
 from amts.edition.github import GitHub, GitHubError, publish, pull_request_body
 from amts.edition.state import STATE_NAME, read_state
 from amts.edition.update import DEFAULT_REPORT, Outcome, commit_update, init_state, update_edition
@@ -43,7 +44,7 @@ def update(
                                          "edition's git repository.")] = False,
     branch: Annotated[str | None, typer.Option("--branch", help="Commit on this branch, created or reset at the "
                                                "current commit (implies --commit).")] = None,
-    push: Annotated[str | None, typer.Option("--push", help="Push the branch to this remote (forced).")] = None,
+    push: Annotated[str | None, typer.Option("--push", help="Push the branch to this remote (replacing only the bot's own commits; a reviewer's commits are built on).")] = None,
     open_pr: Annotated[bool, typer.Option("--open-pr", help="Open or update the branch's pull request on GitHub "
                                           "(GITHUB_REPOSITORY, GITHUB_TOKEN, GITHUB_API_URL).")] = False,
     base: Annotated[str | None, typer.Option("--base", help="The pull request's base branch (default: the "
@@ -88,6 +89,7 @@ def update(
         fail("give --tgt, or [book] tgt in amts.toml (amts update --init --tgt LANG records it)")
     engine_name = setup.engine_for(tgt_lang)
     translator = build_translator(setup, tgt_lang, memory_optional=True, warn=out.warning)
+    plan = _plan_branch(edition, push, branch)
     try:
         with use_dialect(chosen):  # whether $ starts math, in every file synced
             result = update_edition(
@@ -102,8 +104,10 @@ def update(
     if (commit or branch) and result.outcome is not Outcome.UP_TO_DATE:
         commit_hash = commit_update(edition, result, state_path, branch=branch or "")
         out.info(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), commit=commit_hash)
-        if push:
-            push_branch(edition, push, branch or current_branch(edition))
+        if plan is not None and only_timestamp_changed(edition, plan):
+            out.info(f"{push}/{branch} already holds this sync (only synced_at would change): nothing pushed")
+        elif plan is not None:
+            publish_branch(edition, plan)
         if open_pr:
             pull = _open_pull_request(edition, result, branch or current_branch(edition), base or start_branch)
             out.info(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
@@ -118,6 +122,18 @@ def update(
     out.summary(result.summary_line(), outcome=str(result.outcome), commit=result.new_commit,
                 words_to_review=result.report.words_to_review if result.report else 0)
     raise typer.Exit(EXIT_CODES[result.outcome])
+
+
+def _plan_branch(edition: Path, remote: str | None, branch: str | None) -> BranchPlan | None:
+    """With ``--branch B --push REMOTE``: read the remote's B first; when it holds a reviewer's commits the
+    update goes on from there (said, since it switches the checkout to B), never replacing them."""
+    if not (remote and branch):
+        return None
+    plan = plan_branch(edition, remote, branch)
+    if plan.continue_on_tip:
+        out.info(plan.describe())
+        start_on_tip(edition, plan)
+    return plan
 
 
 def _open_pull_request(edition: Path, result, branch: str, base: str):  # noqa: ANN001, ANN202

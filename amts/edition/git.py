@@ -134,8 +134,3 @@ def current_branch(edition: Path) -> str:
     """The checked-out branch of the edition's repository ('' when detached)."""
     return subprocess.run(["git", "-C", str(edition), "symbolic-ref", "--quiet", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()
-
-
-def push_branch(edition: Path, remote: str, branch: str) -> None:
-    """Publish the sync branch; forced, because every update rebuilds it on top of the base."""
-    git(edition, "push", "-q", "--force", remote, f"HEAD:refs/heads/{branch}")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from amts.adapt import AdaptiveTranslator
 from amts.document import read_markdown
+from amts.edition.branch import trailer_line
 from amts.edition.git import added_files, git, git_jobs, git_show, resolve_commit
 from amts.edition.reports import write_report
 from amts.edition.state import STATE_NAME, EditionState, StateError, read_state, write_state
@@ -209,5 +210,6 @@ def commit_update(edition: Path, result: UpdateResult, state_path: Path, *, bran
         git(edition, "switch", "-q", "-C", branch)  # the written files stay in the work tree
     subject = message or f"Sync with the source at {result.new_commit[:12]} (amts update)"
     git(edition, "add", "--", *map(str, paths))
-    git(edition, "commit", "-q", "-m", subject, "-m", result.summary_line(), "--", *map(str, paths))
+    git(edition, "commit", "-q", "-m", subject, "-m", result.summary_line(), "-m", trailer_line(result.new_commit),
+        "--", *map(str, paths))
     return git(edition, "rev-parse", "HEAD")
