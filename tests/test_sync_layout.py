@@ -226,3 +226,15 @@ def test_a_math_line_is_not_reused_as_a_translation(d2l: Path) -> None:
     old, new, zh = ((d2l / folder / rel).read_text("utf-8") for folder in ("en-origin", "en-master", "zh"))
     result = merge_documents(old, new, zh, None, "en", "zh")
     assert "$$\\begin{aligned}\n\\hat{x}_{605}" in result.text and result.fell_back == 0
+
+
+@pytest.mark.d2l
+def test_a_translators_line_of_code_the_new_source_now_has_replaces_it(d2l: Path) -> None:
+    """text-preprocessing -> text-sequence: the Chinese had ``def unk(self):  # 未知词元的索引为0`` before its
+    old source; en-master adds that method: the translated line stands for it, not a second bodiless def."""
+    old = (d2l / "en-origin" / "chapter_recurrent-neural-networks" / "text-preprocessing.md").read_text("utf-8")
+    zh = (d2l / "zh" / "chapter_recurrent-neural-networks" / "text-preprocessing.md").read_text("utf-8")
+    new = (d2l / "en-master" / "chapter_recurrent-neural-networks" / "text-sequence.md").read_text("utf-8")
+    text = merge_documents(old, new, zh, None, "en", "zh").text
+    assert "def unk(self):  # 未知词元的索引为0\n        return self.token_to_idx['<unk>']" in text
+    assert text.count("def unk(self):") == new.count("def unk(self):")

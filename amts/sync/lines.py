@@ -176,10 +176,17 @@ def merge_code(old_source: str, new_source: str, target: str) -> LineMerge:
     t2o = {t: o for o, t in o2t.items()}
     last = -1
     provided = set(new) - set(old)  # lines the new source brings itself (a translator may have had them first)
+    # ... or had them first translated: the same code with a translated comment or string
+    by_skeleton = {skeleton(line): line for line in provided if any(ch.isalnum() for ch in skeleton(line))}
+    translated_new: dict[str, str] = {}  # a line the new source brings -> the translators' version of it
     for t, line in enumerate(tgt):
         if t in t2o:
             last = t2o[t]
-        elif line not in provided:
+        elif line in provided:
+            continue
+        elif not is_plain_code(line) and by_skeleton.get(skeleton(line)) not in (None, *translated_new):
+            translated_new[by_skeleton[skeleton(line)]] = line
+        else:
             extra.setdefault(last, []).append(line)
     n2o = {n: o for o, n in o2n.items()}
     result = LineMerge("")
@@ -208,7 +215,7 @@ def merge_code(old_source: str, new_source: str, target: str) -> LineMerge:
     for j, line in enumerate(new):
         i = n2o.get(j)
         if i is None:
-            out.append(line)
+            out.append(translated_new.pop(line, line))
             continue
         settle_deleted(i)
         done = i
