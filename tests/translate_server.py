@@ -46,6 +46,7 @@ PREFIX = "AWSShineFrontendService_20170701."
 ACCOUNT = "123456789012"
 LANGUAGES = {"en", "zh", "zh-TW", "es", "es-MX", "fr", "fr-CA", "de", "ja", "ko", "pt", "pt-PT", "tr", "vi", "ru", "it", "ar"}
 MAX_TEXT_BYTES = 10_000
+RUNNING = ("SUBMITTED", "IN_PROGRESS", "STOP_REQUESTED")
 MAX_RECORD_BYTES = 1000
 FORBIDDEN_START = "+-=@"
 _SPAN = re.compile(r"(<span\b[^>]*\btranslate=[\"']no[\"'][^>]*>.*?</span\s*>)", re.S | re.I)
@@ -194,6 +195,9 @@ class TranslateServer:
         self.requests: list[tuple[str, dict[str, Any]]] = []  # (operation, parsed body) of every call
         self.failing_documents: set[str] = set()  # input names whose translation errors in a job
         self.import_failure: str | None = None  # the next parallel-data import ends FAILED with this message
+        self.max_running_jobs = 10  # Amazon's default quota of concurrent batch jobs
+        self.limit_refused = threading.Event()  # set when a start was refused for the limit
+        self.list_hidden = False  # jobs not (yet) listed by ListTextTranslationJobs, like eventual consistency
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -566,6 +570,11 @@ class TranslateServer:
         for job in self.jobs.values():  # idempotent: the same client token starts nothing new
             if token and job.props.get("_token") == token:
                 return {"JobId": job.props["JobId"], "JobStatus": job.props["JobStatus"]}
+        running = sum(j.props["JobStatus"] in RUNNING for j in self.jobs.values())
+        if running >= self.max_running_jobs:
+            self.limit_refused.set()
+            raise ApiError("LimitExceededException",
+                           f"You have reached the maximum of {self.max_running_jobs} concurrent text translation jobs")
         job_id = uuid.uuid4().hex[:32]
         props = {
             "JobId": job_id, "JobName": request.get("JobName", ""), "JobStatus": "SUBMITTED",
@@ -671,8 +680,26 @@ class TranslateServer:
             job.stop.set()
         return {"JobId": job.props["JobId"], "JobStatus": job.props["JobStatus"]}
 
+    def hold_jobs(self, count: int, seconds: float) -> None:
+        """``count`` jobs of another user of the account: they take job slots until ``seconds`` after a
+        start was refused for Amazon's limit (so a test sees the refusal, then the slots free)."""
+        for number in range(count):
+            job_id = f"held{number:04d}{uuid.uuid4().hex[:8]}"
+            job = Job({"JobId": job_id, "JobName": f"other-{number}", "JobStatus": "IN_PROGRESS",
+                       "SubmittedTime": time.time()})  # fmt: skip
+            self.jobs[job_id] = job
+
+            def finish(job: Job = job) -> None:
+                self.limit_refused.wait(120)
+                job.stop.wait(seconds)
+                job.props.update(JobStatus="COMPLETED", EndTime=time.time())
+
+            self._spawn(finish)
+
     def op_ListTextTranslationJobs(self, request: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         wanted = request.get("Filter") or {}
+        if self.list_hidden:
+            return {"TextTranslationJobPropertiesList": []}
         jobs = [
             self._public(job.props)
             for job in sorted(self.jobs.values(), key=lambda j: j.props["SubmittedTime"])

@@ -40,7 +40,6 @@ TRANSIENT_CODES = frozenset(
         "RequestTimeout",
         "RequestTimeoutException",
         "SlowDown",
-        "LimitExceededException",  # e.g. too many concurrent batch jobs: wait and try again
     }
 )
 #: error codes that mean the credentials themselves are wrong: retrying cannot help

@@ -20,10 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amts.engines.aws import aws_call, check_resource_names, make_client, name_list, translate_settings
+from amts.engines.aws import (
+    aws_call,
+    check_resource_names,
+    error_code,
+    make_client,
+    name_list,
+    translate_settings,
+)
 from amts.engines.aws_html import from_html_document, to_html_document
 from amts.engines.aws_languages import amazon_code, amazon_codes
-from amts.engines.aws_parallel import as_engine_error, check_bucket_region, split_s3_uri
+from amts.engines.aws_parallel import as_engine_error, check_bucket_region, engine_error, split_s3_uri
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.retry import RetryPolicy
 from amts.fileio import atomic_write_bytes
@@ -74,6 +81,18 @@ class Submission:
     @property
     def output_key(self) -> str:
         return f"{self.run_key}/output/"
+
+
+#: what Amazon answers StartTextTranslationJob when its limit of concurrent jobs is reached
+RUNNING_JOBS_LIMIT = "LimitExceededException"
+#: the namespace of amts's job idempotency tokens (uuid5 of the run, job and language pair)
+TOKEN_NAMESPACE = uuid.UUID("6f1d7a52-2a55-5d8e-9a40-7c1f3b1e2d11")
+
+
+def client_token(*parts: str) -> str:
+    """A deterministic ``ClientToken``: the same run (amts job, language pair, run folder) always
+    gives the same token, so Amazon recognises a repeated start and starts no second job."""
+    return str(uuid.uuid5(TOKEN_NAMESPACE, "/".join(parts)))
 
 
 def job_name(run_key: str) -> str:
@@ -179,9 +198,22 @@ class AwsBatchJob:
         return submission
 
     def start(
-        self, submission: Submission, src: str, targets: Sequence[str], parallel_data: Sequence[str] | None = None
+        self,
+        submission: Submission,
+        src: str,
+        targets: Sequence[str],
+        parallel_data: Sequence[str] | None = None,
+        *,
+        token: str | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> str:
-        """Start the job over an uploaded run; its name is :func:`job_name` of the run (to find it again)."""
+        """Start the job over an uploaded run; its name is :func:`job_name` of the run (to find it again).
+
+        ``token`` (default: :func:`client_token` of the run) is Amazon's idempotency token: starting the
+        same run again -- after a crash before its job id was recorded -- gives back the same job.
+        While Amazon's limit of running jobs is reached the start waits for a slot; ``should_stop()``
+        true ends the wait and returns ``""`` (nothing started).
+        """
         submission.job_id = self._start(
             f"s3://{self.bucket}/{submission.input_key}",
             f"s3://{self.bucket}/{submission.output_key}",
@@ -189,8 +221,11 @@ class AwsBatchJob:
             targets,
             submission.run_key,
             self.parallel_data if parallel_data is None else list(parallel_data),
+            token or client_token(submission.run_key, src, *targets),
+            should_stop,
         )
-        self.progress(f"started Amazon Translate job {submission.job_id}")
+        if submission.job_id:
+            self.progress(f"started Amazon Translate job {submission.job_id}")
         return submission.job_id
 
     def check_region(self) -> None:
@@ -219,7 +254,8 @@ class AwsBatchJob:
         return result
 
     def _start(
-        self, input_uri: str, output_uri: str, src: str, targets: Sequence[str], run_key: str, parallel_data: list[str]
+        self, input_uri: str, output_uri: str, src: str, targets: Sequence[str], run_key: str,
+        parallel_data: list[str], token: str, should_stop: Callable[[], bool] | None,
     ) -> str:
         params: dict[str, Any] = {
             "JobName": job_name(run_key),
@@ -228,7 +264,7 @@ class AwsBatchJob:
             "DataAccessRoleArn": self.role_arn,
             "SourceLanguageCode": amazon_code(src),
             "TargetLanguageCodes": amazon_codes(*targets),
-            "ClientToken": uuid.uuid4().hex,  # the same token on a retry: Amazon starts one job, not two
+            "ClientToken": token,  # the same token again: Amazon starts one job, not two
         }
         if parallel_data:
             params["ParallelDataNames"] = parallel_data
@@ -236,11 +272,24 @@ class AwsBatchJob:
             params["TerminologyNames"] = self.terminology
         if self.settings:
             params["Settings"] = self.settings
-        answer = as_engine_error(
-            "start_text_translation_job",
-            lambda: aws_call(self.translate, "start_text_translation_job", self.policy, **params),
-        )
-        return answer["JobId"]
+        waited = 0.0
+        for delay in self.poll.delays():
+            try:
+                answer = aws_call(self.translate, "start_text_translation_job", self.policy, **params)
+                return answer["JobId"]
+            except Exception as error:
+                if error_code(error) != RUNNING_JOBS_LIMIT:
+                    raise engine_error("start_text_translation_job", error) from error
+            if should_stop and should_stop():
+                self.progress(f"stopped while waiting for a free job slot ({waited:.0f}s waited)")
+                return ""
+            self.progress(
+                f"Amazon's limit of running jobs is reached: waiting {delay:.0f}s for a slot "
+                f"({waited:.0f}s waited so far)"
+            )
+            self.sleep(delay)
+            waited += delay
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def describe(self, job_id: str) -> dict[str, Any]:
         answer = as_engine_error(

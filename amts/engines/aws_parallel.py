@@ -125,7 +125,7 @@ def publish_parallel_data(
         exists = True
     except Exception as error:
         if error_code(error) != "ResourceNotFoundException":
-            raise _engine_error(f"parallel data {name!r}", error) from error
+            raise engine_error(f"parallel data {name!r}", error) from error
         exists = False
     params: dict[str, Any] = {"Name": name, "ParallelDataConfig": config, "ClientToken": uuid.uuid4().hex}
     if description:
@@ -197,7 +197,7 @@ def wait_for_parallel_data(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _engine_error(what: str, error: BaseException) -> EngineError:
+def engine_error(what: str, error: BaseException) -> EngineError:
     return error if isinstance(error, EngineError) else EngineError(f"{what}: {error}")
 
 
@@ -205,4 +205,4 @@ def as_engine_error(what: str, call: Callable[[], Any]) -> Any:
     try:
         return call()
     except Exception as error:
-        raise _engine_error(what, error) from error
+        raise engine_error(what, error) from error

@@ -150,6 +150,25 @@ def estimate(spec: JobSpec, store_path: Path | str) -> list[Estimate]:
     return found
 
 
+#: the environment variable naming a point where the worker kills itself (crash tests only)
+FAULT_VARIABLE = "AMTS_TEST_KILL_AT"
+
+
+def fault_point(name: str) -> None:
+    """Crash tests: die here, at once and without cleanup (SIGKILL), when the variable names this point."""
+    if os.environ.get(FAULT_VARIABLE) == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _credentials_failed(error: BaseException) -> bool:
+    """Credentials expired or refused mid-job (not a bad request): the Amazon jobs themselves go on."""
+    from amts.engines import EngineUnavailable
+
+    return isinstance(error, EngineUnavailable) and "credentials" in str(error)
+
+
 def run_cloud(job_id: str, store_path: Path, log: Log) -> list[int | None]:
     """Run every language pair's Amazon job at once, heartbeating the job until all are done."""
     with JobStore(store_path) as store, use_dialect(store.get(job_id).spec.markdown_dialect()):
@@ -210,8 +229,14 @@ class LanguageRun:
             if pending and not self.store.stop_requested(self.job_id):
                 self._new_run(pending)
         except BaseException as error:
+            message = one_line(error)
+            if _credentials_failed(error):
+                message += (
+                    f" -- Amazon jobs already started keep running: once the credentials work again, run "
+                    f"`amts job resume {self.job_id}` (a new `amts job start` would pay twice)"
+                )
             for task in pending.values():
-                self.store.fail_task(task.id, one_line(error))
+                self.store.fail_task(task.id, message)
             raise
         finally:
             self.store.release([t.id for t in pending.values()])  # stopped: back to the queue
@@ -237,12 +262,26 @@ class LanguageRun:
             documents=sorted(documents), characters=characters, details={},
         )  # fmt: skip
         names = parallel_data_for(self.spec, self.store_path, self.lang)
-        self.batch.start(submission, self.spec.src, [self.lang], names)
+        self._start(submission, names)
+        if not submission.job_id:  # stopped while Amazon's job slots were all taken
+            return
+        fault_point("after-job-start")
         self.store.set_remote(self.job_id, self.lang, remote_id=submission.job_id, state="SUBMITTED")
         self.log(f"Amazon job {submission.job_id}: {len(documents)} document(s), {characters:,} characters")
         record = self.store.remote(self.job_id, self.lang)
         assert record is not None
         self._finish_run(record, pending, fresh=True)
+
+    def _start(self, submission: Any, names: list[str]) -> str:
+        """Start the run's Amazon job with a token derived from the amts job, the pair and the run:
+        a start repeated after a crash gets the job already started, never a second one."""
+        from amts.engines.aws_batch import client_token
+
+        token = client_token(self.job_id, self.spec.src, self.lang, submission.run_key)
+        return self.batch.start(
+            submission, self.spec.src, [self.lang], names, token=token,
+            should_stop=lambda: self.store.stop_requested(self.job_id),
+        )  # fmt: skip
 
     def _finish_run(self, record: dict, pending: dict[str, Task], *, fresh: bool) -> None:
         """Wait for the recorded Amazon job, then write what it produced for the pending documents."""
@@ -251,11 +290,11 @@ class LanguageRun:
         job_id = record["remote_id"]
         if not job_id:  # killed between start and recording the id: find the job by its name
             found = self.batch.find(job_name(record["run_key"]))
-            if not found:  # never started: start it over the uploaded files
+            if not found:  # not listed (never started, or not yet visible): the same token gives the same job
                 submission = Submission("", record["run_key"], self.batch.bucket)
-                job_id = self.batch.start(
-                    submission, self.spec.src, [self.lang], parallel_data_for(self.spec, self.store_path, self.lang)
-                )
+                job_id = self._start(submission, parallel_data_for(self.spec, self.store_path, self.lang))
+                if not job_id:
+                    return
             else:
                 job_id = found[-1]["JobId"]
             self.store.set_remote(self.job_id, self.lang, remote_id=job_id, state="SUBMITTED")
