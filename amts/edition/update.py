@@ -209,6 +209,10 @@ def commit_update(edition: Path, result: UpdateResult, state_path: Path, *, bran
     if branch:
         git(edition, "switch", "-q", "-C", branch)  # the written files stay in the work tree
     subject = message or f"Sync with the source at {result.new_commit[:12]} (amts update)"
+    # a removed file git never tracked (left by an earlier, interrupted run) has nothing to commit
+    tracked = set(git(edition, "ls-files", "--full-name", "--", *map(str, paths)).splitlines())
+    top = Path(git(edition, "rev-parse", "--show-toplevel")).resolve()
+    paths = [path for path in paths if path.exists() or path.resolve().relative_to(top).as_posix() in tracked]
     git(edition, "add", "--", *map(str, paths))
     git(edition, "commit", "-q", "-m", subject, "-m", result.summary_line(), "-m", trailer_line(result.new_commit),
         "--", *map(str, paths))
