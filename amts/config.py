@@ -35,6 +35,7 @@ to the file. Options given on the command line always win over the file. Unknown
     source_url = "https://github.com/d2l-ai/d2l-en"   # recorded in the state, shown in reports
     ref = "origin/master"          # what to sync to (default: the checkout's HEAD)
     report = ".amts/update-report.json"
+    skip = ["STYLE_GUIDE.md"]      # files (edition paths, folders, globs) an update leaves as they are
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ _BOOK_KEYS = {
     "dialect": str,
 }
 _CHECK_KEYS = {"source": str, "origin_suffix": str, "allow_tabs": list, "own_links": list, "strict": bool}
-_UPDATE_KEYS = {"source": str, "source_url": str, "ref": str, "report": str, "origin_suffix": str}
+_UPDATE_KEYS = {"source": str, "source_url": str, "ref": str, "report": str, "origin_suffix": str, "skip": list}
 _TOP_KEYS = {"book", "engines", "engine", "check", "update"}
 
 

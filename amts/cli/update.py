@@ -17,8 +17,16 @@ from amts.document.dialects import use_dialect
 from amts.edition.branch import BranchPlan, only_timestamp_changed, plan_branch, publish_branch, start_on_tip
 from amts.edition.git import current_branch
 from amts.edition.github import GitHub, GitHubError, publish, pull_request_body
+from amts.edition.journal import Journal
 from amts.edition.state import STATE_NAME, read_state
-from amts.edition.update import DEFAULT_REPORT, Outcome, commit_update, init_state, update_edition
+from amts.edition.update import (
+    DEFAULT_REPORT,
+    Outcome,
+    UpdateResult,
+    commit_update,
+    init_state,
+    update_edition,
+)
 from amts.languages import normalize
 from amts.sync.report import markdown_path
 
@@ -54,11 +62,16 @@ def update(
     store: Annotated[Path | None, typer.Option("--store", help="amts store file (parallel data).")] = None,
     dialect: DialectOption = None,
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: EDITION/amts.toml).")] = None,
+    skip: Annotated[list[str] | None, typer.Option("--skip", help="Leave this file of the edition as it is (a path, "
+                                                   "folder or glob; repeatable; also [update] skip).")] = None,
+    allow_dirty: Annotated[bool, typer.Option("--allow-dirty", help="Update even when tracked files of the edition "
+                                              "have uncommitted changes.")] = False,
 ) -> None:
     """Sync the whole edition from the source commit recorded in amts-state.toml to the newest one.
 
-    Exit codes: 0 nothing to do (already synced), 1 synced (review the commit), 2 bad input, 3 an
-    engine or service failed."""
+    Exit codes: 0 nothing to do (already synced), 1 synced (review the commit; files that could not be
+    synced are listed as blocked), 2 bad input (also uncommitted changes in the edition), 3 an engine or
+    service failed."""
     if not edition.is_dir():
         fail(f"{edition}: not a folder")
     book = book_config(config if config else (edition / "amts.toml" if (edition / "amts.toml").is_file() else None),
@@ -70,7 +83,7 @@ def update(
     state_path = edition / STATE_NAME
     if (push or open_pr) and not branch:
         fail("--push and --open-pr need --branch (the pull request's branch)")
-    start_branch = current_branch(edition) or "main"
+    start_branch = current_branch(edition)
     if init is not None:
         language = tgt or (book.tgt[0] if book.tgt else "")  # recorded: later updates need no --tgt
         state = init_state(edition, source, init, url or settings.get("source_url", ""), state_path,
@@ -90,28 +103,42 @@ def update(
     engine_name = setup.engine_for(tgt_lang)
     translator = build_translator(setup, tgt_lang, memory_optional=True, warn=out.warning)
     plan = _plan_branch(edition, push, branch)
+    skipped_paths = [_edition_path(edition, path) for path in [*settings.get("skip", []), *(skip or [])]]
+    committing = bool(commit or branch)
     try:
         with use_dialect(chosen):  # whether $ starts math, in every file synced
             result = update_edition(
                 edition, source, translator, src=src_lang, tgt=tgt_lang, engine=engine_name,
                 to=to or settings.get("ref", "HEAD"), state_path=state_path,
                 report_path=report or settings.get("report") or edition / DEFAULT_REPORT,
-                origin_suffix=settings.get("origin_suffix", "_origin"),
-                progress=lambda label: out.info(f"syncing {label}"))
+                origin_suffix=settings.get("origin_suffix", "_origin"), skip=skipped_paths,
+                allow_dirty=allow_dirty, keep_journal=committing, progress=lambda label: out.info(f"syncing {label}"))
     finally:
         if translator.engine is not None:
             translator.engine.close()
-    if (commit or branch) and result.outcome is not Outcome.UP_TO_DATE:
+    if result.resumed:
+        out.info(f"completed an interrupted update to {result.new_commit[:12]} (its journal in {Journal(edition).work})")
+    if committing and result.outcome is not Outcome.UP_TO_DATE:
         commit_hash = commit_update(edition, result, state_path, branch=branch or "")
         out.info(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), commit=commit_hash)
+        if branch and branch != start_branch:
+            out.info(f"the edition's checkout is now on branch {branch} (it was on {start_branch or 'a detached HEAD'}"
+                     f"; `git switch {start_branch or '-'}` goes back)", branch=branch)
         if plan is not None and only_timestamp_changed(edition, plan):
             out.info(f"{push}/{branch} already holds this sync (only synced_at would change): nothing pushed")
         elif plan is not None:
             publish_branch(edition, plan)
         if open_pr:
-            pull = _open_pull_request(edition, result, branch or current_branch(edition), base or start_branch)
+            pull = _open_pull_request(edition, result, branch or current_branch(edition), base or start_branch or "main")
             out.info(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
                      number=pull.number, url=pull.url)
+    if committing:
+        Journal(edition).close()
+    _say_outcome(result)
+
+
+def _say_outcome(result: UpdateResult) -> None:
+    """What was translated, not synced and blocked, the report, the summary line; then exit with the outcome's code."""
     for name in result.new:
         out.info(f"new section translated: {name}", new=name)
     for line in result.skipped:
@@ -119,8 +146,11 @@ def update(
     if result.report_path is not None:
         out.info(f"report: {result.report_path} (summary: {markdown_path(result.report_path)})")
         out.written(result.report_path)
+    for entry in result.blocked:
+        out.warning(f"{entry['file']}:{entry['line']}: not synced, its translation kept: {entry['reason']}",
+                    label="blocked")
     out.summary(result.summary_line(), outcome=str(result.outcome), commit=result.new_commit,
-                words_to_review=result.report.words_to_review if result.report else 0)
+                words_to_review=result.words_to_review, blocked=len(result.blocked))
     raise typer.Exit(EXIT_CODES[result.outcome])
 
 
@@ -134,6 +164,15 @@ def _plan_branch(edition: Path, remote: str | None, branch: str | None) -> Branc
         out.info(plan.describe())
         start_on_tip(edition, plan)
     return plan
+
+
+def _edition_path(edition: Path, given: str) -> str:
+    """A --skip path as the edition names it: relative to the edition when it is a path from here into it."""
+    here = Path(given).resolve()
+    root = edition.resolve()
+    if Path(given).exists() and here.is_relative_to(root):
+        return here.relative_to(root).as_posix()
+    return given.removeprefix("./")
 
 
 def _open_pull_request(edition: Path, result, branch: str, base: str):  # noqa: ANN001, ANN202

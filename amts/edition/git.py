@@ -130,6 +130,16 @@ def git(edition: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+def dirty_files(edition: Path) -> list[str]:
+    """Tracked files under ``edition`` with uncommitted changes (staged or not), as git names them (from the
+    repository's root); none when the edition is not in a git repository."""
+    done = subprocess.run(["git", "-C", str(edition), "status", "--porcelain", "--untracked-files=no", "--", "."],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return []
+    return [line[3:] for line in done.stdout.splitlines() if line.strip()]
+
+
 def current_branch(edition: Path) -> str:
     """The checked-out branch of the edition's repository ('' when detached)."""
     return subprocess.run(["git", "-C", str(edition), "symbolic-ref", "--quiet", "--short", "HEAD"],

@@ -124,9 +124,14 @@ def pull_request_body(data: dict, *, web_url: str, repository: str, branch: str,
     share = f" ({100 * data.get('words_to_review', 0) / full:.1f}%)" if full else ""
     lines.append(f"**Words to review: {data.get('words_to_review', 0)}** of the {full} a full re-translation "
                  f"would need{share}. Engine: `{data.get('engine', '')}`, {data.get('engine_calls', 0)} call(s).")
+    blocked = data.get("blocked", [])
+    base = f"{web_url.rstrip('/')}/{repository}/blob/{quote(branch, safe='/')}"
+    if blocked:
+        lines += ["", f"### Blocked: not synced, old translation kept ({len(blocked)})", ""]
+        lines += [f"- [{b['file']}:{b['line']}]({base}/{quote(b['file'])}#L{b['line']}) {b['reason']}"
+                  for b in blocked[:limit]]
     items = [(entry["output"], segment) for entry in data.get("files", []) for segment in entry.get("segments", [])
              if segment.get("needs_review")]
-    base = f"{web_url.rstrip('/')}/{repository}/blob/{quote(branch, safe='/')}"
     if items:
         lines += ["", f"### To review ({min(limit, len(items))} of {len(items)})", ""]
         for output, segment in items[:limit]:

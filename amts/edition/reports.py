@@ -31,6 +31,12 @@ def report_paths(report: Path, jobs: list[Job]) -> tuple[Path, Path]:
 def write_report(path: Path, data: dict, appendix: str = "") -> Path:
     """Write the JSON report ``data`` to ``path`` and its summary (plus ``appendix``) beside it; the summary's path."""
     summary = markdown_path(path)
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-    atomic_write_text(summary, to_markdown(data) + appendix)
+    report, readable = report_texts(data, appendix)
+    atomic_write_text(path, report)
+    atomic_write_text(summary, readable)
     return summary
+
+
+def report_texts(data: dict, appendix: str = "") -> tuple[str, str]:
+    """The JSON report's text and its Markdown summary's (plus ``appendix``)."""
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n", to_markdown(data) + appendix

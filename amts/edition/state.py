@@ -75,6 +75,11 @@ def read_state(path: Path) -> EditionState | None:
 
 def write_state(path: Path, state: EditionState) -> None:
     """Write the state file atomically (a crash leaves the previous state, never half a file)."""
+    atomic_write_text(path, state_text(state))
+
+
+def state_text(state: EditionState) -> str:
+    """The state file's text."""
     lines = ["# Written by `amts update`: the source commit this edition is synced to.",
              "# Change it by hand only to re-base the edition on another commit.", "[source]"]
     for key in ("url", "commit", "synced_at", "report"):
@@ -83,4 +88,4 @@ def write_state(path: Path, state: EditionState) -> None:
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")  # a JSON string is a TOML string
     if state.language:
         lines += ["[edition]", f"language = {json.dumps(state.language)}"]
-    atomic_write_text(path, "\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
