@@ -119,22 +119,29 @@ def update(
     if result.resumed:
         out.info(f"completed an interrupted update to {result.new_commit[:12]} (its journal in {Journal(edition).work})")
     if committing and result.outcome is not Outcome.UP_TO_DATE:
-        commit_hash = commit_update(edition, result, state_path, branch=branch or "")
-        out.info(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), commit=commit_hash)
-        if branch and branch != start_branch:
-            out.info(f"the edition's checkout is now on branch {branch} (it was on {start_branch or 'a detached HEAD'}"
-                     f"; `git switch {start_branch or '-'}` goes back)", branch=branch)
-        if plan is not None and only_timestamp_changed(edition, plan):
-            out.info(f"{push}/{branch} already holds this sync (only synced_at would change): nothing pushed")
-        elif plan is not None:
-            publish_branch(edition, plan)
-        if open_pr:
-            pull = _open_pull_request(edition, result, branch or current_branch(edition), base or start_branch or "main")
-            out.info(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
-                     number=pull.number, url=pull.url)
+        _commit_and_publish(edition, result, state_path, branch, start_branch, plan, open_pr=open_pr,
+                            base=base or start_branch or "main")
     if committing:
         Journal(edition).close()
     _say_outcome(result)
+
+
+def _commit_and_publish(edition: Path, result: UpdateResult, state_path: Path, branch: str | None, start_branch: str,
+                        plan: BranchPlan | None, *, open_pr: bool, base: str) -> None:
+    """Commit the update (on ``branch``), push it as ``plan`` says and open or update its pull request."""
+    commit_hash = commit_update(edition, result, state_path, branch=branch or "")
+    out.info(f"committed {commit_hash[:12]}" + (f" on {branch}" if branch else ""), commit=commit_hash)
+    if branch and branch != start_branch:
+        out.info(f"the edition's checkout is now on branch {branch} (it was on {start_branch or 'a detached HEAD'}"
+                 f"; `git switch {start_branch or '-'}` goes back)", branch=branch)
+    if plan is not None and only_timestamp_changed(edition, plan):
+        out.info(f"{plan.remote}/{plan.branch} already holds this sync (only synced_at would change): nothing pushed")
+    elif plan is not None:
+        publish_branch(edition, plan)
+    if open_pr:
+        pull = _open_pull_request(edition, result, branch or current_branch(edition), base)
+        out.info(f"pull request #{pull.number} {'opened' if pull.created else 'updated'} {pull.url}",
+                 number=pull.number, url=pull.url)
 
 
 def _say_outcome(result: UpdateResult) -> None:
