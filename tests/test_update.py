@@ -300,12 +300,11 @@ def test_pull_request_body_lists_the_first_items_and_fits_github_limits() -> Non
 def test_commit_leaves_out_a_removed_file_git_never_tracked(books: dict) -> None:
     """An interrupted run may leave an untracked file a later update removes: the commit is made without it."""
     from amts.edition.update import Outcome, UpdateResult, commit_update
-    from amts.sync.report import SyncReport
 
     zh = books["zh"]
     write_state(zh / "amts-state.toml", EditionState(books["first"]))
     (zh / "chapter" / "intro.md").write_text(INTRO_ZH + "\n更多。\n", encoding="utf-8")
-    result = UpdateResult(Outcome.SYNCED, books["first"], books["second"], SyncReport("en", "zh", "memory"),
+    result = UpdateResult(Outcome.SYNCED, books["first"], books["second"],
                           changed=["chapter/intro.md", "chapter/left-by-a-killed-run.md"])
     commit_update(zh, result, zh / "amts-state.toml")
     assert git(zh, "status", "--porcelain") == ""

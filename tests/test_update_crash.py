@@ -111,7 +111,8 @@ def test_an_update_killed_at_any_write_then_run_again_gives_the_clean_result(boo
 
 def test_a_file_with_an_unclosed_code_span_is_blocked_and_the_rest_committed(book: dict) -> None:
     broken = book["zh"] / BROKEN
-    lines = broken.read_text(encoding="utf-8").splitlines(keepends=True)
+    original = broken.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
     number = next(n for n, line in enumerate(lines, 1) if line.count("`") == 2 and not line.startswith(":"))
     lines[number - 1] = lines[number - 1].replace("`", "", 1)
     before = "".join(lines)
@@ -128,6 +129,17 @@ def test_a_file_with_an_unclosed_code_span_is_blocked_and_the_rest_committed(boo
     assert f"{BROKEN}:{number}" in report
     assert git(book["zh"], "status", "--porcelain") == ""
     no_staging_left(book)
+    # the state moved on, but remembers the file is behind: once fixed, the next update takes it up
+    origin = git(book["en"], "rev-parse", "HEAD~1")
+    assert f'[behind]\n"{BROKEN}" = "{origin}"' in (book["zh"] / "amts-state.toml").read_text(encoding="utf-8")
+    broken.write_text(original, encoding="utf-8")
+    git(book["zh"], "commit", "-q", "-a", "-m", "fixed")
+    again = update(book, "--commit")
+    assert again.returncode == 1, again.stderr
+    assert git(book["zh"], "diff", "--name-only", "HEAD~1", "HEAD", "--", "*.md").splitlines() == [
+        ".amts/update-report.md", BROKEN]
+    assert "[behind]" not in (book["zh"] / "amts-state.toml").read_text(encoding="utf-8")
+    assert update(book).returncode == 0
 
 
 def test_a_skipped_file_keeps_its_text_and_is_listed(book: dict) -> None:

@@ -14,15 +14,19 @@ comments). It is small, plain TOML, written atomically, and meant to be read in 
     [edition]
     language = "zh"
 
+    [behind]                      # files an update blocked or skipped: the source commit each still matches
+    "chapter/x.md" = "89abcdef0123456789abcdef0123456789abcdef"
+
 ``language`` is the edition's language, recorded by ``amts update --init`` so that later updates need
-no ``--tgt`` (``amts.toml`` and ``--tgt`` still win).
+no ``--tgt`` (``amts.toml`` and ``--tgt`` still win). ``[behind]`` lets the next update take those files
+up again from the commit their translation matches, though the edition as a whole moved on.
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,11 +49,13 @@ class EditionState:
     synced_at: str = ""
     report: str = ""
     language: str = ""  # the edition's language (BCP 47)
+    behind: dict[str, str] = field(default_factory=dict)  # file -> the older source commit its translation matches
 
-    def advanced(self, commit: str, report: str = "") -> EditionState:
-        """The state after syncing to ``commit`` now."""
+    def advanced(self, commit: str, report: str = "", behind: dict[str, str] | None = None) -> EditionState:
+        """The state after syncing to ``commit`` now (``behind``: the files left at an older commit)."""
         now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        return EditionState(commit, self.url, now, report or self.report, self.language)
+        return EditionState(commit, self.url, now, report or self.report, self.language,
+                            self.behind if behind is None else behind)
 
 
 def read_state(path: Path) -> EditionState | None:
@@ -69,8 +75,11 @@ def read_state(path: Path) -> EditionState | None:
     edition = data.get("edition", {})
     if not isinstance(edition, dict) or not isinstance(edition.get("language", ""), str):
         raise StateError(f"{path}: [edition] language must be a language tag, e.g. language = \"zh\"")
+    behind = data.get("behind", {})
+    if not isinstance(behind, dict) or not all(isinstance(v, str) and v for v in behind.values()):
+        raise StateError(f"{path}: [behind] maps files to source commits, e.g. \"chapter/x.md\" = \"0123abcd...\"")
     return EditionState(source["commit"], str(source.get("url", "")), str(source.get("synced_at", "")),
-                        str(source.get("report", "")), edition.get("language", ""))
+                        str(source.get("report", "")), edition.get("language", ""), dict(behind))
 
 
 def write_state(path: Path, state: EditionState) -> None:
@@ -88,4 +97,7 @@ def state_text(state: EditionState) -> str:
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")  # a JSON string is a TOML string
     if state.language:
         lines += ["[edition]", f"language = {json.dumps(state.language)}"]
+    if state.behind:
+        lines += ["[behind]", *(f"{json.dumps(name, ensure_ascii=False)} = {json.dumps(commit)}"
+                                for name, commit in sorted(state.behind.items()))]
     return "\n".join(lines) + "\n"

@@ -117,7 +117,7 @@ def update_edition(
                          "commit the edition is translated from")
     new_commit = resolve_commit(source_repo, to)
     old_commit = resolve_commit(source_repo, state.commit)
-    if new_commit == old_commit:
+    if new_commit == old_commit and not state.behind:
         journal.close()  # what a run killed before its journal staged
         return UpdateResult(Outcome.UP_TO_DATE, old_commit, new_commit)
     dirty = [] if allow_dirty else dirty_files(edition)
@@ -147,7 +147,8 @@ def _plan(edition: Path, source_repo: Path, translator: AdaptiveTranslator | Non
     into the edition."""
     old_commit, new_commit = commits
     report = SyncReport(src, tgt, engine)
-    jobs, added, skipped = _jobs(source_repo, commits, edition, staging, origin_suffix, skip)
+    jobs, added, skipped, skipped_files = _jobs(source_repo, commits, edition, staging, origin_suffix, skip,
+                                                state.behind)
     run_jobs(jobs, translator, report, state=None, setup=engine, progress=progress)
     writes = _planned_writes(edition, staging, jobs, report, origin_suffix,
                              lambda rel: git_show(source_repo, new_commit, rel) is None,
@@ -157,11 +158,14 @@ def _plan(edition: Path, source_repo: Path, translator: AdaptiveTranslator | Non
     data = report.to_json()
     for entry in data["blocked"]:  # named as the edition names its files, like every output
         entry["file"] = _relative(edition, Path(entry["file"]))
+    behind = {name: state.behind.get(name, old_commit)  # taken up again by the next update
+              for name in sorted(skipped_files | {entry.output for entry in report.files if entry.blocked})}
     data["update"] = {"source": state.url or str(source_repo), "from": old_commit, "to": new_commit,
-                      "changed": changed, "new": new, "skipped": skipped}
+                      "changed": changed, "new": new, "skipped": skipped, "behind": behind}
     report_json, summary = report_texts(data, _skipped_markdown(old_commit, new_commit, skipped, new))
+    advanced = state.advanced(new_commit, _relative(edition, report_path), behind)
     writes += [planned(edition, report_path, report_json), planned(edition, markdown_path(report_path), summary),
-               planned(edition, state_path, state_text(state.advanced(new_commit, _relative(edition, report_path))))]
+               planned(edition, state_path, state_text(advanced))]
     review = bool(report.blocked) or any(segment["needs_review"] for entry in data["files"] for segment in entry["segments"])
     return writes, UpdateResult(Outcome.REVIEW if review else Outcome.SYNCED, old_commit, new_commit, changed,
                                 skipped, report_path, new, report.summary_line(), report.words_to_review,
@@ -175,11 +179,14 @@ def _relative(edition: Path, path: Path) -> str:
 
 
 def _jobs(source_repo: Path, commits: tuple[str, str], edition: Path, staging: Path, origin_suffix: str,
-          skip: Collection[str]) -> tuple[list[Job], list[Job], list[str]]:
-    """The sync jobs (changed and new sections), the new sections' among them, and the "not synced" lines."""
+          skip: Collection[str], behind: dict[str, str]) -> tuple[list[Job], list[Job], list[str], set[str]]:
+    """The sync jobs (changed and new sections), the new sections' among them, the "not synced" lines and
+    the files skipped. A file left ``behind`` by an earlier update is synced from the commit it matches."""
     old_commit, new_commit = commits
     found, skipped = git_jobs(source_repo, old_commit, new_commit, edition, staging, origin_suffix)
+    found += _behind_jobs(source_repo, new_commit, edition, staging, behind, found)
     jobs = []
+    skipped_files: set[str] = set()
     for job in found:
         rel = Path(job.output).relative_to(staging).as_posix()
         olds = [old["old"] for old in (job.moved_from or {}).get("olds", [])]
@@ -187,6 +194,7 @@ def _jobs(source_repo: Path, commits: tuple[str, str], edition: Path, staging: P
             skipped.append(f"{job.label}: {rel} exists already; not overwritten")
         elif _skipped_by(skip, [rel, *olds]):
             skipped.append(f"{job.label}: skipped (--skip or [update] skip); its translation kept as it is")
+            skipped_files.add(rel)
         else:
             jobs.append(job)
     written = {Path(job.output).relative_to(staging).as_posix() for job in jobs}
@@ -196,7 +204,24 @@ def _jobs(source_repo: Path, commits: tuple[str, str], edition: Path, staging: P
             skipped.append(f"{job.label}: new in the source, skipped (--skip or [update] skip); not translated")
         else:
             added.append(job)
-    return jobs + added, added, skipped
+    return jobs + added, added, skipped, skipped_files
+
+
+def _behind_jobs(source_repo: Path, new_commit: str, edition: Path, staging: Path, behind: dict[str, str],
+                 found: list[Job]) -> list[Job]:
+    """Jobs for the files an earlier update left behind (blocked, skipped), from the commit each matches;
+    the job of such a file the source changed again starts from there too (its old source replaced)."""
+    by_output = {Path(job.output).relative_to(staging).as_posix(): job for job in found if not job.moved_from}
+    jobs = []
+    for name, commit in sorted(behind.items()):
+        old, new = git_show(source_repo, commit, name), git_show(source_repo, new_commit, name)
+        if old is None or new is None or not (edition / name).is_file():
+            continue  # gone from the source since, or from the edition: nothing to take up
+        if name in by_output:
+            by_output[name].old_source, by_output[name].old_source_name = old, f"{commit}:{name}"
+        elif old != new:
+            jobs.append(Job(name, old, new, f"{commit}:{name}", f"{new_commit}:{name}", edition / name, staging / name))
+    return jobs
 
 
 def _skipped_by(patterns: Collection[str], paths: Iterable[str]) -> bool:
