@@ -188,3 +188,26 @@ def test_job_with_a_lost_document_and_one_line_failures(
     late = amts(*job_args(book, tmp_path / "out3"), check=False)
     assert late.returncode == 2 and "ExpiredTokenException" in late.stderr
     assert len(JobStore(store).jobs()) == 1  # the refused job was never recorded
+
+
+def test_dry_run_prices_each_pair_in_both_modes(store: Path, tmp_path: Path) -> None:
+    """With parallel data fewer characters are sent but at the Active Custom Translation rate: the dry
+    run shows both costs, from the dated price table, which the book's amts.toml can override."""
+    for lang, pairs in PAIRS.items():
+        write_pairs(pairs, tmp_path / f"{lang}.csv")
+        amts("pd", "create", f"d2l-en-{lang}", "--file", str(tmp_path / f"{lang}.csv"))
+    book = make_book(tmp_path / "book")
+    dry = amts(*job_args(book, tmp_path / "out", "--dry-run"))
+    # zh: 68 characters with parallel data; without it 120: the 2 sentences the memory answered (52) are sent too
+    assert "en->zh: 68 characters to be billed" in dry.stderr
+    assert ("en->zh: estimated USD 0.0041 with parallel data (Active Custom Translation rate), "
+            "USD 0.0018 standard (120 characters, no parallel data); prices of 2026-12-04") in dry.stderr
+    (book / "amts.toml").write_text(
+        "[engine.aws-batch]\nprices = { standard = 1000000.0, active_custom_translation = 2000000.0 }\n",
+        encoding="utf-8",
+    )
+    priced = amts(*job_args(book, tmp_path / "out", "--dry-run"))
+    assert "en->es: estimated USD 136.00 with parallel data (Active Custom Translation rate), USD 120.00 standard" in priced.stderr
+    (book / "amts.toml").write_text("[engine.aws-batch]\nprices = { premium = 1.0 }\n", encoding="utf-8")
+    bad = amts(*job_args(book, tmp_path / "out", "--dry-run"), check=False)
+    assert bad.returncode == 2 and "prices: unknown mode 'premium'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

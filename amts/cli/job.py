@@ -6,7 +6,7 @@ import json
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -200,11 +200,25 @@ def _print_billing(spec: JobSpec, store_path: Path) -> None:
             f"{spec.src}->{found.lang}: {found.characters:,} characters to be billed "
             f"({found.sentences:,} sentence(s) in {found.documents:,} document(s){steering})",
             lang=found.lang, characters=found.characters, sentences=found.sentences, documents=found.documents,
+            costs=found.costs,
         )
+        say.info(f"{spec.src}->{found.lang}: {_costs_line(found)}", lang=found.lang, costs=found.costs)
     say.summary(
         f"total: {total:,} characters billed by Amazon Translate (sentences with an exact memory match are not sent; "
         "jobs with parallel data are billed at the Active Custom Translation rate)"
     )
+
+
+def _costs_line(found: Any) -> str:
+    """The estimated cost of one pair in each mode it can run in, with the price table's date."""
+    from amts.engines.aws_prices import PRICES_DATE, usd
+
+    standard = f"{usd(found.costs['standard'])} standard ({found.standard_characters:,} characters, no parallel data)"
+    dated = f"prices of {PRICES_DATE}, override with [engine.aws-batch] prices in amts.toml"
+    if "active_custom_translation" not in found.costs:
+        return f"estimated {standard}; {dated}"
+    active = usd(found.costs["active_custom_translation"])
+    return f"estimated {active} with parallel data (Active Custom Translation rate), {standard}; {dated}"
 
 
 def status(

@@ -31,6 +31,7 @@ from amts.engines.aws import (
 from amts.engines.aws_html import from_html_document, to_html_document
 from amts.engines.aws_languages import amazon_code, amazon_codes
 from amts.engines.aws_parallel import as_engine_error, check_bucket_region, engine_error, split_s3_uri
+from amts.engines.aws_prices import PRICES_OPTION
 from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
 from amts.engines.retry import RetryPolicy
 from amts.fileio import atomic_write_bytes
@@ -467,7 +468,7 @@ class AwsBatchEngine(Engine):
                 "aws-batch needs bucket (or s3_uri) and role_arn: options, or AMTS_AWS_S3_URI (or AMTS_AWS_BUCKET) "
                 "and AMTS_AWS_ROLE_ARN"
             )
-        for key in LOCATION_OPTIONS:
+        for key in (*LOCATION_OPTIONS, PRICES_OPTION):  # where files go and what it costs: not the job's
             options.pop(key, None)
         self.job = AwsBatchJob(bucket=bucket, role_arn=role_arn, prefix=prefix, **options)
 

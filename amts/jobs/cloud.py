@@ -23,7 +23,7 @@ import contextvars
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,45 +109,66 @@ def preflight(spec: JobSpec, store_path: Path | str) -> None:
 
 @dataclass
 class Estimate:
-    """What one language pair will send: the characters Amazon bills."""
+    """What one language pair will send: the characters Amazon bills, and what they cost.
+
+    With parallel data the job is billed at the Active Custom Translation rate; ``standard_characters``
+    is what the pair would send without it (the memory then answers nothing), at the standard rate.
+    """
 
     lang: str
     documents: int
     sentences: int
     characters: int
     parallel_data: list[str]
+    standard_characters: int = 0
+    costs: dict[str, float] = field(default_factory=dict)  # mode -> USD
 
 
 def estimate(spec: JobSpec, store_path: Path | str) -> list[Estimate]:
-    """Per target language, the documents, sentences and characters that will be sent (and billed)."""
-    from amts.adapt.batch import sentences_to_send
+    """Per target language, the documents, sentences and characters that will be sent (and billed),
+    and their cost in each mode from the price table (:mod:`amts.engines.aws_prices`)."""
     from amts.adapt.setup import load_memory
     from amts.engines.aws_languages import amazon_codes
+    from amts.engines.aws_prices import PRICES_OPTION, cost, price_table
 
     amazon_codes(spec.src, *spec.tgts)
-    source = open_location(spec.input, spec.endpoint_url)
-    documents, _ = source.documents()
-    texts = {}
-    for relative, _size in documents:
-        try:
-            texts[relative] = source.read_text(relative)
-        except Exception:  # noqa: BLE001 - an unreadable document fails as a task, and costs nothing
-            continue
+    prices = price_table(spec.engine_options.get(PRICES_OPTION))
+    texts = _readable_texts(spec)
     found = []
     for lang in spec.tgts:
-        memory = load_memory(spec.setup(store_path), lang)
-        with use_dialect(spec.markdown_dialect()):  # what is prose, and so sent, depends on it
-            sent = [sentences_to_send(text, spec.src, lang, memory) for text in texts.values()]
+        names = parallel_data_for(spec, store_path, lang)
+        sent = _sentences(spec, texts, lang, load_memory(spec.setup(store_path), lang))
         found.append(
-            Estimate(
-                lang,
-                sum(1 for s in sent if s),
-                sum(len(s) for s in sent),
-                sum(len(x) for s in sent for x in s),
-                parallel_data_for(spec, store_path, lang),
+            Estimate(lang, sum(1 for s in sent if s), sum(len(s) for s in sent),
+                     sum(len(x) for s in sent for x in s), names)
+        )  # fmt: skip
+        bare = _sentences(spec, texts, lang, None) if names else sent
+        found[-1].standard_characters = sum(len(x) for s in bare for x in s)
+        found[-1].costs["standard"] = cost(found[-1].standard_characters, "standard", prices)
+        if names:
+            found[-1].costs["active_custom_translation"] = cost(
+                found[-1].characters, "active_custom_translation", prices
             )
-        )
     return found
+
+
+def _readable_texts(spec: JobSpec) -> list[str]:
+    source = open_location(spec.input, spec.endpoint_url)
+    documents, _ = source.documents()
+    texts = []
+    for relative, _size in documents:
+        try:
+            texts.append(source.read_text(relative))
+        except Exception:  # noqa: BLE001 - an unreadable document fails as a task, and costs nothing
+            continue
+    return texts
+
+
+def _sentences(spec: JobSpec, texts: list[str], lang: str, memory: Any) -> list[list[str]]:
+    from amts.adapt.batch import sentences_to_send
+
+    with use_dialect(spec.markdown_dialect()):  # what is prose, and so sent, depends on it
+        return [sentences_to_send(text, spec.src, lang, memory) for text in texts]
 
 
 #: the environment variable naming a point where the worker kills itself (crash tests only)
