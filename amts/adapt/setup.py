@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from amts.adapt.glossary import Glossary
 from amts.adapt.pipeline import AdaptiveTranslator
 from amts.document.dialects import Dialect, choose_dialect
-from amts.engines import Engine, engine_class, engine_names, get_engine
+from amts.engines import ENGINES, Engine, EngineError, engine_class, engine_names, get_engine
 from amts.errors import InputError
 from amts.home import store_path
 from amts.languages import same_language
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 
 MEMORY_ENGINE = "memory"
 """Not an engine: memory and glossary only; the rest stays in the source language and is reported."""
+
+AUTO_ENGINE = "auto"
+"""Not an engine: the best engine installed on this machine for the pair (:func:`choose_engine`)."""
 
 #: attributes naming the model an engine loaded: a new model must not reuse old cached outputs
 _MODEL_ATTRIBUTES = ("model_dir", "model_path", "model", "model_name")
@@ -96,7 +100,7 @@ class TranslationSetup:
         store: Path | None = None,
         examples: int | None = None,
         dialect: str | None = None,
-        default_engine: str = "pseudo",
+        default_engine: str = AUTO_ENGINE,
     ) -> TranslationSetup:
         """The book's settings with the command line's options on top (an option given wins).
 
@@ -231,6 +235,51 @@ def load_engine(setup: TranslationSetup, tgt: str) -> Engine | None:
     return engine
 
 
+def choose_engine(setup: TranslationSetup, tgt: str) -> tuple[str, Engine]:
+    """The best engine installed here for ``setup.src`` -> ``tgt`` when nobody named one.
+
+    Offline engines only (no network, no account, no test engine), in the table's order with engines
+    whose every output needs review (a small local LLM) last; the first that starts and supports the
+    pair. None: :class:`SetupError` in one line saying what to install or configure."""
+    offline = [(name, cls) for name, cls in ((name, engine_class(name)) for name in ENGINES)
+               if not cls.needs_network and not cls.for_tests]
+    tried = []
+    for name, _cls in sorted(offline, key=lambda item: (item[1].always_review, item[1].slow)):
+        with _stderr_silenced():  # probing prints nothing (llama.cpp logs while it loads and frees a model)
+            try:
+                engine = get_engine(name, **setup.options_for(name))
+            except (EngineError, TypeError) as error:
+                tried.append(f"{name}: {str(error).split(':', 1)[-1].strip()}")
+                continue
+            if engine.supports(setup.src, tgt):
+                return name, engine
+            engine.close()
+        tried.append(f"{name}: no model for {setup.src}->{tgt}")
+    raise SetupError(
+        f"no installed engine translates {setup.src}->{tgt} ({'; '.join(tried)}): run `make models` (offline models) "
+        f"or `make system` (apertium, en<->es), or name an engine: --engine NAME or [engines] {tgt} = \"openai\" in "
+        f"amts.toml (--engine memory: only the memory, the rest stays in {setup.src})")
+
+
+@contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Standard error dropped inside, Python's and file descriptor 2 (what native libraries write)."""
+    import io
+    import os
+    import sys
+    from contextlib import redirect_stderr
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null, redirect_stderr(io.StringIO()):
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def load_memory(setup: TranslationSetup, tgt: str, *, warn: Warn | None = None) -> TranslationMemory | None:
     """The memory of the setup's parallel data into ``tgt`` (None without any): for callers that drive
     the adaptive layer themselves, e.g. the batch path (:mod:`amts.adapt.batch`)."""
@@ -251,7 +300,11 @@ def check_setup(setup: TranslationSetup, *, warn: Warn | None = None) -> None:
 def build_translators(setup: TranslationSetup, *, warn: Warn | None = None) -> dict[str, AdaptiveTranslator]:
     """One translator per target language; every resource is checked before any engine is loaded."""
     resources = _Resources.resolve(setup, warn or (lambda _message: None))
-    return {tgt: _build(setup, tgt, resources, _LOAD, False) for tgt in setup.targets}
+    chosen = {}
+    for tgt in setup.targets:  # "auto": the engine chosen is named in the setup (and so in summaries)
+        if setup.engine_for(tgt) == AUTO_ENGINE:
+            setup.engines[tgt], chosen[tgt] = choose_engine(setup, tgt)
+    return {tgt: _build(setup, tgt, resources, chosen.get(tgt, _LOAD), False) for tgt in setup.targets}
 
 
 def build_translator(

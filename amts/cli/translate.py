@@ -27,7 +27,8 @@ def translate(
         None, "--tgt", help="Target language; repeat for several (default: amts.toml)."
     ),
     engine: list[str] | None = typer.Option(
-        None, "--engine", help="Engine name, or LANG=NAME for one target language (repeat); default: amts.toml, else pseudo."
+        None, "--engine", help="Engine name, or LANG=NAME for one target language (repeat); default: amts.toml, else the best "
+        "engine installed for the pair (auto)."
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Output folder: <out>/<rel dir>/<tgt>.<name> (default: amts.toml)."
@@ -111,9 +112,11 @@ def translate(
                         say.written(target)
                     progress.advance(source.relative)
         kept = report_kept(guard)
-        say.summary(f"translated {len(files)} file(s) into {', '.join(tgt)}: {_summary(totals)} -> {out}{kept}"
+        used = {lang: setup.engine_for(lang) for lang in tgt}
+        engines = ", ".join(f"{lang} with {name}" for lang, name in used.items())
+        say.summary(f"translated {len(files)} file(s) into {engines}: {_summary(totals)} -> {out}{kept}"
                     f"{say.problems_note()}", files=len(files), written=written, kept=len(guard.kept),
-                    languages=list(tgt), sentences=totals, out=str(out))
+                    languages=list(tgt), engines=used, sentences=totals, out=str(out))
 
 
 def _add_counts(totals: dict[str, int], result: DocumentTranslation) -> None:
