@@ -107,7 +107,8 @@ def test_readme_using_it_block_runs_as_written(tmp_path: Path) -> None:
                 job_id = done.stdout.strip().splitlines()[-1]
             ran.append(part)
     assert len(ran) >= 13, ran
-    assert (tmp_path / "out" / "zh.tea.md").is_file() and (tmp_path / "out" / "es.tea.md").is_file()
+    assert (tmp_path / "out" / "zh.tea.md").is_file()
+    assert (tmp_path / "out" / "es.tea.md").is_file() or not llama_available()  # the first line, with make models
     assert (tmp_path / "zh.new.md").is_file() and (tmp_path / "r.json").is_file()
     assert (tmp_path / "d2l-zh-new" / "tea.md").is_file() and (tmp_path / "glossary.csv").is_file()
     assert (tmp_path / "BOOK-zh").is_dir()
