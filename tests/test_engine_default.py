@@ -59,6 +59,13 @@ def test_the_best_installed_engine_is_used_and_named(book: Path, tmp_path: Path)
     assert done.exit_code == 0, done.output
     assert "into es with apertium:" in done.stderr
     assert PSEUDO not in (tmp_path / "out" / "es.pooling.md").read_text(encoding="utf-8")
+    # the store's parallel data for the pair is the memory, first (named in the summary too)
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("en,es\nPooling,Agrupación de la prueba\n", encoding="utf-8")
+    assert amts("pd", "create", "mine-en-es", "--file", pairs).exit_code == 0
+    again = amts("translate", book, "--tgt", "es", "--out", tmp_path / "again")
+    assert again.exit_code == 0 and "into es with apertium (memory: mine-en-es): 1 reused from memory" in again.stderr
+    assert "# Agrupación de la prueba" in (tmp_path / "again" / "es.pooling.md").read_text(encoding="utf-8")
 
 
 def test_the_books_engine_and_an_engine_asked_for_are_named(book: Path, tmp_path: Path) -> None:

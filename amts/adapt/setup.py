@@ -299,6 +299,8 @@ def check_setup(setup: TranslationSetup, *, warn: Warn | None = None) -> None:
 
 def build_translators(setup: TranslationSetup, *, warn: Warn | None = None) -> dict[str, AdaptiveTranslator]:
     """One translator per target language; every resource is checked before any engine is loaded."""
+    if not setup.parallel_data and any(setup.engine_for(tgt) == AUTO_ENGINE for tgt in setup.targets):
+        setup.parallel_data = _store_parallel_data(setup)  # "auto": the memory the store has for the pairs too
     resources = _Resources.resolve(setup, warn or (lambda _message: None))
     chosen = {}
     for tgt in setup.targets:  # "auto": the engine chosen is named in the setup (and so in summaries)
@@ -373,6 +375,15 @@ def _served(setup: TranslationSetup, src: str, tgt: str) -> str | None:
     if not same_language(src, setup.src):
         return None
     return next((lang for lang in setup.targets if same_language(tgt, lang)), None)
+
+
+def _store_parallel_data(setup: TranslationSetup) -> list[str]:
+    """The store's parallel data for the setup's language pairs (none when there is no store yet)."""
+    if not setup.store_file.exists():
+        return []
+    from amts.memory import Store
+
+    return [info.name for info in Store(setup.store_file).list() if _served(setup, info.src_lang, info.tgt_lang)]
 
 
 def _parallel_data(setup: TranslationSetup, warn: Warn) -> dict[str, list[str]]:

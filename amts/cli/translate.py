@@ -113,7 +113,8 @@ def translate(
                     progress.advance(source.relative)
         kept = report_kept(guard)
         used = {lang: setup.engine_for(lang) for lang in tgt}
-        engines = ", ".join(f"{lang} with {name}" for lang, name in used.items())
+        memory = f" (memory: {', '.join(setup.parallel_data)})" if setup.parallel_data else ""
+        engines = ", ".join(f"{lang} with {name}" for lang, name in used.items()) + memory
         say.summary(f"translated {len(files)} file(s) into {engines}: {_summary(totals)} -> {out}{kept}"
                     f"{say.problems_note()}", files=len(files), written=written, kept=len(guard.kept),
                     languages=list(tgt), engines=used, sentences=totals, out=str(out))
