@@ -9,7 +9,7 @@ to the file. Options given on the command line always win over the file. Unknown
     src = "en"
     tgt = ["zh", "es"]
     out = "translations"
-    engine = "pseudo"              # default for every target language
+    engine = "llama"               # default for every target language (default: the best installed)
     parallel_data = "d2l-en-zh"    # a resource in the store (amts parallel-data ...)
     glossary = "glossary.csv"
     store = ".amts/amts.sqlite"
