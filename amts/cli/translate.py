@@ -77,14 +77,7 @@ def translate(
                      excluded=str(path / excluded))
         if not files:
             fail(f"{path}: no Markdown files found")
-        texts: dict[Path, str] = {}
-        for source in files:  # read everything first: bad input writes nothing
-            try:
-                texts[source.path] = read_markdown(source.path)
-                if source.path.suffix.lower() == ".ipynb":
-                    markdown_cells(texts[source.path])
-            except DocumentError as error:
-                fail(str(error) if str(source.path) in str(error) else f"{source.path}: {error}")
+        texts = _read_all(files)
         # every resource checked before anything is written; errors are one line (AmtsError)
         translators = build_translators(setup, warn=say.warning)
         for name in skipped:
@@ -118,6 +111,19 @@ def translate(
         say.summary(f"translated {len(files)} file(s) into {engines}: {_summary(totals)} -> {out}{kept}"
                     f"{say.problems_note()}", files=len(files), written=written, kept=len(guard.kept),
                     languages=list(tgt), engines=used, sentences=totals, out=str(out))
+
+
+def _read_all(files: list) -> dict[Path, str]:
+    """Every file's text, read before anything is written: bad input writes nothing."""
+    texts: dict[Path, str] = {}
+    for source in files:
+        try:
+            texts[source.path] = read_markdown(source.path)
+            if source.path.suffix.lower() == ".ipynb":
+                markdown_cells(texts[source.path])
+        except DocumentError as error:
+            fail(str(error) if str(source.path) in str(error) else f"{source.path}: {error}")
+    return texts
 
 
 def _add_counts(totals: dict[str, int], result: DocumentTranslation) -> None:
