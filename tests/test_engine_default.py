@@ -76,3 +76,15 @@ def test_the_books_engine_and_an_engine_asked_for_are_named(book: Path, tmp_path
                  "--out", tmp_path / "b")
     assert asked.exit_code == 0 and "into fi with pseudo, de with identity:" in asked.stderr, asked.output
     assert PSEUDO in (tmp_path / "b" / "fi.pooling.md").read_text(encoding="utf-8")
+
+
+def test_one_translator_with_auto_names_the_engine_it_chose() -> None:
+    """sync and update build one translator: ``--engine auto`` resolves there too."""
+    if not shutil.which("apertium"):
+        pytest.skip("apertium (Debian) not installed")
+    from amts.adapt.setup import build_translator
+
+    setup = TranslationSetup.from_config(BookConfig(), targets=["es"], engine="auto")
+    translator = build_translator(setup, "es")
+    assert setup.engine_for("es") == "apertium" and translator.engine is not None
+    translator.engine.close()

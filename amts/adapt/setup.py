@@ -320,6 +320,8 @@ def build_translator(
     without parallel data is allowed (sync: changed sentences are then reported untranslated).
     """
     resources = _Resources.resolve(setup, warn or (lambda _message: None))
+    if engine is None and setup.engine_for(tgt) == AUTO_ENGINE:  # e.g. sync --engine auto
+        setup.engines[tgt], engine = choose_engine(setup, tgt)
     return _build(setup, tgt, resources, _LOAD if engine is None else engine, memory_optional)
 
 
