@@ -84,3 +84,57 @@ def test_openai_engine_against_llama_cpp_server(llama_server: tuple[str, Path]) 
     for record in result.sentences:
         if record.outcome.status == "engine":
             assert record.outcome.target.strip()  # the schema forbids empty answers
+
+
+def _cached_answers(path: Path) -> int:
+    import sqlite3
+
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as db:
+        try:
+            return db.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+        except sqlite3.OperationalError:  # the run is creating it
+            return 0
+
+
+def test_translate_with_openai_killed_and_rerun_sends_only_what_was_never_answered(
+    llama_server: tuple[str, Path], d2l: Path, tmp_path: Path, store: Path,
+) -> None:
+    """One chat request per segment; the CLI is killed once 2 answers are in the segment cache: the rerun's
+    requests each bring a new answer (none already answered is sent again), and a third run sends none."""
+    import os
+    import signal
+
+    url, log = llama_server
+    book = tmp_path / "book"
+    book.mkdir()
+    lines = (d2l / "en-master" / "chapter_preliminaries" / "lookup-api.md").read_text(encoding="utf-8").splitlines()
+    (book / "lookup-api.md").write_text("\n".join(lines[:22]) + "\n", encoding="utf-8")
+    (book / "amts.toml").write_text(
+        '[book]\nsrc = "en"\ntgt = ["es"]\n\n[engine.openai]\n'
+        f'base_url = "{url}"\nmodel = "gemma-3-270m"\nbatch_size = 1\nconcurrency = 1\nmax_tokens = 48\n'
+        'json_mode = "schema"\nmax_examples = 0\nanswer_retries = 0\n', encoding="utf-8")
+    command = [sys.executable, "-m", "amts", "translate", str(book), "--engine", "openai", "--out", str(tmp_path / "out")]
+    env = {**os.environ, "COLUMNS": "200"}
+    cache = store.with_name("engine-cache.sqlite")
+
+    def served() -> int:
+        return log.read_text().count('"POST /v1/chat/completions HTTP/1.1" 200')
+
+    killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while _cached_answers(cache) < 2:
+        assert killed.poll() is None and time.monotonic() < deadline, "the run ended before it was killed"
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(30)
+    answered = _cached_answers(cache)
+    time.sleep(1)  # a request in flight at the kill is still answered by the server, to nobody
+    before = served()
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode in (0, 1), rerun.stderr  # 1: some sentences reported for review
+    sent = served() - before
+    assert sent > 0 and _cached_answers(cache) - answered == sent  # every request sent was one never answered
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == rerun.returncode and served() == before + sent  # all answered: nothing sent

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from amts.adapt import AdaptiveTranslator
 from amts.cli import app
 from amts.engines import Engine, Request
+from amts.engines.cache import CachedEngine
 from amts.engines.llama import LlamaEngine
 from amts.engines.quality import QualityCheck
-from amts.evaluate.cache import CachedEngine
 from amts.evaluate.experiment import run_experiment
 
 REPO = Path(__file__).resolve().parent.parent

@@ -119,6 +119,7 @@ class AdaptiveTranslator:
 
     def _with_engine(self, sources: list[str], src: str, tgt: str) -> list[Outcome]:
         assert self.engine is not None
+        self.engine.new_round()  # asking a request again below is its retry
         masked = [mask(s) for s in sources]
         requests = [self._request(s, m.text, src, tgt) for s, m in zip(sources, masked, strict=True)]
         raw = self._call(requests, src, tgt)

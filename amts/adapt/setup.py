@@ -28,6 +28,8 @@ from amts.adapt.glossary import Glossary
 from amts.adapt.pipeline import AdaptiveTranslator
 from amts.document.dialects import Dialect, choose_dialect
 from amts.engines import ENGINES, Engine, EngineError, engine_class, engine_names, get_engine
+from amts.engines.base import MODEL_ATTRIBUTES
+from amts.engines.cache import CachedEngine
 from amts.errors import InputError
 from amts.home import store_path
 from amts.languages import same_language
@@ -42,8 +44,8 @@ MEMORY_ENGINE = "memory"
 AUTO_ENGINE = "auto"
 """Not an engine: the best engine installed on this machine for the pair (:func:`choose_engine`)."""
 
-#: attributes naming the model an engine loaded: a new model must not reuse old cached outputs
-_MODEL_ATTRIBUTES = ("model_dir", "model_path", "model", "model_name")
+#: the segment cache of network engines, beside the store (amts.engines.cache)
+CACHE_FILE = "engine-cache.sqlite"
 
 Warn = Callable[[str], None]
 
@@ -86,6 +88,8 @@ class TranslationSetup:
     #: link-target prefixes the translation points at its own pages (``[book] own_links``): memory reuse
     #: keeps those, every other link target comes from the source (amts.document.links)
     own_links: tuple[str, ...] = ()
+    #: answers of network engines kept in the segment cache and never requested again (``--no-cache``: off)
+    cache: bool = True
 
     @classmethod
     def from_config(
@@ -101,6 +105,7 @@ class TranslationSetup:
         examples: int | None = None,
         dialect: str | None = None,
         default_engine: str = AUTO_ENGINE,
+        cache: bool = True,
     ) -> TranslationSetup:
         """The book's settings with the command line's options on top (an option given wins).
 
@@ -131,6 +136,7 @@ class TranslationSetup:
             dialect=dialect or book.dialect,
             dialect_from="--dialect" if dialect or book.path is None else str(book.path),
             own_links=tuple(book.own_links),
+            cache=cache,
         )
 
     def resolve_dialect(self, book: Path | None) -> Dialect:
@@ -153,6 +159,11 @@ class TranslationSetup:
     @property
     def store_file(self) -> Path:
         return store_path(self.store)
+
+    @property
+    def cache_file(self) -> Path:
+        """The segment cache of network engines, beside the store."""
+        return self.store_file.with_name(CACHE_FILE)
 
     def signature(self, tgt: str, engine: Engine | None = None) -> str:
         """Everything that can change an output into ``tgt``, as ``key:value|...`` (see the module doc).
@@ -198,7 +209,7 @@ class TranslationSetup:
 
 def engine_signature(engine: Engine, options: Mapping[str, object] | None = None) -> str:
     """The engine part of a signature: its name, options and the model it loaded (JSON)."""
-    model = {attr: str(getattr(engine, attr)) for attr in _MODEL_ATTRIBUTES if getattr(engine, attr, None)}
+    model = {attr: str(getattr(engine, attr)) for attr in MODEL_ATTRIBUTES if getattr(engine, attr, None)}
     return json.dumps([engine.name, dict(options or {}), model], sort_keys=True, default=str)
 
 
@@ -232,6 +243,8 @@ def load_engine(setup: TranslationSetup, tgt: str) -> Engine | None:
     if not engine.supports(setup.src, tgt):
         engine.close()
         raise SetupError(f"engine {name!r} cannot translate {setup.src}->{tgt}")
+    if engine.needs_network and setup.cache:  # an answer paid for is never asked again
+        return CachedEngine(engine, setup.cache_file)
     return engine
 
 

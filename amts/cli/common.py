@@ -28,6 +28,9 @@ ExamplesOption = Annotated[int | None, typer.Option(
 DialectOption = Annotated[str | None, typer.Option(
     "--dialect", help="Markdown dialect: d2lbook, gfm, mdbook, mkdocs or commonmark (default: amts.toml, else "
     "detected from the book's book.toml, mkdocs.yml or config.ini).")]
+NoCacheOption = Annotated[bool, typer.Option(
+    "--no-cache", help="Ask the network engine again for segments it already answered (default: answers kept in "
+    "the engine cache beside the store are reused, never requested twice).")]
 
 class CommandError(AmtsError):
     """A command cannot go on; printed as one line (see :func:`amts.cli.report_error`)."""

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from amts.adapt.setup import TranslationSetup, runs_as_job
-from amts.cli.common import DialectOption, ExamplesOption, GlossaryOption, fail, languages
+from amts.cli.common import DialectOption, ExamplesOption, GlossaryOption, NoCacheOption, fail, languages
 from amts.cli.console import out as say
 from amts.config import book_config
 from amts.home import store_path
@@ -134,6 +134,7 @@ def start(
     poll: float | None = typer.Option(None, "--poll", help="aws-batch: first seconds between status checks (default 10; grows to 120)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="aws-batch: print what would be sent and billed; start nothing."),
     store: Path = StoreOption,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Start a job and return at once; it runs in a background worker process.
 
@@ -144,7 +145,7 @@ def start(
     book = book_config(config, local)
     setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=engine, parallel_data=parallel_data,
                                          glossary=glossary, store=store, examples=examples, dialect=dialect,
-                                         default_engine="")
+                                         default_engine="", cache=not no_cache)
     chosen = setup.resolve_dialect(local)  # recorded in the job: every worker parses the same way
     say.detail(f"Markdown dialect: {chosen.describe()}")
     if setup.targets:

@@ -12,6 +12,7 @@ from amts.cli.common import (
     DialectOption,
     ExamplesOption,
     GlossaryOption,
+    NoCacheOption,
     ParallelDataOption,
     SrcOption,
     SyncEngineOption,
@@ -57,6 +58,7 @@ def sync(
     config: Annotated[Path | None, typer.Option("--config", help="Book settings (default: amts.toml here or in "
                                                 "the book folder).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite outputs edited by hand since amts wrote them.")] = False,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Sync a translation to a new source version: unchanged paragraphs are kept byte for byte,
     mechanical changes propagated, only changed sentences translated."""
@@ -81,6 +83,7 @@ def sync(
         fail("nothing to sync" + (f" ({len(skipped)} file(s) skipped)" if skipped else ""))
     book = new_source or source_repo or target_dir
     setup = _setup(config, book, src, tgt, engine, parallel_data, glossary, store, examples, dialect)
+    setup.cache = not no_cache
     chosen = setup.resolve_dialect(book)  # before the translator: the signature names it
     say.detail(f"Markdown dialect: {chosen.describe()}")
     setup.src, setup.targets = languages(setup.src, setup.targets[:1])

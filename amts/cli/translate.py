@@ -8,7 +8,7 @@ import typer
 
 from amts.adapt.documents import DocumentTranslation, translate_file
 from amts.adapt.setup import TranslationSetup, build_translators
-from amts.cli.common import engine_choice, engines_by_language, fail, languages, report_kept
+from amts.cli.common import NoCacheOption, engine_choice, engines_by_language, fail, languages, report_kept
 from amts.cli.console import out as say
 from amts.config import CONFIG_NAME, book_config
 from amts.document import DocumentError, read_markdown
@@ -48,13 +48,14 @@ def translate(
         None, "--dialect", help="Markdown dialect: d2lbook, gfm, mdbook, mkdocs or commonmark (default: amts.toml, else detected)."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite outputs edited by hand since amts wrote them."),
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Translate PATH; every code block, math, role and link target is kept exactly."""
     book = book_config(config, path)  # options not given on the command line come from the book's amts.toml
     every_language, per_language = engine_choice(engine or [])
     setup = TranslationSetup.from_config(book, src=src, targets=tgt, engine=every_language,
                                          parallel_data=parallel_data, glossary=glossary, store=store,
-                                         examples=examples, dialect=dialect)
+                                         examples=examples, dialect=dialect, cache=not no_cache)
     chosen = setup.resolve_dialect(path)
     say.detail(f"Markdown dialect: {chosen.describe()}")
     with use_dialect(chosen):  # math or not, for every file of the book

@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from amts.adapt.setup import MEMORY_ENGINE, TranslationSetup, build_translator
-from amts.cli.common import DialectOption, ParallelDataOption, SrcOption, SyncEngineOption, fail
+from amts.cli.common import (
+    DialectOption,
+    NoCacheOption,
+    ParallelDataOption,
+    SrcOption,
+    SyncEngineOption,
+    fail,
+)
 from amts.cli.console import out
 from amts.config import book_config
 from amts.document.dialects import use_dialect
@@ -66,6 +73,7 @@ def update(
                                                    "folder or glob; repeatable; also [update] skip).")] = None,
     allow_dirty: Annotated[bool, typer.Option("--allow-dirty", help="Update even when tracked files of the edition "
                                               "have uncommitted changes.")] = False,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Sync the whole edition from the source commit recorded in amts-state.toml to the newest one.
 
@@ -94,7 +102,7 @@ def update(
     recorded = read_state(state_path)
     setup = TranslationSetup.from_config(book, src=src, targets=tgt or (recorded.language if recorded else None) or None,
                                          engine=engine, parallel_data=parallel_data, store=store, dialect=dialect,
-                                         default_engine=MEMORY_ENGINE)
+                                         default_engine=MEMORY_ENGINE, cache=not no_cache)
     chosen = setup.resolve_dialect(Path(source))  # the source book's toolchain config
     out.detail(f"Markdown dialect: {chosen.describe()}")
     src_lang, tgt_lang = setup.src, (setup.targets[0] if setup.targets else None)

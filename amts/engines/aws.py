@@ -21,7 +21,7 @@ from typing import Any
 
 from amts.engines.aws_html import from_html, to_html
 from amts.engines.aws_languages import amazon_code, amazon_codes
-from amts.engines.base import Engine, EngineError, EngineUnavailable, Request
+from amts.engines.base import Engine, EngineError, EngineUnavailable, Request, Translation
 from amts.engines.pacing import Pacer, ordered_map
 from amts.engines.retry import RetryPolicy, call_with_retry, parse_retry_after
 from amts.errors import InputError
@@ -243,6 +243,7 @@ class AwsTranslateEngine(Engine):
     package = "boto3"
     needs_network = True
     batch_size = 64
+    output_options = ("endpoint", "terminology", "settings")
 
     def __init__(
         self,
@@ -270,6 +271,9 @@ class AwsTranslateEngine(Engine):
         if batch_size:
             self.batch_size = int(batch_size)
         self.client = client or make_client("translate", region, profile, timeout)
+        meta = getattr(self.client, "meta", None)
+        #: where the answers come from (another region or endpoint may answer differently)
+        self.endpoint = f"{getattr(meta, 'endpoint_url', '')} {getattr(meta, 'region_name', '')}".strip()
 
     def supports(self, src: str, tgt: str) -> bool:
         """True when Amazon has a code for both tags; otherwise raises the one-line refusal that names
@@ -298,7 +302,9 @@ class AwsTranslateEngine(Engine):
                 raise
             except Exception as error:  # a botocore ClientError that is not transient
                 raise EngineError(f"aws: translate_text {src}->{tgt}: {error}") from error
-            return from_html(answer["TranslatedText"])
+            text = from_html(answer["TranslatedText"])
+            self.answered(request, Translation(text, review=self.always_review))
+            return text
 
         return ordered_map(one, requests, self.concurrency)
 

@@ -8,7 +8,7 @@ unchanged. Validation of placeholders happens in :mod:`amts.document.inline`, no
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,10 @@ from amts.errors import ServiceError
 
 if TYPE_CHECKING:  # the annotation only: importing amts.memory loads its formats, numpy and langcodes
     from amts.memory.pairs import Example
+
+
+#: attributes naming the model an engine loaded: a new model must not reuse old cached outputs
+MODEL_ATTRIBUTES = ("model_dir", "model_path", "model", "model_name")
 
 
 class EngineError(ServiceError):
@@ -81,6 +85,12 @@ class Engine(ABC):
     runs_as_job: bool = False
     #: for tests and benchmarks: usable by name, never listed to users nor chosen for them
     for_tests: bool = False
+    #: attributes whose values change the outputs (endpoint, model, sampling, settings): part of every
+    #: cache key (:meth:`cache_identity`); the loaded model's attributes are always part of it
+    output_options: tuple[str, ...] = ()
+    #: called with each answer as it arrives (set by :class:`~amts.engines.cache.CachedEngine`), so
+    #: an answer paid for is kept even when a later request of the same batch fails
+    on_answer: Callable[[Request, Translation], None] | None = None
 
     @abstractmethod
     def translate(self, requests: Sequence[Request], src: str, tgt: str) -> list[str]:
@@ -94,6 +104,25 @@ class Engine(ABC):
     def supports(self, src: str, tgt: str) -> bool:
         """Whether this engine can translate the pair at all (checked before a job starts)."""
         return True
+
+    def cache_identity(self) -> dict[str, object]:
+        """Everything about this engine that can change an output: its name, the model it loaded and
+        its :attr:`output_options` (a cache keys every answer by it)."""
+        identity: dict[str, object] = {"engine": self.name}
+        for attr in (*MODEL_ATTRIBUTES, *self.output_options):
+            if getattr(self, attr, None) is not None:
+                identity[attr] = getattr(self, attr)
+        return identity
+
+    def answered(self, request: Request, result: Translation) -> Translation:
+        """Hand one answer to :attr:`on_answer` (network engines call it as each answer arrives)."""
+        if self.on_answer is not None:
+            self.on_answer(request, result)
+        return result
+
+    def new_round(self) -> None:  # noqa: B027 - optional hook
+        """A new set of requests begins: asking one again before the next round is a retry (a cache
+        then asks the engine instead of answering what failed validation)."""
 
     def translate_texts(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
         """Convenience for callers without examples or glossary."""

@@ -18,6 +18,7 @@ them inside a provider's budget, and a 429 with ``Retry-After`` holds every requ
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -201,6 +202,8 @@ class OpenAIEngine(Engine):
     package = "httpx"
     needs_network = True
     batch_size = 8
+    output_options = ("base_url", "temperature", "max_tokens", "max_examples", "json_mode", "request_size",
+                      "prompt")
 
     def __init__(
         self,
@@ -243,6 +246,10 @@ class OpenAIEngine(Engine):
         self.temperature, self.max_tokens = float(temperature), max_tokens
         self.max_examples = int(max_examples)
         self.json_mode: str = json_mode_name(json_mode)
+        #: the prompt's wording (a digest): a new prompt must not reuse answers to the old one
+        self.prompt = hashlib.sha256(
+            "\n".join(m["content"] for m in build_messages([Request("{1}")], "{src}", "{tgt}")).encode()
+        ).hexdigest()[:16]
         self.answer_retries = int(answer_retries)
         self.policy = policy or RetryPolicy.from_options(retries, backoff, max_backoff)
         all_headers = {"Content-Type": "application/json", **(headers or {})}
@@ -276,7 +283,8 @@ class OpenAIEngine(Engine):
 
     def _translate(self, requests: list[Request], src: str, tgt: str) -> list[Translation]:
         return [
-            Translation(text) if problem is None else Translation(request.text, trusted=False, note=problem)
+            self.answered(request, Translation(text) if problem is None
+                          else Translation(request.text, trusted=False, note=problem))
             for request, (text, problem) in zip(requests, self._answers(requests, src, tgt), strict=True)
         ]
 

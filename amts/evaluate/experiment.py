@@ -29,7 +29,7 @@ from amts.align import align_trees
 from amts.document import read_markdown
 from amts.engines import ENGINES as ENGINE_TABLE
 from amts.engines import Engine, EngineError, engine_class
-from amts.evaluate.cache import CachedEngine
+from amts.engines.cache import CachedEngine
 from amts.evaluate.evaluation import Evaluation, evaluate_texts
 from amts.memory import Pair
 
@@ -157,7 +157,7 @@ def baseline_row(data: Path, sections: Sequence[str]) -> Row:
 def _open_engine(spec: EngineSpec, src: str, tgt: str, cache: Path | None) -> Engine | None | str:
     """The engine (None = memory only), or a string saying why this row cannot run."""
     try:
-        engine = load_engine(TranslationSetup(src, [tgt], engine=spec.name), tgt)
+        engine = load_engine(TranslationSetup(src, [tgt], engine=spec.name, cache=False), tgt)  # cached below
     except SetupError as error:
         return "n/a" if "cannot translate" in str(error) else f"unavailable: {error}"
     except (EngineError, ImportError, OSError) as error:

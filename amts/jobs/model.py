@@ -72,6 +72,8 @@ class JobSpec:
     optional: list[str] = field(default_factory=list)
     #: the Markdown dialect of the input (resolved when the job starts; None: GFM)
     dialect: str | None = None
+    #: answers of network engines kept in the segment cache (``--no-cache``: False)
+    cache: bool = True
 
     @classmethod
     def from_setup(cls, setup: TranslationSetup, input: str, output: str, **job: object) -> JobSpec:
@@ -81,7 +83,7 @@ class JobSpec:
                    examples=setup.examples, engines=dict(setup.engines),
                    engine_settings={name: dict(values) for name, values in setup.engine_options.items()},
                    glossary=str(setup.glossary) if setup.glossary else None, optional=sorted(setup.optional),
-                   dialect=setup.dialect, **job)  # type: ignore[arg-type]
+                   dialect=setup.dialect, cache=setup.cache, **job)  # type: ignore[arg-type]
 
     def setup(self, store: Path | str) -> TranslationSetup:
         """The translation setup every worker process builds its translators from."""
@@ -92,7 +94,8 @@ class JobSpec:
         return TranslationSetup(src=self.src, targets=list(self.tgts), engine=self.engine, engines=dict(self.engines),
                                 engine_options=options, parallel_data=list(self.parallel_data),
                                 glossary=Path(self.glossary) if self.glossary else None, store=Path(store),
-                                examples=self.examples, optional=frozenset(self.optional), dialect=self.dialect)
+                                examples=self.examples, optional=frozenset(self.optional), dialect=self.dialect,
+                                cache=self.cache)
 
     def markdown_dialect(self) -> Dialect:
         """The dialect recorded when the job started (GFM for a job recorded before dialects were)."""
