@@ -155,3 +155,26 @@ def test_the_cache_key_names_the_endpoint_and_every_option_that_changes_output(t
         keys.add(cached.key(Request("Deep learning is fun."), "en", "zh"))
         cached.close()
     assert len(keys) == 2
+
+
+def test_a_job_answers_from_what_translate_already_received(
+    cloud: Cloud, d2l: Path, tmp_path: Path, store: Path,  # noqa: F811
+) -> None:
+    """One cache for every command: ``job start --engine aws`` after ``translate --engine aws`` of the
+    same book sends no TranslateText call and writes the same translations; with ``--no-cache`` it asks again."""
+    from jobs_helpers import amts
+
+    book = make_book(d2l, tmp_path / "book")
+    amts("translate", str(book), "--engine", "aws", "--tgt", "zh", "--out", str(tmp_path / "translated"))
+    asked = cloud.translate.calls.count("TranslateText")
+    assert asked > 0
+    job_id = amts("job", "start", str(book), "--engine", "aws", "--tgt", "zh", "--out", str(tmp_path / "job"),
+                  "--workers", "1").stdout.strip()
+    amts("job", "wait", job_id)
+    assert cloud.translate.calls.count("TranslateText") == asked
+    translated = outputs(tmp_path / "translated")
+    assert len(translated) == len(SECTIONS) and outputs(tmp_path / "job") == translated
+    job_id = amts("job", "start", str(book), "--engine", "aws", "--tgt", "zh", "--out", str(tmp_path / "again"),
+                  "--workers", "1", "--no-cache").stdout.strip()
+    amts("job", "wait", job_id)
+    assert cloud.translate.calls.count("TranslateText") >= 2 * asked
