@@ -10,25 +10,16 @@ has a break there and each piece could stand alone (:func:`amts.sync.placement.c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from amts.document import Block, normalize_space
 from amts.sync.aligning import Link
 from amts.sync.diff import ADDED, DELETED, MOVED, UNCHANGED, BlockChange
 from amts.sync.placement import credible, group_spans
 from amts.sync.sentence_rules import old_sentence_links
-from amts.sync.state import KEPT, MergeState, Record, Unit, source_sentences
+from amts.sync.state import KEPT, MergeState, Record, Reflow, Unit, source_sentences
 
 #: the most new blocks one unit is followed into
 MAX_BLOCKS = 8
-
-
-@dataclass
-class Reflow:
-    """Consecutive units of the old translation continued, in another layout, by a run of new blocks."""
-
-    units: list[Link]
-    blocks: list[int]
 
 
 def find_reflows(state: MergeState, changes: list[BlockChange]) -> dict[int, Link]:

@@ -14,14 +14,10 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from amts.document import Block, Document, Segment, is_cjk_language, normalize_space
 from amts.memory import Example
 from amts.records import RecordStatus, SegmentRecord
-
-if TYPE_CHECKING:
-    from amts.sync.reflow import Reflow
 from amts.sync.aligning import Link, align_blocks
 from amts.sync.diff import BlockChange
 from amts.sync.labels import rename_references
@@ -86,6 +82,15 @@ class Orphan:
     source: str  # the old-source line
     line: str  # its translation
     record: Record  # the report record that gets a note (or a review flag) about it
+
+
+@dataclass
+class Reflow:
+    """Consecutive units of the old translation continued, in another layout, by a run of new blocks
+    (found by :func:`amts.sync.reflow.find_reflows`)."""
+
+    units: list[Link]
+    blocks: list[int]
 
 
 class MergeState:
