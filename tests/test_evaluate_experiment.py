@@ -201,3 +201,18 @@ def test_a_cached_llama_engine_keeps_its_review_flag_and_back_translation_veto(t
     cache = CachedEngine(ScriptedLlama(), tmp_path / "cache.sqlite")
     (first,) = cache.results([Request("A plain sentence.")], "en", "zh")
     assert not first.trusted and "below the threshold" in first.note and first.review
+
+
+def test_the_cache_key_of_a_local_model_names_its_file_and_its_options(tmp_path: Path) -> None:
+    """Another GGUF put at the same path, or another seed, must not reuse the old model's outputs."""
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"one model")
+    engine = ScriptedLlama()
+    engine.model_path, engine.seed, engine.examples = model, 0, 4
+    first = engine.cache_identity()
+    assert first == engine.cache_identity() and first["model_path_file"]
+    model.write_bytes(b"another, larger model")
+    assert engine.cache_identity() != first
+    second = engine.cache_identity()
+    engine.seed = 1
+    assert engine.cache_identity() != second

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from amts.errors import ServiceError
@@ -112,6 +113,9 @@ class Engine(ABC):
         for attr in (*MODEL_ATTRIBUTES, *self.output_options):
             if getattr(self, attr, None) is not None:
                 identity[attr] = getattr(self, attr)
+        for attr in MODEL_ATTRIBUTES:  # another model file put at the same path is another model
+            if isinstance(identity.get(attr), str | Path) and (stamp := _file_stamp(Path(identity[attr]))):
+                identity[f"{attr}_file"] = stamp
         return identity
 
     def answered(self, request: Request, result: Translation) -> Translation:
@@ -130,3 +134,12 @@ class Engine(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release models, sessions or subprocesses."""
+
+
+def _file_stamp(path: Path) -> str:
+    """Size and modification time of a model file (or of the files of a model folder); "" if absent."""
+    try:
+        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        return ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+    except OSError:
+        return ""

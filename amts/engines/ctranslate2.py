@@ -47,6 +47,7 @@ class CTranslate2Engine(Engine):
     title = "CTranslate2 local NMT"
     package = "ctranslate2"
     batch_size = 32
+    output_options = ("beam_size",)
 
     def __init__(
         self,

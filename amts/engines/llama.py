@@ -76,6 +76,7 @@ class LlamaEngine(Engine):
     batch_size = 8
     #: a small base model's output is never final: reviewers must see every sentence
     always_review = True
+    output_options = ("context", "examples", "max_tokens_ratio", "back_translation", "seed")
 
     def __init__(
         self,
