@@ -178,3 +178,24 @@ def test_a_job_answers_from_what_translate_already_received(
                   "--workers", "1", "--no-cache").stdout.strip()
     amts("job", "wait", job_id)
     assert cloud.translate.calls.count("TranslateText") >= 2 * asked
+
+
+def test_sync_with_aws_asks_amazon_once_for_each_changed_sentence(
+    cloud: Cloud, d2l: Path, tmp_path: Path, store: Path,  # noqa: F811
+) -> None:
+    """``sync --engine aws`` run twice (the d2l pooling section, en-origin -> en-master, zh): the second
+    run writes the same output and sends nothing; ``--no-cache`` sends the same requests again."""
+    from jobs_helpers import amts
+
+    section = d2l / "sync" / "pooling"
+    args = ["sync", "--old-source", str(section / "en_old.md"), "--new-source", str(section / "en_new.md"),
+            "--old-target", str(section / "zh_old.md"), "--engine", "aws", "--tgt", "zh"]
+    first = amts(*args, "--out", str(tmp_path / "first.md"), check=False)
+    assert first.exit_code in (0, 1), first.output
+    asked = cloud.translate.calls.count("TranslateText")
+    assert asked > 0
+    second = amts(*args, "--out", str(tmp_path / "second.md"), check=False)
+    assert second.exit_code == first.exit_code and cloud.translate.calls.count("TranslateText") == asked
+    assert (tmp_path / "second.md").read_text("utf-8") == (tmp_path / "first.md").read_text("utf-8")
+    amts(*args, "--out", str(tmp_path / "third.md"), "--no-cache", check=False)
+    assert cloud.translate.calls.count("TranslateText") == 2 * asked
