@@ -147,7 +147,7 @@ def test_two_weekly_runs_keep_a_reviewers_commit_and_push_nothing_without_news(b
         code, outputs, printed = _run_update_step(checkout("week1-again", books["second"]), tools, github.url,
                                                   env_base)
         assert code == 0 and "nothing pushed" in printed, printed
-        assert tip() == first_tip
+        assert tip() == first_tip and git(tmp_path / "week1-again", "rev-parse", "HEAD") == first_tip
         # a reviewer fixes a sentence on the pull request's branch
         review = tmp_path / "review"
         git(tmp_path, "clone", "-q", "-b", "amts/update", str(remote), str(review))
@@ -169,3 +169,29 @@ def test_two_weekly_runs_keep_a_reviewers_commit_and_push_nothing_without_news(b
         assert "Amts-Update: " + books["third"] in git(remote, "log", "-1", "--format=%B", "amts/update")
         assert git(remote, "show", "amts/update:chapter/new.md")
         assert len(github.pulls) == 1 and books["third"][:12] in github.pulls[0]["body"]
+
+
+def test_a_commit_that_only_rewrites_the_report_and_synced_at_is_nothing_new(tmp_path: Path) -> None:
+    """A run that only retried files still blocked brings nothing a reviewer would see: it is not pushed."""
+    from amts.edition.branch import BranchPlan, back_to_remote_tip, nothing_new
+    from tests.test_update import commit_files, git
+
+    edition = tmp_path / "zh"
+    edition.mkdir()
+    git(edition, "init", "-q", "-b", "amts/update")
+    for key, value in (("user.name", "Test"), ("user.email", "test@example.org")):
+        git(edition, "config", key, value)
+    state = '[source]\ncommit = "abc"\nsynced_at = "2026-01-01T00:00:00Z"\n'
+    tip = commit_files(edition, {"a.md": "# 甲\n", "amts-state.toml": state, ".amts/update-report.json": "{}\n"}, "sync")
+    plan = BranchPlan("amts/update", "origin", tip)
+    reports = [edition / ".amts" / "update-report.json"]
+    commit_files(edition, {"amts-state.toml": state.replace("01T", "08T"), ".amts/update-report.json": "{\"x\": 1}\n"},
+                 "the same sync a week later")
+    assert nothing_new(edition, plan, reports)
+    assert not nothing_new(edition, plan)  # the report is only ignored when named
+    back_to_remote_tip(edition, plan)
+    assert git(edition, "rev-parse", "HEAD") == tip and (edition / ".amts" / "update-report.json").read_text() == "{}\n"
+    commit_files(edition, {"a.md": "# 乙\n"}, "a reviewer's word")
+    assert not nothing_new(edition, plan, reports)
+    commit_files(edition, {"a.md": "# 甲\n", "amts-state.toml": state.replace("abc", "def")}, "another source commit")
+    assert not nothing_new(edition, plan, reports)

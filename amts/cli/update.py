@@ -21,7 +21,14 @@ from amts.cli.common import (
 from amts.cli.console import out
 from amts.config import book_config
 from amts.document.dialects import use_dialect
-from amts.edition.branch import BranchPlan, only_timestamp_changed, plan_branch, publish_branch, start_on_tip
+from amts.edition.branch import (
+    BranchPlan,
+    back_to_remote_tip,
+    nothing_new,
+    plan_branch,
+    publish_branch,
+    start_on_tip,
+)
 from amts.edition.git import current_branch
 from amts.edition.github import GitHub, GitHubError, publish, pull_request_body
 from amts.edition.journal import Journal
@@ -142,8 +149,11 @@ def _commit_and_publish(edition: Path, result: UpdateResult, state_path: Path, b
     if branch and branch != start_branch:
         out.info(f"the edition's checkout is now on branch {branch} (it was on {start_branch or 'a detached HEAD'}"
                  f"; `git switch {start_branch or '-'}` goes back)", branch=branch)
-    if plan is not None and only_timestamp_changed(edition, plan):
-        out.info(f"{plan.remote}/{plan.branch} already holds this sync (only synced_at would change): nothing pushed")
+    reports = [result.report_path, markdown_path(result.report_path)] if result.report_path else []
+    if plan is not None and nothing_new(edition, plan, reports):
+        out.info(f"{plan.remote}/{plan.branch} already holds this sync (only synced_at and the report would "
+                 "change): nothing pushed, the branch is left at its remote tip")
+        back_to_remote_tip(edition, plan)
     elif plan is not None:
         publish_branch(edition, plan)
     if open_pr:

@@ -9,13 +9,14 @@ update on ``--branch B --push REMOTE`` the remote's ``B`` is read:
 - holding someone else's commit (a reviewer's fix): the update goes on from that tip, as a new commit on
   top -- the reviewers' work stays and the push is a fast-forward.
 
-After the commit, a rebuilt branch that differs from the remote tip only in the state's ``synced_at``
-line is not pushed: nothing a reviewer would see changed.
+After the commit, a branch that differs from the remote tip only in the state's ``synced_at`` line and
+the report is not pushed: nothing a reviewer would see changed.
 """
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,14 +67,26 @@ def start_on_tip(edition: Path, plan: BranchPlan) -> None:
     git(edition, "switch", "-q", "-C", plan.branch, plan.remote_tip)
 
 
-def only_timestamp_changed(edition: Path, plan: BranchPlan) -> bool:
-    """Whether HEAD differs from the remote tip in nothing but the state's ``synced_at``: no push needed."""
+def nothing_new(edition: Path, plan: BranchPlan, reports: Collection[Path] = ()) -> bool:
+    """Whether HEAD brings nothing a reviewer would see over the remote tip: no push needed.
+
+    The same translations and state but for ``synced_at``; the ``reports`` may differ (a run that only
+    retried files still blocked rewrites its report, and would otherwise push that every week)."""
     if not plan.remote_tip:
         return False
-    changed = git(edition, "diff", "--name-only", "--relative", plan.remote_tip, "HEAD", "--", ".").splitlines()
-    if changed != [STATE_NAME]:
-        return changed == []
+    ignored = {path.resolve().relative_to(edition.resolve()).as_posix() for path in reports
+               if path.resolve().is_relative_to(edition.resolve())}
+    changed = set(git(edition, "diff", "--name-only", "--relative", plan.remote_tip, "HEAD", "--", ".").splitlines())
+    changed -= ignored
+    if changed - {STATE_NAME}:
+        return False
     return _without_timestamp(_state_at(edition, plan.remote_tip)) == _without_timestamp(_state_at(edition, "HEAD"))
+
+
+def back_to_remote_tip(edition: Path, plan: BranchPlan) -> None:
+    """Drop the commit that brought nothing new: the branch (and its report, which the pull request's
+    description is built from) is the remote's again."""
+    git(edition, "reset", "-q", "--keep", plan.remote_tip)
 
 
 def publish_branch(edition: Path, plan: BranchPlan) -> None:
