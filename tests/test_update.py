@@ -107,7 +107,8 @@ def test_update_syncs_commits_records_and_is_idempotent(books: dict) -> None:
     # the right commit: one new commit on top, holding exactly the synced file, the report and the state
     assert git(zh, "rev-parse", "HEAD~1") == before
     committed = set(git(zh, "show", "--name-only", "--format=", "HEAD").splitlines())
-    assert committed == {"chapter/intro.md", "amts-state.toml", ".amts/update-report.json", ".amts/update-report.md"}
+    assert committed == {"chapter/intro.md", "amts-state.toml", ".amts/update-report.json", ".amts/update-report.md",
+                         ".amts/provenance.json"}  # the sentence left in English is recorded as such
     assert books["second"][:12] in git(zh, "log", "-1", "--format=%s")
     assert git(zh, "status", "--porcelain") == ""
     intro = (zh / "chapter" / "intro.md").read_text(encoding="utf-8")
@@ -355,3 +356,28 @@ def test_check_against_the_recorded_source_commit(books: dict) -> None:
     assert "chapter/intro.md:5: error: inline math not in the source: `$L = \\frac{1}{n} \\sum_i l_i$`" in old.output
     no_state = runner.invoke(app, ["check", "--source-repo", "../en", "chapter"])
     assert no_state.exit_code == 2 and "no recorded source commit" in no_state.output
+
+
+def test_machine_text_of_one_update_is_not_taken_for_human_work_by_the_next(books: dict) -> None:
+    """What an update's engine wrote is recorded in the edition (.amts/provenance.json): when the English of
+    such a sentence changes, the next update does not keep it as "the translators' text, fuzzy"."""
+    zh, en = books["zh"], books["en"]
+    write_state(zh / "amts-state.toml", EditionState(books["third"]))
+    git(zh, "add", "-A")
+    git(zh, "commit", "-q", "-m", "state")
+    commit_files(en, {"chapter/extra.md": "# Extra\n\nModels learn from data.\n\nThey need examples.\n"}, "extra")
+    first = runner.invoke(app, ["update", "--engine", "pseudo", "--commit"])
+    assert first.exit_code == 1, first.output
+    written = (zh / "chapter" / "extra.md").read_text(encoding="utf-8")
+    assert "⟦" in written and "They need examples" not in written
+    recorded = json.loads((zh / ".amts" / "provenance.json").read_text(encoding="utf-8"))
+    assert recorded["chapter/extra.md"]["machine"]
+    assert ".amts/provenance.json" in git(zh, "show", "--name-only", "--format=", "HEAD").splitlines()
+    commit_files(en, {"chapter/extra.md": "# Extra\n\nModels learn from data.\n\nThey need many examples.\n"}, "edit")
+    second = runner.invoke(app, ["update", "--engine", "memory", "--commit"])
+    assert second.exit_code == 1, second.output
+    report = json.loads((zh / ".amts" / "update-report.json").read_text(encoding="utf-8"))
+    segment = next(s for entry in report["files"] if entry["output"] == "chapter/extra.md"
+                   for s in entry["segments"] if "many examples" in (s.get("source_new") or ""))
+    assert segment["status"] != "fuzzy" and segment["needs_review"]
+    assert "They need many examples." in (zh / "chapter" / "extra.md").read_text(encoding="utf-8")

@@ -93,10 +93,12 @@ def test_an_update_killed_at_any_write_then_run_again_gives_the_clean_result(boo
     assert clean.returncode == 1, clean.stderr
     expected = snapshot(book["zh"])
     committed = sorted(line.split("\t")[1] for line in expected["<committed>"].splitlines())
-    assert committed == sorted([*SECTIONS, ".amts/update-report.json", ".amts/update-report.md", "amts-state.toml"])
+    assert committed == sorted([*SECTIONS, ".amts/provenance.json", ".amts/update-report.json",
+                                ".amts/update-report.md", "amts-state.toml"])
     no_staging_left(book)
-    # writes: 1 the journal, then the five sections, the report, its summary, the state, the journal's removal
-    last = 1 + len(SECTIONS) + 3 + 1
+    # writes: 1 the journal, then the five sections, the report, its summary, the record of what amts wrote
+    # (English left in), the state, the journal's removal
+    last = 1 + len(SECTIONS) + 4 + 1
     for kill_at in (1, 2, 4, 1 + len(SECTIONS), last - 1, last):
         reset(book)
         killed = update(book, "--commit", kill_at=kill_at)

@@ -12,6 +12,7 @@ skips are left alone. A second update to the same commit finds the state already
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass, field
@@ -27,10 +28,14 @@ from amts.edition.journal import Journal, Write, planned
 from amts.edition.reports import report_texts
 from amts.edition.state import STATE_NAME, EditionState, StateError, read_state, state_text, write_state
 from amts.errors import InputError
+from amts.sync.provenance import provenance_of
 from amts.sync.report import SyncReport, markdown_path
 from amts.sync.runner import Job, run_jobs
 
 DEFAULT_REPORT = ".amts/update-report.json"
+#: what amts wrote itself into each file of the edition (machine translations, source text left in), kept
+#: across updates: a later update never takes those sentences for the translators' work
+PROVENANCE = ".amts/provenance.json"
 
 
 class Outcome(StrEnum):
@@ -149,7 +154,10 @@ def _plan(edition: Path, source_repo: Path, translator: AdaptiveTranslator | Non
     report = SyncReport(src, tgt, engine)
     jobs, added, skipped, skipped_files = _jobs(source_repo, commits, edition, staging, origin_suffix, skip,
                                                 state.behind)
-    run_jobs(jobs, translator, report, state=None, setup=engine, progress=progress)
+    known = _read_provenance(edition)
+    run_jobs(jobs, translator, report, state=None, setup=engine, progress=progress,
+             provenance={str((edition / rel).resolve()): provenance_of({"provenance": texts})
+                         for rel, texts in known.items()})
     writes = _planned_writes(edition, staging, jobs, report, origin_suffix,
                              lambda rel: git_show(source_repo, new_commit, rel) is None,
                              new_jobs={id(job) for job in added})
@@ -164,12 +172,43 @@ def _plan(edition: Path, source_repo: Path, translator: AdaptiveTranslator | Non
                       "changed": changed, "new": new, "skipped": skipped, "behind": behind}
     report_json, summary = report_texts(data, _skipped_markdown(old_commit, new_commit, skipped, new))
     advanced = state.advanced(new_commit, _relative(edition, report_path), behind)
-    writes += [planned(edition, report_path, report_json), planned(edition, markdown_path(report_path), summary),
-               planned(edition, state_path, state_text(advanced))]
+    provenance = _provenance_text(known, data)
+    writes += [planned(edition, report_path, report_json), planned(edition, markdown_path(report_path), summary)]
+    if provenance is not None:
+        writes.append(planned(edition, edition / PROVENANCE, provenance))
+    writes.append(planned(edition, state_path, state_text(advanced)))
     review = bool(report.blocked) or any(segment["needs_review"] for entry in data["files"] for segment in entry["segments"])
     return writes, UpdateResult(Outcome.REVIEW if review else Outcome.SYNCED, old_commit, new_commit, changed,
                                 skipped, report_path, new, report.summary_line(), report.words_to_review,
                                 data["blocked"])
+
+
+def _read_provenance(edition: Path) -> dict[str, dict]:
+    """The edition's record of what amts wrote into each file (edition-relative path -> provenance JSON)."""
+    path = edition / PROVENANCE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError) as error:
+        raise StateError(f"{path}: not readable ({error}); remove it to start the record again") from None
+    return {rel: texts for rel, texts in data.items() if isinstance(texts, dict)} if isinstance(data, dict) else {}
+
+
+def _provenance_text(known: dict[str, dict], data: dict) -> str | None:
+    """The record after this update (None: no change): each synced file takes the provenance of its output,
+    blocked files keep theirs."""
+    blocked = {entry["file"] for entry in data["blocked"]}
+    updated = dict(known)
+    for entry in data["files"]:
+        output = entry.get("output")
+        if not isinstance(output, str) or output in blocked:
+            continue
+        if entry.get("provenance"):
+            updated[output] = entry["provenance"]
+        else:
+            updated.pop(output, None)
+    if updated == known:
+        return None
+    return json.dumps(dict(sorted(updated.items())), ensure_ascii=False, indent=1) + "\n"
 
 
 def _relative(edition: Path, path: Path) -> str:
@@ -317,6 +356,8 @@ def commit_update(edition: Path, result: UpdateResult, state_path: Path, *, bran
     """Commit what the update wrote (files, report, state) in the edition's repository, on ``branch`` if
     given (created or reset at the current commit, so it always holds one sync on top); the hash."""
     paths = [edition / rel for rel in result.changed] + [state_path]
+    if (edition / PROVENANCE).is_file():
+        paths.append(edition / PROVENANCE)
     if result.report_path is not None:
         paths += [result.report_path, markdown_path(result.report_path)]
     if branch:
