@@ -134,6 +134,11 @@ def test_a_file_with_an_unclosed_code_span_is_blocked_and_the_rest_committed(boo
     # the state moved on, but remembers the file is behind: once fixed, the next update takes it up
     origin = git(book["en"], "rev-parse", "HEAD~1")
     assert f'[behind]\n"{BROKEN}" = "{origin}"' in (book["zh"] / "amts-state.toml").read_text(encoding="utf-8")
+    # run again before anyone fixed it: still blocked, nothing written or committed, and it says so
+    head = git(book["zh"], "rev-parse", "HEAD")
+    rerun = update(book, "--commit")
+    assert rerun.returncode == 0 and "1 file(s) still blocked" in rerun.stderr + rerun.stdout, rerun.stderr
+    assert git(book["zh"], "rev-parse", "HEAD") == head and git(book["zh"], "status", "--porcelain") == ""
     broken.write_text(original, encoding="utf-8")
     git(book["zh"], "commit", "-q", "-a", "-m", "fixed")
     again = update(book, "--commit")

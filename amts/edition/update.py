@@ -66,7 +66,8 @@ class UpdateResult:
 
     def summary_line(self) -> str:
         if self.outcome is Outcome.UP_TO_DATE:
-            return f"up to date: already synced to {self.new_commit[:12]}; nothing to do"
+            still = f"; {len(self.blocked)} file(s) still blocked (see the report)" if self.blocked else ""
+            return f"up to date: already synced to {self.new_commit[:12]}; nothing to do{still}"
         added = f"{len(self.new)} new section(s) translated, " if self.new else ""
         return (f"synced {self.old_commit[:12]}..{self.new_commit[:12]}: {len(self.changed)} file(s) changed, "
                 f"{added}{len(self.skipped)} skipped; {self.report_summary}")
@@ -138,6 +139,9 @@ def update_edition(
     except BaseException:
         journal.close()  # nothing of the edition was written: only the staging goes
         raise
+    if not writes:
+        journal.close()
+        return result
     journal.carry_out(writes, result.to_json())
     if not keep_journal:
         journal.close()
@@ -168,6 +172,9 @@ def _plan(edition: Path, source_repo: Path, translator: AdaptiveTranslator | Non
         entry["file"] = _relative(edition, Path(entry["file"]))
     behind = {name: state.behind.get(name, old_commit)  # taken up again by the next update
               for name in sorted(skipped_files | {entry.output for entry in report.files if entry.blocked})}
+    if new_commit == old_commit and not changed and behind == state.behind:
+        # only the files left behind were tried again, and they stay as they were: a rerun changes nothing
+        return [], UpdateResult(Outcome.UP_TO_DATE, old_commit, new_commit, blocked=data["blocked"])
     data["update"] = {"source": state.url or str(source_repo), "from": old_commit, "to": new_commit,
                       "changed": changed, "new": new, "skipped": skipped, "behind": behind}
     report_json, summary = report_texts(data, _skipped_markdown(old_commit, new_commit, skipped, new))
