@@ -87,17 +87,14 @@ def review(
 def job_queue(job_id: str, root: object, src: str, tgt: str | None, store_file: Path) -> object:
     """The finished documents of a batch job, with the job's input as their sources (review does not
     import jobs: they are siblings, the command joins them)."""
-    from amts.jobs import JobError, JobStore
+    from amts.jobs import JobStore
     from amts.review import QueueError, load_translations
 
     if not store_file.exists():
         raise QueueError(f"{job_id}: no such file, folder or job (no store at {store_file})")
-    try:
-        with JobStore(store_file) as jobs:
-            job = jobs.get(job_id)
-            tasks = [t for t in jobs.tasks(job.id) if t.state == "DONE"]
-    except JobError as error:
-        raise QueueError(str(error)) from None
+    with JobStore(store_file) as jobs:  # a JobError (no such job, bad store) is an AmtsError: one line
+        job = jobs.get(job_id)
+        tasks = [t for t in jobs.tasks(job.id) if t.state == "DONE"]
     if "://" in job.spec.input or "://" in job.spec.output:
         raise QueueError(f"job {job.id}: review needs local folders, not {job.spec.output}")
     languages = sorted({t.lang for t in tasks})
