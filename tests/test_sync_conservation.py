@@ -41,6 +41,18 @@ def test_a_silent_drop_is_refused() -> None:
     check_conservation(old, old, tgt, "\n```python\nx = 1  # one\n```\n", [shown], "zh")
 
 
+def test_list_items_writing_an_empty_code_span_are_not_taken_for_lost() -> None:
+    """A style guide's items write ``(``)`` alone: over the whole output text one such run pairs with the next
+    one, which hid the items between them from the check (a real d2l edition's file was refused every week)."""
+    items = "* Tools\n    * Consider these as words without accents (``)\n    * Sequential class\n" \
+            "        * Without accents (``)\n"
+    old = f"# Style\n\n{items}\nKeep lines short.\n"
+    new = f"# Style\n\n{items}\nKeep lines short. Use the Cambridge style.\n"
+    target = f"# Stil\n\n{items.replace('Tools', 'Araçlar')}\nSatırları kısa tutun.\n"
+    result = merge_documents(old, new, target, None, "en", "tr")  # raises ConservationError if it finds a loss
+    assert "Consider these as words without accents (``)" in result.text and "Araçlar" in result.text
+
+
 def test_a_marker_may_go_only_with_its_source() -> None:
     old = ":begin_tab:`mxnet`\nText.\n:end_tab:\n"
     tgt = ":begin_tab:`mxnet`\n文字。\n:end_tab:\n"

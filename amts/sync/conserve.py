@@ -83,7 +83,10 @@ def lost_pieces(old_source: str, new_source: str, old_target: str, output: str,
     gone = "\n".join(r.target_old or "" for r in records  # type: ignore[attr-defined]
                      if r.source_new is None and r.target_old)  # type: ignore[attr-defined]
     accounted = shown + "\n" + gone
-    out_prose = prose_fingerprint(output)
+    # each output segment on its own as well as the whole text: over the whole text one unpaired backtick
+    # run (a list item writing ``) pairs with the next one and hides the prose between them
+    out_prose = prose_fingerprint(output) + "\n" + "\n".join(
+        prose_fingerprint(segment.text) for segment in parsed(output).segments)
     accounted_prose = prose_fingerprint(accounted)
     lost: list[Lost] = []
     for segment in target_doc.segments:
