@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ import time
 from pathlib import Path
 
 from cloud_fixtures import Cloud, cloud  # noqa: F401 - the fixture
+from engine_cache_helpers import cached_answers
 from translate_server import ApiError
 
 SECTIONS = ["chapter_builders-guide/lazy-init.md", "chapter_builders-guide/read-write.md",
@@ -37,16 +37,6 @@ def translate_args(book: Path, out: Path, *extra: str) -> list[str]:
 
 def outputs(out: Path) -> dict[str, str]:
     return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.md"))}
-
-
-def cached_answers(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with sqlite3.connect(path) as db:
-        try:
-            return db.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
-        except sqlite3.OperationalError:  # the run is creating it
-            return 0
 
 
 def hold_after(cloud: Cloud, answered: int) -> threading.Event:  # noqa: F811

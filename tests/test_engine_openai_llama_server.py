@@ -22,6 +22,8 @@ import pytest
 pytest.importorskip("llama_cpp")
 pytest.importorskip("llama_cpp.server.app", reason="llama-cpp-python's server extra is not installed")
 
+from engine_cache_helpers import cached_answers  # noqa: E402
+
 from amts.adapt.documents import translate_markdown  # noqa: E402
 from amts.adapt.setup import TranslationSetup, build_translator  # noqa: E402
 from amts.engines.llama import default_model_path  # noqa: E402
@@ -86,18 +88,6 @@ def test_openai_engine_against_llama_cpp_server(llama_server: tuple[str, Path]) 
             assert record.outcome.target.strip()  # the schema forbids empty answers
 
 
-def _cached_answers(path: Path) -> int:
-    import sqlite3
-
-    if not path.exists():
-        return 0
-    with sqlite3.connect(path) as db:
-        try:
-            return db.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
-        except sqlite3.OperationalError:  # the run is creating it
-            return 0
-
-
 def test_translate_with_openai_killed_and_rerun_sends_only_what_was_never_answered(
     llama_server: tuple[str, Path], d2l: Path, tmp_path: Path, store: Path,
 ) -> None:
@@ -124,17 +114,17 @@ def test_translate_with_openai_killed_and_rerun_sends_only_what_was_never_answer
 
     killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
-    while _cached_answers(cache) < 2:
+    while cached_answers(cache) < 2:
         assert killed.poll() is None and time.monotonic() < deadline, "the run ended before it was killed"
         time.sleep(0.05)
     killed.send_signal(signal.SIGKILL)
     killed.wait(30)
-    answered = _cached_answers(cache)
+    answered = cached_answers(cache)
     time.sleep(1)  # a request in flight at the kill is still answered by the server, to nobody
     before = served()
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode in (0, 1), rerun.stderr  # 1: some sentences reported for review
     sent = served() - before
-    assert sent > 0 and _cached_answers(cache) - answered == sent  # every request sent was one never answered
+    assert sent > 0 and cached_answers(cache) - answered == sent  # every request sent was one never answered
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == rerun.returncode and served() == before + sent  # all answered: nothing sent
