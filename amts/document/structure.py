@@ -37,7 +37,7 @@ from amts.document.markup import (
 from amts.document.model import Document, parse_markdown
 from amts.document.notebook import cell_source, read_notebook
 from amts.document.reader import read_markdown
-from amts.document.wellformed import slide_mark_problems, unclosed_fences
+from amts.document.wellformed import dollar_defects, slide_mark_problems, unclosed_fences
 
 #: files ``check_trees`` compares
 CHECKED_SUFFIXES = (".md", ".ipynb")
@@ -227,20 +227,11 @@ def _inline_structure(text: str, first_line: int, dialect: Dialect) -> Iterator[
             yield "link target", target.group(1), first_line + text.count("\n", 0, closer[0])
 
 
-_CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
-_DOLLAR_RE = re.compile(r"(?<!\\)\$")
-
-
 def _unbalanced_dollars(doc: Document) -> list[int]:
-    """0-based first line of each prose block whose ``$`` do not pair (a deleted or added math delimiter).
-
-    Counted per block, outside code spans: a lost ``$`` of inline math or of a ``$$`` display formula
-    leaves an odd count in its block, while the comparison of math items only sees a cascade of odd spans.
-    """
-    if not doc.dialect.math:
-        return []
-    return [block.line for block in doc.blocks if block.kind not in ("code", "blank", "html")
-            and len(_DOLLAR_RE.findall(_CODE_SPAN_RE.sub("", block.text))) % 2]
+    """0-based lines of the math delimiters a page leaves unpaired (a deleted or added ``$`` or ``$$``), as the
+    page's well-formedness finds them (:func:`amts.document.wellformed.dollar_defects`): the comparison of
+    math items would only see a cascade of wrongly paired spans."""
+    return sorted({defect.line - 1 for defect in dollar_defects(doc)})
 
 
 #: inline structure a good translation may add or drop (``$i^\\mathrm{th}$`` -> 第$i$个): warnings

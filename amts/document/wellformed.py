@@ -80,6 +80,16 @@ def defects(doc: Document | str) -> list[Defect]:
     return sorted(found, key=lambda d: d.line)
 
 
+def dollar_defects(doc: Document) -> list[Defect]:
+    """The math delimiters of a page that pair with nothing: a ``$$`` its paragraph never closes, an inline ``$``
+    no math span took (in dialects where ``$`` is math)."""
+    if not doc.dialect.math:
+        return []
+    lines = doc.text.split("\n")
+    found = list(_display_math_defects(lines, _code_line_numbers(doc)))
+    return found + [d for d in _inline_defects(doc) if d.kind == "inline math $ never closed"]
+
+
 def unclosed_fences(doc: Document) -> list[int]:
     """The 1-based lines of code fences that run to the end of the document (the parser's warning)."""
     return [int(match.group(1)) for warning in doc.warnings if (match := _UNCLOSED_FENCE_RE.fullmatch(warning))]
