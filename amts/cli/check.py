@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from amts.cli.console import out
 from amts.config import book_config
 from amts.document.dialects import choose_dialect, use_dialect
 from amts.document.structure import CheckProfile, Problem, TreeCheck, check_file, check_trees
-from amts.edition.git import export_tree
+from amts.edition.git import export_tree, git
 from amts.edition.state import STATE_NAME, read_state
 
 #: exit code when structure errors were found (README "Exit codes": done, but needs attention)
@@ -122,13 +121,6 @@ def _run(paths: list[Path], config: Path | None, o: _Options) -> TreeCheck:
 _NUMBERS_RE = re.compile(r"\b(line|cell) \d+")
 
 
-def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        fail(f"{root}: git {args[0]} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
-    return done.stdout
-
-
 def _introduced_since(since: str, paths: list[Path], config: Path | None, options: _Options, now: TreeCheck) -> TreeCheck:
     """``now`` without the problems the translation already had at revision ``since``.
 
@@ -137,10 +129,10 @@ def _introduced_since(since: str, paths: list[Path], config: Path | None, option
     move -- was there. Problems of files added since are all new.
     """
     anchor = (paths[-1] if paths else Path(".")).resolve()
-    root = Path(_git(anchor if anchor.is_dir() else anchor.parent, "rev-parse", "--show-toplevel").strip())
-    commit = _git(root, "rev-parse", "--verify", "--quiet", f"{since}^{{commit}}").strip()
+    root = Path(git(anchor if anchor.is_dir() else anchor.parent, "rev-parse", "--show-toplevel"))
+    commit = git(root, "rev-parse", "--verify", "--quiet", f"{since}^{{commit}}")
     renamed = {}
-    for line in _git(root, "diff", "--name-status", "-M", commit, "--").splitlines():
+    for line in git(root, "diff", "--name-status", "-M", commit, "--").splitlines():
         parts = line.split("\t")
         if parts[0].startswith("R") and len(parts) == 3:
             renamed[parts[1]] = parts[2]
@@ -149,8 +141,7 @@ def _introduced_since(since: str, paths: list[Path], config: Path | None, option
         export_tree(root, commit, then_root, suffixes=(".md", ".ipynb", ".toml"))
         moved = lambda path: then_root / path.resolve().relative_to(root) if _inside(path, root) else path  # noqa: E731
         then = _run([moved(path) for path in paths], moved(config) if config else None,
-                    _Options(**{**options.__dict__, "source": moved(options.source) if options.source else None,
-                                "source_repo": options.source_repo}))
+                    replace(options, source=moved(options.source) if options.source else None))
         old = Counter(_fingerprint(problem, then_root, renamed) for problem in then.problems)
     kept = []
     for problem in now.problems:
