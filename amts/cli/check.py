@@ -130,7 +130,7 @@ def _introduced_since(since: str, paths: list[Path], config: Path | None, option
     """
     anchor = (paths[-1] if paths else Path(".")).resolve()
     root = Path(git(anchor if anchor.is_dir() else anchor.parent, "rev-parse", "--show-toplevel"))
-    commit = git(root, "rev-parse", "--verify", "--quiet", f"{since}^{{commit}}")
+    commit = git(root, "rev-parse", "--verify", f"{since}^{{commit}}")
     renamed = {}
     for line in git(root, "diff", "--name-status", "-M", commit, "--").splitlines():
         parts = line.split("\t")
